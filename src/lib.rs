@@ -1,0 +1,57 @@
+//! # naftiko
+//!
+//! A runtime for [Naftiko](https://naftiko.io) capabilities: load any capability file (YAML or
+//! JSON) at start-up and run its consumed HTTP operations by name. No per-operation code, no
+//! code generation: a new capability works without recompiling.
+//!
+//! A call flows through five steps, one module each:
+//! **[`spec`]** (load and index the capability, once) → **[`bind`]** (secrets from the
+//! environment or a bind file) → **[`prepare`]** (a pure, serializable [`PreparedRequest`]) →
+//! **[`send`]** (HTTP with deadline, safe retries and limits) → **[`map`]** (decode and apply
+//! the `outputParameters` JSONPath).
+//!
+//! ```
+//! use serde_json::json;
+//!
+//! let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+//! let rt = naftiko::Runtime::builder(cap)
+//!     .env([("VITAL_API_KEY", "sk_us_example")])
+//!     .build()?;
+//!
+//! // Build the request without sending it: method, URL, headers and body, secrets redacted.
+//! let req = rt.prepare("get_user_v2_user__user_id__get", json!({"user_id": "u-1"}))?;
+//! assert_eq!(req.method().as_str(), "GET");
+//! assert_eq!(req.url(), "https://api.us.junction.com/v2/user/u-1");
+//! assert_eq!(
+//!     serde_json::to_value(&req).unwrap(),
+//!     json!({
+//!         "method": "GET",
+//!         "url": "https://api.us.junction.com/v2/user/u-1",
+//!         "headers": {"x-vital-api-key": "***"},
+//!         "body": null
+//!     })
+//! );
+//! # Ok::<(), naftiko::Error>(())
+//! ```
+//!
+//! Sending is `rt.call(name, args).await`, which returns the mapped JSON output or a typed
+//! [`Error`].
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod bind;
+pub mod map;
+pub mod prepare;
+mod runtime;
+mod secret;
+pub mod send;
+pub mod spec;
+
+pub use bind::BindError;
+pub use map::MapError;
+pub use prepare::{PrepareError, PreparedRequest};
+pub use runtime::{CallOptions, Error, Runtime, RuntimeBuilder};
+pub use secret::Secret;
+pub use send::{HttpError, Response, RetryPolicy, SendError};
+pub use spec::{Capability, Diagnostic, Operation, Severity, SpecError};

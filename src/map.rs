@@ -1,0 +1,302 @@
+//! The last step of the data flow (spec → bind → prepare → send → **map**): decoding the
+//! response body and applying the operation's `outputParameters`.
+//!
+//! One JSONPath engine is used everywhere: [`serde_json_path`], which passes all 703 cases of
+//! the RFC 9535 compliance suite. Expressions are compiled once, when the capability loads.
+//! Naftiko writes `$.` for "the whole body"; it is read as `$` (RFC 9535 rejects `$.`).
+
+use serde_json::Value;
+use serde_json_path::JsonPath;
+
+/// Why a response could not be decoded or mapped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MapError {
+    /// The response body is not the JSON the operation declares.
+    #[error("operation `{operation}`: the response body is not valid JSON ({source}); it starts with {snippet:?}")]
+    Decode {
+        /// The operation.
+        operation: String,
+        /// The first bytes of the body, lossily decoded.
+        snippet: String,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The operation declares a response format this runtime does not decode yet.
+    #[error("operation `{operation}`: outputRawFormat `{format}` is not supported yet (json and text are)")]
+    UnsupportedFormat {
+        /// The operation.
+        operation: String,
+        /// The declared format.
+        format: String,
+    },
+}
+
+/// An invalid JSONPath expression.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid JSONPath `{expression}`: {message}")]
+pub struct PathError {
+    /// The expression as written.
+    pub expression: String,
+    /// What is wrong, with a hint when one helps.
+    pub message: String,
+}
+
+/// A compiled JSONPath expression.
+#[derive(Debug, Clone)]
+pub struct Query {
+    text: String,
+    path: Option<JsonPath>,
+    singular: bool,
+}
+
+impl Query {
+    /// Compiles `expr`. `$.` and `$` both mean the root.
+    ///
+    /// ```
+    /// let q = naftiko::map::Query::compile("$.data[*].id")?;
+    /// let doc = serde_json::json!({"data": [{"id": 1}, {"id": 2}]});
+    /// assert_eq!(q.nodes(&doc), vec![&serde_json::json!(1), &serde_json::json!(2)]);
+    /// # Ok::<(), naftiko::map::PathError>(())
+    /// ```
+    pub fn compile(expr: &str) -> Result<Query, PathError> {
+        let trimmed = expr.trim();
+        if trimmed == "$" || trimmed == "$." {
+            return Ok(Query {
+                text: trimmed.to_string(),
+                path: None,
+                singular: true,
+            });
+        }
+        let path = JsonPath::parse(trimmed).map_err(|e| PathError {
+            expression: expr.to_string(),
+            message: hint(trimmed, &e.to_string()),
+        })?;
+        // RFC 9535 only allows singular queries in comparisons, so this parses exactly when
+        // `trimmed` is a singular query (one that can select at most one node).
+        let singular = JsonPath::parse(&format!("$[?{trimmed} == 0]")).is_ok();
+        Ok(Query {
+            text: trimmed.to_string(),
+            path: Some(path),
+            singular,
+        })
+    }
+
+    /// The expression as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// True when the query can select at most one node (`$.a.b`, `$.a[0]`), false for
+    /// wildcards, slices, filters, unions and descendants.
+    pub fn is_singular(&self) -> bool {
+        self.singular
+    }
+
+    /// The selected nodes, in document order.
+    pub fn nodes<'v>(&self, value: &'v Value) -> Vec<&'v Value> {
+        match &self.path {
+            None => vec![value],
+            Some(p) => p.query(value).all(),
+        }
+    }
+
+    /// The mapped value: a singular query gives its node or `null`; any other query gives
+    /// the array of its nodes.
+    pub fn extract(&self, value: &Value) -> Value {
+        match &self.path {
+            None => value.clone(),
+            Some(p) => {
+                let nodes = p.query(value);
+                if self.singular {
+                    nodes.at_most_one().ok().flatten().cloned().unwrap_or(Value::Null)
+                } else {
+                    Value::Array(nodes.all().into_iter().cloned().collect())
+                }
+            }
+        }
+    }
+}
+
+fn hint(expr: &str, message: &str) -> String {
+    let member_with_space = expr
+        .split('.')
+        .skip(1)
+        .any(|m| m.contains(' ') && !m.contains('[') && !m.contains('\''));
+    if member_with_space {
+        format!("{message}; member names with spaces need the bracket form, e.g. $['Participation Status']")
+    } else {
+        message.to_string()
+    }
+}
+
+/// One output value: a compiled query or a constant.
+#[derive(Debug, Clone)]
+pub(crate) enum Extract {
+    Query(Query),
+    Const(Value),
+}
+
+impl Extract {
+    fn apply(&self, body: &Value) -> Value {
+        match self {
+            Extract::Query(q) => q.extract(body),
+            Extract::Const(v) => v.clone(),
+        }
+    }
+
+    fn describe(&self) -> Value {
+        match self {
+            Extract::Query(q) => Value::String(q.as_str().to_string()),
+            Extract::Const(v) => v.clone(),
+        }
+    }
+}
+
+/// How an operation's response becomes its output.
+#[derive(Debug, Clone)]
+pub(crate) enum OutputMap {
+    /// No `outputParameters`: the decoded body.
+    Whole,
+    /// One unnamed output parameter: its value.
+    Single(Extract),
+    /// Named output parameters: an object keyed by name.
+    Named(Vec<(String, Extract)>),
+}
+
+impl OutputMap {
+    pub(crate) fn compile_value(text: &str) -> Result<Extract, PathError> {
+        if text.trim_start().starts_with('$') {
+            Query::compile(text).map(Extract::Query)
+        } else {
+            Ok(Extract::Const(Value::String(text.to_string())))
+        }
+    }
+
+    /// Applies the mapping to a decoded body.
+    pub(crate) fn apply(&self, body: Value) -> Value {
+        match self {
+            OutputMap::Whole => body,
+            // The common `$.` mapping moves the body instead of cloning it.
+            OutputMap::Single(Extract::Query(q)) if q.path.is_none() => body,
+            OutputMap::Single(e) => e.apply(&body),
+            OutputMap::Named(fields) if fields.len() == 1 => {
+                let (name, e) = &fields[0];
+                let value = match e {
+                    Extract::Query(q) if q.path.is_none() => body,
+                    _ => e.apply(&body),
+                };
+                let mut out = serde_json::Map::with_capacity(1);
+                out.insert(name.clone(), value);
+                Value::Object(out)
+            }
+            OutputMap::Named(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(name, e)| (name.clone(), e.apply(&body)))
+                    .collect(),
+            ),
+        }
+    }
+
+    pub(crate) fn describe(&self) -> Value {
+        match self {
+            OutputMap::Whole => Value::String("$".into()),
+            OutputMap::Single(e) => e.describe(),
+            OutputMap::Named(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(n, e)| (n.clone(), e.describe()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Response formats the runtime decodes.
+pub(crate) fn supports_format(format: &str) -> bool {
+    matches!(format, "json" | "text")
+}
+
+/// Decodes a response body in the operation's format. An empty body is `null`.
+pub(crate) fn decode(operation: &str, format: &str, body: &[u8]) -> Result<Value, MapError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    match format {
+        "text" => Ok(Value::String(String::from_utf8_lossy(body).into_owned())),
+        "json" => serde_json::from_slice(body).map_err(|source| MapError::Decode {
+            operation: operation.to_string(),
+            snippet: String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned(),
+            source,
+        }),
+        other => Err(MapError::UnsupportedFormat {
+            operation: operation.to_string(),
+            format: other.to_string(),
+        }),
+    }
+}
+
+/// Evaluates a JSONPath expression on a document and returns the node list as a JSON array,
+/// with the same engine and `$.` rule as output mapping (what `naftiko query` prints).
+///
+/// ```
+/// let doc = serde_json::json!({"users": [{"user_id": "a"}, {"user_id": "b"}]});
+/// let nodes = naftiko::map::query("$.users[*].user_id", &doc)?;
+/// assert_eq!(nodes, serde_json::json!(["a", "b"]));
+/// # Ok::<(), naftiko::map::PathError>(())
+/// ```
+pub fn query(expr: &str, document: &Value) -> Result<Value, PathError> {
+    let q = Query::compile(expr)?;
+    Ok(Value::Array(q.nodes(document).into_iter().cloned().collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dollar_dot_and_dollar_mean_the_root() {
+        let doc = json!({"a": 1});
+        assert_eq!(Query::compile("$.").unwrap().extract(&doc), doc);
+        assert_eq!(Query::compile("$").unwrap().extract(&doc), doc);
+    }
+
+    #[test]
+    fn singular_queries_unwrap_and_others_give_arrays() {
+        let doc = json!({"a": {"b": [10, 20]}});
+        assert!(Query::compile("$.a.b[1]").unwrap().is_singular());
+        assert_eq!(Query::compile("$.a.b[1]").unwrap().extract(&doc), json!(20));
+        assert!(!Query::compile("$.a.b[*]").unwrap().is_singular());
+        assert_eq!(Query::compile("$.a.b[*]").unwrap().extract(&doc), json!([10, 20]));
+        assert!(!Query::compile("$..b").unwrap().is_singular());
+    }
+
+    #[test]
+    fn a_path_that_matches_nothing_gives_null() {
+        assert_eq!(Query::compile("$.missing.x").unwrap().extract(&json!({})), Value::Null);
+    }
+
+    #[test]
+    fn member_names_with_spaces_get_a_hint() {
+        let err = Query::compile("$.properties.Participation Status.name").unwrap_err();
+        assert!(err.message.contains("bracket form"), "{}", err.message);
+    }
+
+    #[test]
+    fn named_outputs_build_an_object() {
+        let map = OutputMap::Named(vec![
+            ("id".into(), OutputMap::compile_value("$.id").unwrap()),
+            ("all".into(), OutputMap::compile_value("$.").unwrap()),
+        ]);
+        assert_eq!(map.apply(json!({"id": 7})), json!({"id": 7, "all": {"id": 7}}));
+    }
+
+    #[test]
+    fn empty_body_decodes_to_null() {
+        assert_eq!(decode("op", "json", b"").unwrap(), Value::Null);
+        assert!(decode("op", "json", b"<html>").is_err());
+    }
+}

@@ -1,0 +1,315 @@
+//! The [`Runtime`]: a loaded capability, its resolved binds and one pooled HTTP client,
+//! running operations by name.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tracing::Instrument;
+
+use crate::bind::{BindError, Binds, Env};
+use crate::map::{self, MapError};
+use crate::prepare::{self, PrepareError, PreparedRequest, Unset};
+use crate::send::{self, Response, RetryPolicy, SendConfig, SendError};
+use crate::spec::{closest, did_you_mean, Capability, LookupError, SpecError};
+
+/// Any error the runtime can return. Each layer has its own enum; this one wraps them.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The capability file could not be loaded.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// The runtime was configured wrongly (an unknown namespace, an invalid base URI).
+    #[error("{0}")]
+    Config(String),
+    /// No operation has the name asked for (or several do).
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+    /// The arguments do not fit the operation, or the request cannot be built.
+    #[error(transparent)]
+    Prepare(PrepareError),
+    /// A bound secret has no value.
+    #[error(transparent)]
+    Bind(#[from] BindError),
+    /// The HTTP exchange failed or the server answered with a status ≥ 400.
+    #[error(transparent)]
+    Send(#[from] SendError),
+    /// The response could not be decoded.
+    #[error(transparent)]
+    Map(#[from] MapError),
+}
+
+impl From<PrepareError> for Error {
+    fn from(e: PrepareError) -> Error {
+        match e {
+            PrepareError::Bind(b) => Error::Bind(b),
+            other => Error::Prepare(other),
+        }
+    }
+}
+
+impl Error {
+    /// The HTTP error, if the server answered with a status of 400 or more.
+    pub fn http(&self) -> Option<&send::HttpError> {
+        match self {
+            Error::Send(SendError::Status(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Per-call settings that override the runtime's.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// The total deadline for this call (all attempts).
+    pub timeout: Option<Duration>,
+    /// Retries after the first attempt.
+    pub max_retries: Option<u32>,
+    /// Retry this call even if its method is not idempotent (POST, PATCH) after the request
+    /// may have reached the server. Only safe when the server de-duplicates.
+    pub retry_non_idempotent: Option<bool>,
+}
+
+/// Builds a [`Runtime`].
+///
+/// ```
+/// use std::time::Duration;
+/// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+/// let rt = naftiko::Runtime::builder(cap)
+///     .env([("VITAL_API_KEY", "sk_us_test")])          // instead of the process environment
+///     .base_uri("users", "https://api.sandbox.us.junction.com")
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// # Ok::<(), naftiko::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RuntimeBuilder {
+    cap: Capability,
+    env: Option<HashMap<String, String>>,
+    base_uris: Vec<(String, String)>,
+    config: SendConfig,
+    retry_non_idempotent_ops: Vec<String>,
+}
+
+impl RuntimeBuilder {
+    /// Takes environment values (binds and `{{env.X}}` variables) from this map instead of
+    /// the process environment.
+    pub fn env<K: Into<String>, V: Into<String>>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        self.env = Some(vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect());
+        self
+    }
+
+    /// Sends the operations of `namespace` to `uri` instead of the capability's baseUri
+    /// (sandbox, another region, a test server).
+    pub fn base_uri(mut self, namespace: impl Into<String>, uri: impl Into<String>) -> Self {
+        self.base_uris.push((namespace.into(), uri.into()));
+        self
+    }
+
+    /// The total deadline of a call, all retries included (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// The connect timeout of one attempt (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 32 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.config.max_response_bytes = limit;
+        self
+    }
+
+    /// The retry policy (default: 2 retries, idempotent methods only).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// Lets this operation be retried like an idempotent one even though its method is POST
+    /// or PATCH (for operations the server de-duplicates).
+    pub fn retry_non_idempotent(mut self, operation: impl Into<String>) -> Self {
+        self.retry_non_idempotent_ops.push(operation.into());
+        self
+    }
+
+    /// Resolves binds, checks the overrides and returns the runtime. No connection is made.
+    pub fn build(self) -> Result<Runtime, Error> {
+        let env = match self.env {
+            Some(map) => Env::Map(map),
+            None => Env::Process,
+        };
+        let binds = Binds::resolve(&self.cap, &env);
+        let mut base_overrides = vec![None; self.cap.consumers.len()];
+        for (ns, uri) in self.base_uris {
+            let Some(i) = self.cap.consumers.iter().position(|c| c.namespace == ns) else {
+                let suggestion = closest(&ns, self.cap.consumers.iter().map(|c| c.namespace.as_str()));
+                let known: Vec<&str> = self.cap.namespaces().collect();
+                return Err(Error::Config(format!(
+                    "base URI override for unknown namespace `{ns}`{}; namespaces: {}",
+                    did_you_mean(suggestion.as_deref()),
+                    known.join(", ")
+                )));
+            };
+            let trimmed = uri.trim().trim_end_matches('/').to_string();
+            crate::spec::check_base_uri_text(&trimmed).map_err(|m| Error::Config(format!("base URI override for `{ns}`: {m}")))?;
+            base_overrides[i] = Some(trimmed);
+        }
+        let mut retry_ops = vec![false; self.cap.operations.len()];
+        for name in &self.retry_non_idempotent_ops {
+            retry_ops[self.cap.operation_index(name)?] = true;
+        }
+        Ok(Runtime {
+            inner: Arc::new(Inner {
+                cap: self.cap,
+                binds,
+                base_overrides,
+                config: self.config,
+                retry_ops,
+                client: OnceLock::new(),
+            }),
+        })
+    }
+}
+
+/// Runs the operations of one capability. Cheap to clone (shared state behind an `Arc`).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), naftiko::Error> {
+/// use serde_json::json;
+/// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+/// let rt = naftiko::Runtime::builder(cap).build()?;      // binds from the process environment
+/// let out = rt.call("users.get_teams_users_v2_user_get", json!({"limit": 5})).await?;
+/// println!("{}", out["result"]["total"]);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    cap: Capability,
+    binds: Binds,
+    base_overrides: Vec<Option<String>>,
+    config: SendConfig,
+    retry_ops: Vec<bool>,
+    client: OnceLock<Result<reqwest::Client, String>>,
+}
+
+impl Runtime {
+    /// Starts building a runtime for `cap`.
+    pub fn builder(cap: Capability) -> RuntimeBuilder {
+        RuntimeBuilder {
+            cap,
+            env: None,
+            base_uris: Vec::new(),
+            config: SendConfig::default(),
+            retry_non_idempotent_ops: Vec::new(),
+        }
+    }
+
+    /// The capability.
+    pub fn capability(&self) -> &Capability {
+        &self.inner.cap
+    }
+
+    /// Builds the request for an operation without sending it. Pure: no I/O.
+    /// A missing secret is an error ([`Error::Bind`]).
+    pub fn prepare(&self, operation: &str, args: Value) -> Result<PreparedRequest, Error> {
+        self.prepare_with(operation, &args, Unset::Fail)
+    }
+
+    /// Like [`Runtime::prepare`], but a secret without a value becomes a placeholder (shown as
+    /// `***`, exported to curl as `${NAME}`), so requests can be inspected without any secret.
+    /// The result must not be sent.
+    pub fn dry_run(&self, operation: &str, args: Value) -> Result<PreparedRequest, Error> {
+        self.prepare_with(operation, &args, Unset::Placeholder)
+    }
+
+    fn prepare_with(&self, operation: &str, args: &Value, unset: Unset) -> Result<PreparedRequest, Error> {
+        let cap = &self.inner.cap;
+        let i = cap.operation_index(operation)?;
+        let op = &cap.operations[i];
+        let consumer = &cap.consumers[op.consumer];
+        let base = self.inner.base_overrides[op.consumer].as_deref();
+        Ok(prepare::prepare(op, consumer, base, args, &self.inner.binds, unset)?)
+    }
+
+    /// Runs an operation: prepares, sends (with retries), decodes and maps the response.
+    pub async fn call(&self, operation: &str, args: Value) -> Result<Value, Error> {
+        self.call_with(operation, args, &CallOptions::default()).await
+    }
+
+    /// [`Runtime::call`] with per-call options.
+    pub async fn call_with(&self, operation: &str, args: Value, options: &CallOptions) -> Result<Value, Error> {
+        let cap = &self.inner.cap;
+        let i = cap.operation_index(operation)?;
+        let op = &cap.operations[i];
+        if !map::supports_format(&op.format) {
+            return Err(MapError::UnsupportedFormat {
+                operation: op.qualified_name(),
+                format: op.format.clone(),
+            }
+            .into());
+        }
+        let req = self.prepare_with(operation, &args, Unset::Fail)?;
+        let response = self.execute_op(i, &req, options).await?;
+        let body = map::decode(&req.operation, &op.format, &response.body)?;
+        Ok(op.output.apply(body))
+    }
+
+    /// Sends a prepared request and returns the undecoded response (status < 400).
+    pub async fn execute(&self, req: &PreparedRequest, options: &CallOptions) -> Result<Response, Error> {
+        let i = self.inner.cap.operation_index(&req.operation)?;
+        self.execute_op(i, req, options).await
+    }
+
+    async fn execute_op(&self, index: usize, req: &PreparedRequest, options: &CallOptions) -> Result<Response, Error> {
+        let inner = &self.inner;
+        let client = match inner.client.get_or_init(|| send::build_client(&inner.config)) {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(SendError::Transport {
+                    operation: req.operation.clone(),
+                    message: format!("cannot build the HTTP client: {e}"),
+                    attempts: 0,
+                }
+                .into())
+            }
+        };
+        let mut retry = inner.config.retry.clone();
+        if let Some(n) = options.max_retries {
+            retry.max_retries = n;
+        }
+        retry.retry_non_idempotent = options.retry_non_idempotent.unwrap_or(retry.retry_non_idempotent || inner.retry_ops[index]);
+        let timeout = options.timeout.unwrap_or(inner.config.timeout);
+        let span = tracing::info_span!("naftiko.call", operation = %req.operation, method = %req.method, status = tracing::field::Empty, attempts = tracing::field::Empty, latency_ms = tracing::field::Empty);
+        let started = Instant::now();
+        let result = send::send(client, req, &inner.config, timeout, &retry)
+            .instrument(span.clone())
+            .await;
+        let latency = started.elapsed().as_secs_f64() * 1000.0;
+        match &result {
+            Ok(r) => {
+                span.record("status", r.status);
+                span.record("attempts", r.attempts);
+            }
+            Err(SendError::Status(e)) => {
+                span.record("status", e.status);
+                span.record("attempts", e.attempts);
+            }
+            Err(_) => {}
+        }
+        span.record("latency_ms", latency);
+        tracing::debug!(parent: &span, outcome = if result.is_ok() { "ok" } else { "error" }, "call finished");
+        Ok(result?)
+    }
+}

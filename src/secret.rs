@@ -1,0 +1,141 @@
+//! The one type that holds a secret value. Its `Debug`, `Display` and `Serialize` never show it.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A secret value (an API key, a token, a password) with the name it is known by.
+///
+/// ```
+/// let key = naftiko::Secret::new("VITAL_API_KEY", "sk_live_123");
+/// assert_eq!(format!("{key}"), "***");
+/// assert_eq!(format!("{key:?}"), "Secret(VITAL_API_KEY=***)");
+/// assert_eq!(serde_json::to_string(&key).unwrap(), "\"***\"");
+/// assert_eq!(key.expose(), "sk_live_123");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret {
+    name: Arc<str>,
+    value: Arc<str>,
+    /// How a shell reads the value (`$VITAL_API_KEY`), for curl export.
+    shell: Arc<str>,
+}
+
+/// What every redacted secret is shown as.
+pub const REDACTED: &str = "***";
+
+impl Secret {
+    /// A secret known as `name` (normally its environment variable).
+    pub fn new(name: impl Into<Arc<str>>, value: impl Into<Arc<str>>) -> Secret {
+        let name = name.into();
+        let shell = if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            format!("${{{name}}}")
+        } else {
+            "${SECRET}".to_string()
+        };
+        Secret {
+            name,
+            value: value.into(),
+            shell: shell.into(),
+        }
+    }
+
+    /// A derived secret (an encoded form of others) with an explicit shell expression.
+    pub(crate) fn derived(name: &str, value: String, shell: String) -> Secret {
+        Secret {
+            name: name.into(),
+            value: value.into(),
+            shell: shell.into(),
+        }
+    }
+
+    /// The variable the value came from.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The value itself. Only the HTTP layer should need this.
+    pub fn expose(&self) -> &str {
+        &self.value
+    }
+
+    /// A shell expression that reads the value (`${VITAL_API_KEY}`).
+    pub fn shell(&self) -> &str {
+        &self.shell
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({}={REDACTED})", self.name)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(REDACTED)
+    }
+}
+
+/// Replaces every occurrence of any secret's value in `text`.
+pub(crate) fn redact_with<'a>(
+    text: &'a str,
+    secrets: &[Secret],
+    replacement: impl Fn(&Secret) -> &str,
+) -> std::borrow::Cow<'a, str> {
+    let mut out = std::borrow::Cow::Borrowed(text);
+    // Longest first, so a secret that contains another is replaced whole.
+    let mut order: Vec<&Secret> = secrets.iter().filter(|s| !s.value.is_empty()).collect();
+    order.sort_by_key(|s| std::cmp::Reverse(s.value.len()));
+    for s in order {
+        if out.contains(&*s.value) {
+            out = std::borrow::Cow::Owned(out.replace(&*s.value, replacement(s)));
+        }
+    }
+    out
+}
+
+/// Replaces every occurrence of any secret's value in `text` with `***`.
+pub(crate) fn redact<'a>(text: &'a str, secrets: &[Secret]) -> std::borrow::Cow<'a, str> {
+    redact_with(text, secrets, |_| REDACTED)
+}
+
+/// Redacts every string in a JSON value.
+pub(crate) fn redact_json(value: &serde_json::Value, secrets: &[Secret]) -> serde_json::Value {
+    use serde_json::Value;
+    if secrets.is_empty() {
+        return value.clone();
+    }
+    match value {
+        Value::String(s) => Value::String(redact(s, secrets).into_owned()),
+        Value::Array(items) => Value::Array(items.iter().map(|v| redact_json(v, secrets)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (redact(k, secrets).into_owned(), redact_json(v, secrets)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_replaces_every_occurrence() {
+        let s = [Secret::new("K", "abc"), Secret::new("L", "abcdef")];
+        assert_eq!(redact("x abcdef y abc", &s), "x *** y ***");
+    }
+
+    #[test]
+    fn empty_secrets_are_not_redacted_everywhere() {
+        let s = [Secret::new("K", "")];
+        assert_eq!(redact("text", &s), "text");
+    }
+}

@@ -1,0 +1,574 @@
+//! The capability model and its loader: the first step of the data flow
+//! (**spec** → bind → prepare → send → map).
+//!
+//! A [`Capability`] is loaded once, from YAML or JSON, in either dialect found in the wild
+//! (the schema's `authentication`/`{{var}}`/kebab names, or the published `auth`/`{var}`/typed
+//! parameters). Everything that can be decided without the call's arguments is decided here:
+//! templates are parsed, JSONPath expressions compiled, imports resolved and operations indexed.
+
+mod diag;
+mod load;
+pub(crate) mod template;
+pub mod tree;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use diag::{Diagnostic, Location, Severity, SpecError};
+pub use template::{Template, Var};
+pub(crate) use load::check_base_uri as check_base_uri_text;
+
+use crate::map::OutputMap;
+
+/// A loaded capability: its consumed HTTP operations, binds and diagnostics.
+///
+/// ```
+/// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+/// assert_eq!(cap.operations().len(), 19);
+/// let op = cap.operation("get_user_v2_user__user_id__get")?;
+/// assert_eq!(op.path_template(), "/v2/user/{user_id}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Capability {
+    pub(crate) file: Arc<Path>,
+    pub(crate) version: Option<String>,
+    pub(crate) label: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) consumers: Vec<Consumer>,
+    pub(crate) operations: Vec<Operation>,
+    pub(crate) index: HashMap<String, Vec<usize>>,
+    pub(crate) binds: Vec<Bind>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// One consumed HTTP API (`consumes[]` entry).
+#[derive(Debug, Clone)]
+pub struct Consumer {
+    pub(crate) namespace: String,
+    pub(crate) base_uri: Template,
+    pub(crate) base_uri_problem: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) auth: Option<Auth>,
+}
+
+/// How a consumed API authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// A key sent in a header, query parameter, cookie, path placeholder or body field.
+    ApiKey {
+        /// Where the key goes.
+        placement: KeyPlacement,
+        /// The header, parameter, cookie, placeholder or field name.
+        name: String,
+        /// The key's value (normally one bound variable).
+        value: Template,
+    },
+    /// `Authorization: Bearer <token>`.
+    Bearer {
+        /// The token.
+        token: Template,
+    },
+    /// `Authorization: Basic base64(username:password)`.
+    Basic {
+        /// The user name.
+        username: Template,
+        /// The password.
+        password: Template,
+    },
+    /// Several query parameters (`type: query` with `parameters[]`).
+    QueryParams {
+        /// Name and value of each parameter.
+        params: Vec<(String, Template)>,
+    },
+    /// An authentication scheme this runtime does not implement yet.
+    Unsupported {
+        /// The declared type, e.g. `aws-sig-v4`.
+        kind: String,
+    },
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPlacement {
+    /// A request header.
+    Header,
+    /// A query parameter.
+    Query,
+    /// A cookie.
+    Cookie,
+    /// A placeholder of the same name in the base URI or path.
+    Path,
+    /// A field of the JSON request body.
+    Body,
+}
+
+/// A bind: where template variables take their secret values from.
+#[derive(Debug, Clone)]
+pub struct Bind {
+    pub(crate) namespace: String,
+    /// `None`: the environment. `Some(path)`: a flat YAML or JSON file.
+    pub(crate) file: Option<PathBuf>,
+    /// Template variable → key at the source.
+    pub(crate) keys: Vec<(String, String)>,
+}
+
+/// Where a parameter goes in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamIn {
+    /// A path segment.
+    Path,
+    /// A query parameter.
+    Query,
+    /// A header.
+    Header,
+    /// A cookie.
+    Cookie,
+    /// The JSON body (the whole body or one of its fields).
+    Body,
+    /// Not sent: read from the environment (schema's `in: environment`).
+    Environment,
+}
+
+impl ParamIn {
+    /// The lower-case name used in capability files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamIn::Path => "path",
+            ParamIn::Query => "query",
+            ParamIn::Header => "header",
+            ParamIn::Cookie => "cookie",
+            ParamIn::Body => "body",
+            ParamIn::Environment => "environment",
+        }
+    }
+}
+
+/// The declared JSON type of a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamType {
+    /// A JSON string.
+    String,
+    /// A JSON number without a fractional part.
+    Integer,
+    /// Any JSON number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// A JSON object.
+    Object,
+    /// A JSON array.
+    Array,
+    /// Any JSON value (no `type`, or a type this runtime does not know).
+    Any,
+}
+
+impl ParamType {
+    /// The name used in capability files and JSON Schema.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamType::String => "string",
+            ParamType::Integer => "integer",
+            ParamType::Number => "number",
+            ParamType::Boolean => "boolean",
+            ParamType::Object => "object",
+            ParamType::Array => "array",
+            ParamType::Any => "any",
+        }
+    }
+}
+
+/// An input parameter of an operation (from the consumer, the resource or the operation).
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub(crate) name: String,
+    pub(crate) location: ParamIn,
+    pub(crate) ty: ParamType,
+    pub(crate) required: bool,
+    pub(crate) description: Option<String>,
+    /// A fixed or templated value sent when the caller gives none.
+    pub(crate) value: Option<Template>,
+    pub(crate) source: Location,
+}
+
+impl Param {
+    /// The parameter's name (the argument key).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Where it goes.
+    pub fn location(&self) -> ParamIn {
+        self.location
+    }
+    /// Its declared type.
+    pub fn ty(&self) -> ParamType {
+        self.ty
+    }
+    /// Whether the call must give it.
+    pub fn required(&self) -> bool {
+        self.required
+    }
+    /// Its description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref().filter(|d| !d.is_empty())
+    }
+    /// True when the capability gives it a fixed or templated value.
+    pub fn has_default(&self) -> bool {
+        self.value.is_some()
+    }
+    /// Where it is declared.
+    pub fn source(&self) -> &Location {
+        &self.source
+    }
+}
+
+/// A piece of the URL path after the base URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Segment {
+    /// Literal path text, sent as written.
+    Lit(String),
+    /// A variable whose value becomes exactly one percent-encoded path segment.
+    Var(Var),
+    /// A placeholder nothing can fill: the operation is refused at call time.
+    Unfilled(String),
+}
+
+/// The request body an operation sends.
+#[derive(Debug, Clone)]
+pub(crate) enum BodySpec {
+    /// Built from `in: body` parameters: one object-typed (or `body`) parameter is the whole
+    /// body, several become the fields of one object.
+    Params,
+    /// A JSON template (`body: {type: json, data: …}` or a JSON string template), rendered
+    /// structurally: values are inserted as JSON, never spliced into text.
+    Json(JsonTemplate),
+    /// A text template with its content type (`text`, `xml`, `sparql`).
+    Text(Template, &'static str),
+    /// `formUrlEncoded`: field name → value template.
+    Form(Vec<(String, Template)>),
+}
+
+/// A JSON value with variables in it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum JsonTemplate {
+    /// A value without variables.
+    Lit(serde_json::Value),
+    /// A string that is exactly one variable: replaced by the variable's JSON value
+    /// (an unset optional argument removes the field).
+    Var(Var),
+    /// A string mixing text and variables: rendered as a string.
+    Str(Template),
+    /// An array.
+    Array(Vec<JsonTemplate>),
+    /// An object.
+    Object(Vec<(String, JsonTemplate)>),
+}
+
+/// HTTP methods an operation may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+    /// HEAD
+    Head,
+    /// OPTIONS
+    Options,
+}
+
+impl Method {
+    /// The upper-case method name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+        }
+    }
+
+    /// Idempotent methods (RFC 9110 §9.2.2) may be retried after the request reached the server.
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Method::Post | Method::Patch)
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Method> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "HEAD" => Method::Head,
+            "OPTIONS" => Method::Options,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A consumed HTTP operation, ready to be prepared.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub(crate) consumer: usize,
+    pub(crate) namespace: String,
+    pub(crate) resource: String,
+    pub(crate) name: String,
+    pub(crate) method: Method,
+    pub(crate) description: Option<String>,
+    pub(crate) segments: Vec<Segment>,
+    pub(crate) params: Vec<Param>,
+    pub(crate) body: Option<BodySpec>,
+    pub(crate) output: OutputMap,
+    /// Response format declared by `outputRawFormat` (lower case).
+    pub(crate) format: String,
+    /// Why the operation cannot be called yet, if it cannot.
+    pub(crate) unsupported: Option<String>,
+    /// Names the call accepts as arguments (parameters and template variables), sorted.
+    pub(crate) arg_names: Vec<String>,
+    pub(crate) location: Location,
+}
+
+impl Operation {
+    /// The operation's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The consumer namespace it belongs to.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+    /// The resource it is declared under.
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+    /// `namespace.name`: the name that always addresses this operation unless the
+    /// namespace itself declares the name twice.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.namespace, self.name)
+    }
+    /// The HTTP method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+    /// The description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref().filter(|d| !d.is_empty())
+    }
+    /// The path after the base URI, with `{name}` placeholders, as the runtime will build it
+    /// (path parameters that the capability did not place are appended).
+    pub fn path_template(&self) -> String {
+        let mut out = String::new();
+        for s in &self.segments {
+            match s {
+                Segment::Lit(t) => out.push_str(t),
+                Segment::Var(v) => {
+                    out.push('{');
+                    out.push_str(v.name());
+                    out.push('}');
+                }
+                Segment::Unfilled(n) => {
+                    out.push('{');
+                    out.push_str(n);
+                    out.push('}');
+                }
+            }
+        }
+        out
+    }
+    /// Every parameter the operation takes: consumer-level, resource-level, then its own.
+    pub fn params(&self) -> &[Param] {
+        &self.params
+    }
+    /// The names of the required parameters that have no default value.
+    pub fn required_params(&self) -> impl Iterator<Item = &Param> {
+        self.params.iter().filter(|p| p.required && p.value.is_none())
+    }
+    /// The declared response format (`json` unless the capability says otherwise).
+    pub fn format(&self) -> &str {
+        &self.format
+    }
+    /// The output mapping, written as the capability declares it (`{"result": "$."}`, …).
+    pub fn output_mapping(&self) -> serde_json::Value {
+        self.output.describe()
+    }
+    /// Why the operation cannot be called yet, if it cannot.
+    pub fn unsupported(&self) -> Option<&str> {
+        self.unsupported.as_deref()
+    }
+    /// Placeholders in the path that no parameter or bind fills; such operations are refused.
+    pub fn unfilled_placeholders(&self) -> Vec<&str> {
+        self.segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Unfilled(n) => Some(n.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+    /// Where the operation is declared.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+}
+
+/// Why an operation name could not be found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LookupError {
+    /// No operation has this name.
+    #[error("unknown operation `{name}` in {file}{}", did_you_mean(suggestion.as_deref()))]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// The capability file.
+        file: String,
+        /// The closest existing name, if any is close.
+        suggestion: Option<String>,
+    },
+    /// Several operations have this name; a qualified name is needed.
+    #[error("operation name `{name}` is ambiguous in {file}: use one of {}", candidates.join(", "))]
+    Ambiguous {
+        /// The name asked for.
+        name: String,
+        /// The capability file.
+        file: String,
+        /// Names that address each candidate uniquely.
+        candidates: Vec<String>,
+    },
+}
+
+pub(crate) fn did_you_mean(s: Option<&str>) -> String {
+    s.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+}
+
+/// The closest candidate by Jaro-Winkler similarity, if it is close enough to be a likely typo.
+pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
+}
+
+impl Capability {
+    /// Loads a capability from a YAML or JSON file. Imports and bind files resolve relative
+    /// to the file's directory.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Capability, SpecError> {
+        load::from_path(path.as_ref())
+    }
+
+    /// Loads a capability from text; `name` is used in diagnostics and `base_dir`
+    /// (if any) to resolve imports.
+    pub fn from_str_named(
+        text: &str,
+        name: impl AsRef<Path>,
+        base_dir: Option<&Path>,
+    ) -> Result<Capability, SpecError> {
+        load::from_text(text, name.as_ref(), base_dir)
+    }
+
+    /// The file the capability was loaded from.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+    /// The declared `naftiko` version, if any.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+    /// `info.label`.
+    pub fn label(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+    /// `info.description`.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+    /// Every consumed operation, in document order.
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations
+    }
+    /// The consumer namespaces, in document order.
+    pub fn namespaces(&self) -> impl Iterator<Item = &str> {
+        self.consumers.iter().map(|c| c.namespace.as_str())
+    }
+    /// The base URI template of a namespace, as written.
+    pub fn base_uri(&self, namespace: &str) -> Option<String> {
+        self.consumers
+            .iter()
+            .find(|c| c.namespace == namespace)
+            .map(|c| c.base_uri.display())
+    }
+    /// The description of a namespace, if any.
+    pub fn namespace_description(&self, namespace: &str) -> Option<&str> {
+        self.consumers
+            .iter()
+            .find(|c| c.namespace == namespace)
+            .and_then(|c| c.description.as_deref())
+    }
+    /// The authentication of a namespace.
+    pub fn auth(&self, namespace: &str) -> Option<&Auth> {
+        self.consumers
+            .iter()
+            .find(|c| c.namespace == namespace)
+            .and_then(|c| c.auth.as_ref())
+    }
+    /// Everything the loader noticed: errors that make part of the capability unusable,
+    /// warnings, and (for strict validation) deviations from the schema.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Finds an operation by `name` (when unique), `namespace.name`, or
+    /// `namespace.resource.name`.
+    pub fn operation(&self, name: &str) -> Result<&Operation, LookupError> {
+        self.operation_index(name).map(|i| &self.operations[i])
+    }
+
+    pub(crate) fn operation_index(&self, name: &str) -> Result<usize, LookupError> {
+        match self.index.get(name).map(Vec::as_slice) {
+            Some([one]) => Ok(*one),
+            Some(many) if !many.is_empty() => Err(LookupError::Ambiguous {
+                name: name.to_string(),
+                file: self.file.display().to_string(),
+                candidates: many
+                    .iter()
+                    .map(|&i| {
+                        let op = &self.operations[i];
+                        let qualified = op.qualified_name();
+                        if self.index.get(&qualified).is_some_and(|v| v.len() == 1) {
+                            qualified
+                        } else {
+                            format!("{}.{}.{}", op.namespace, op.resource, op.name)
+                        }
+                    })
+                    .collect(),
+            }),
+            _ => Err(LookupError::Unknown {
+                name: name.to_string(),
+                file: self.file.display().to_string(),
+                suggestion: closest(name, self.index.keys().map(String::as_str)),
+            }),
+        }
+    }
+}
