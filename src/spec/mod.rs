@@ -430,6 +430,57 @@ impl Operation {
     pub fn location(&self) -> &Location {
         &self.location
     }
+    /// Every argument name a call accepts: the parameters, plus the variables that templates
+    /// (body, base URI, parameter values) take from the arguments. Sorted.
+    pub fn argument_names(&self) -> &[String] {
+        &self.arg_names
+    }
+    /// The declared parameter behind an argument name, if it is a parameter.
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+    /// A JSON Schema (draft 2020-12) of the call's arguments: one property per argument,
+    /// typed when the capability declares a type, `required` for required parameters
+    /// without a default, and no other properties.
+    ///
+    /// ```
+    /// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+    /// let schema = cap.operation("get_teams_users_v2_user_get")?.args_schema();
+    /// assert_eq!(schema["properties"]["limit"]["type"], "integer");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn args_schema(&self) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let mut properties = Map::new();
+        for name in &self.arg_names {
+            let mut prop = Map::new();
+            match self.param(name) {
+                Some(p) => {
+                    if p.ty != ParamType::Any {
+                        prop.insert("type".into(), Value::from(p.ty.as_str()));
+                    }
+                    if let Some(d) = p.description() {
+                        prop.insert("description".into(), Value::from(d));
+                    }
+                    prop.insert("x-naftiko-in".into(), Value::from(p.location.as_str()));
+                }
+                None => {
+                    prop.insert("description".into(), Value::from("Used by a template of the operation."));
+                }
+            }
+            properties.insert(name.clone(), Value::Object(prop));
+        }
+        let required: Vec<&str> = self.required_params().map(|p| p.name.as_str()).collect();
+        json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": self.qualified_name(),
+            "description": self.description().unwrap_or_default(),
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": false
+        })
+    }
 }
 
 /// Why an operation name could not be found.
