@@ -72,7 +72,9 @@ impl BindError {
     /// The name of the environment variable (or file key) that has no value.
     pub fn variable(&self) -> &str {
         match self {
-            BindError::Missing { source_key, .. } | BindError::MissingInFile { source_key, .. } => source_key,
+            BindError::Missing { source_key, .. } | BindError::MissingInFile { source_key, .. } => {
+                source_key
+            }
             BindError::UnreadableFile { variable, .. } => variable,
         }
     }
@@ -127,7 +129,10 @@ impl Binds {
                 let source = match &bind.file {
                     None => Source::Env(key.clone()),
                     Some(path) => {
-                        binds.files.entry(path.clone()).or_insert_with(|| read_file(path));
+                        binds
+                            .files
+                            .entry(path.clone())
+                            .or_insert_with(|| read_file(path));
                         Source::File {
                             path: path.clone(),
                             key: key.clone(),
@@ -151,29 +156,46 @@ impl Binds {
         }
         for key in wanted {
             if let Some(value) = env.get(&key) {
-                binds.env.insert(key.clone(), Secret::new(key.as_str(), value));
+                binds
+                    .env
+                    .insert(key.clone(), Secret::new(key.as_str(), value));
             }
         }
         binds
     }
 
     /// The secret value of a bind or environment variable.
-    pub(crate) fn lookup(&self, var: &Var, operation: &str, usage: &dyn Fn() -> String) -> Result<Secret, BindError> {
+    pub(crate) fn lookup(
+        &self,
+        var: &Var,
+        operation: &str,
+        usage: &dyn Fn() -> String,
+    ) -> Result<Secret, BindError> {
         let (variable, source) = match var {
             Var::Bind(name) => match self.sources.get(name) {
                 Some(s) => (name.as_str(), s.clone()),
                 None => (name.as_str(), Source::Env(name.clone())),
             },
-            Var::Env(name) => (name.as_str(), self.sources.get(name).cloned().unwrap_or_else(|| Source::Env(name.clone()))),
+            Var::Env(name) => (
+                name.as_str(),
+                self.sources
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| Source::Env(name.clone())),
+            ),
             Var::Arg(name) => (name.as_str(), Source::Env(name.clone())),
         };
         match source {
-            Source::Env(key) => self.env.get(&key).cloned().ok_or_else(|| BindError::Missing {
-                operation: operation.to_string(),
-                variable: variable.to_string(),
-                source_key: key,
-                usage: usage(),
-            }),
+            Source::Env(key) => self
+                .env
+                .get(&key)
+                .cloned()
+                .ok_or_else(|| BindError::Missing {
+                    operation: operation.to_string(),
+                    variable: variable.to_string(),
+                    source_key: key,
+                    usage: usage(),
+                }),
             Source::File { path, key } => match self.files.get(&path) {
                 Some(Ok(map)) => map
                     .get(&key)
@@ -231,7 +253,9 @@ fn cap_env_vars(cap: &Capability) -> Vec<String> {
                     push_into(&mut out, username);
                     push_into(&mut out, password);
                 }
-                crate::spec::Auth::QueryParams { params } => params.iter().for_each(|(_, t)| push_into(&mut out, t)),
+                crate::spec::Auth::QueryParams { params } => {
+                    params.iter().for_each(|(_, t)| push_into(&mut out, t))
+                }
                 crate::spec::Auth::Unsupported { .. } => {}
             }
         }
@@ -258,9 +282,13 @@ fn cap_env_vars(cap: &Capability) -> Vec<String> {
 
 fn read_file(path: &PathBuf) -> Result<HashMap<String, String>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let node = crate::spec::tree::parse(&text).map_err(|e| format!("{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
+    let node = crate::spec::tree::parse(&text)
+        .map_err(|e| format!("{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
     let Some(entries) = node.as_map() else {
-        return Err(format!("expected a flat mapping of keys to values, found {}", node.kind_name()));
+        return Err(format!(
+            "expected a flat mapping of keys to values, found {}",
+            node.kind_name()
+        ));
     };
     let mut map = HashMap::new();
     for (k, v) in entries {
@@ -268,7 +296,14 @@ fn read_file(path: &PathBuf) -> Result<HashMap<String, String>, String> {
             Some(text) => {
                 map.insert(k.name.clone(), text);
             }
-            None => return Err(format!("key `{}` at line {} is {}, expected a scalar value", k.name, k.pos.line, v.kind_name())),
+            None => {
+                return Err(format!(
+                    "key `{}` at line {} is {}, expected a scalar value",
+                    k.name,
+                    k.pos.line,
+                    v.kind_name()
+                ))
+            }
         }
     }
     Ok(map)

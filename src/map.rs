@@ -110,7 +110,12 @@ impl Query {
             Some(p) => {
                 let nodes = p.query(value);
                 if self.singular {
-                    nodes.at_most_one().ok().flatten().cloned().unwrap_or(Value::Null)
+                    nodes
+                        .at_most_one()
+                        .ok()
+                        .flatten()
+                        .cloned()
+                        .unwrap_or(Value::Null)
                 } else {
                     Value::Array(nodes.all().into_iter().cloned().collect())
                 }
@@ -249,7 +254,9 @@ pub(crate) fn decode(operation: &str, format: &str, body: &[u8]) -> Result<Value
 /// ```
 pub fn query(expr: &str, document: &Value) -> Result<Value, PathError> {
     let q = Query::compile(expr)?;
-    Ok(Value::Array(q.nodes(document).into_iter().cloned().collect()))
+    Ok(Value::Array(
+        q.nodes(document).into_iter().cloned().collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -270,13 +277,19 @@ mod tests {
         assert!(Query::compile("$.a.b[1]").unwrap().is_singular());
         assert_eq!(Query::compile("$.a.b[1]").unwrap().extract(&doc), json!(20));
         assert!(!Query::compile("$.a.b[*]").unwrap().is_singular());
-        assert_eq!(Query::compile("$.a.b[*]").unwrap().extract(&doc), json!([10, 20]));
+        assert_eq!(
+            Query::compile("$.a.b[*]").unwrap().extract(&doc),
+            json!([10, 20])
+        );
         assert!(!Query::compile("$..b").unwrap().is_singular());
     }
 
     #[test]
     fn a_path_that_matches_nothing_gives_null() {
-        assert_eq!(Query::compile("$.missing.x").unwrap().extract(&json!({})), Value::Null);
+        assert_eq!(
+            Query::compile("$.missing.x").unwrap().extract(&json!({})),
+            Value::Null
+        );
     }
 
     #[test]
@@ -291,7 +304,10 @@ mod tests {
             ("id".into(), OutputMap::compile_value("$.id").unwrap()),
             ("all".into(), OutputMap::compile_value("$.").unwrap()),
         ]);
-        assert_eq!(map.apply(json!({"id": 7})), json!({"id": 7, "all": {"id": 7}}));
+        assert_eq!(
+            map.apply(json!({"id": 7})),
+            json!({"id": 7, "all": {"id": 7}})
+        );
     }
 
     #[test]

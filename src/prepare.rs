@@ -21,13 +21,17 @@ use crate::bind::{BindError, Binds};
 use crate::secret::{self, Secret};
 use crate::spec::template::Part;
 use crate::spec::{
-    closest, did_you_mean, Auth, BodySpec, Consumer, JsonTemplate, KeyPlacement, Method, Operation, ParamIn,
-    ParamType, Segment, Template, Var,
+    closest, did_you_mean, Auth, BodySpec, Consumer, JsonTemplate, KeyPlacement, Method, Operation,
+    ParamIn, ParamType, Segment, Template, Var,
 };
 
 /// RFC 3986 unreserved characters stay; everything else in a path segment or query
 /// component is percent-encoded.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Literal path text from the capability keeps its structure (`/`, `:`, `@`, …) but
 /// characters that are never valid in a URL path are encoded.
@@ -234,7 +238,9 @@ impl PreparedRequest {
         match &self.body {
             None => Value::Null,
             Some(Body::Json(v)) => secret::redact_json(v, &self.secrets),
-            Some(Body::Text { text, .. }) => Value::String(secret::redact(text, &self.secrets).into_owned()),
+            Some(Body::Text { text, .. }) => {
+                Value::String(secret::redact(text, &self.secrets).into_owned())
+            }
         }
     }
 
@@ -418,7 +424,9 @@ fn scalar_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", f as i64),
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                format!("{}", f as i64)
+            }
             _ => n.to_string(),
         },
         Value::Bool(b) => b.to_string(),
@@ -445,7 +453,12 @@ fn type_matches(t: ParamType, v: &Value) -> bool {
     match t {
         ParamType::Any => true,
         ParamType::String => v.is_string(),
-        ParamType::Integer => v.is_i64() || v.is_u64() || v.as_f64().is_some_and(|f| f.fract() == 0.0 && f.is_finite()),
+        ParamType::Integer => {
+            v.is_i64()
+                || v.is_u64()
+                || v.as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.is_finite())
+        }
         ParamType::Number => v.is_number(),
         ParamType::Boolean => v.is_boolean(),
         ParamType::Object => v.is_object(),
@@ -549,7 +562,11 @@ pub(crate) fn prepare(
                 });
             }
             let ns = consumer.namespace.clone();
-            let base = ctx.render(&consumer.base_uri, &|| format!("the base URI of namespace `{ns}`"), Some(COMPONENT))?;
+            let base = ctx.render(
+                &consumer.base_uri,
+                &|| format!("the base URI of namespace `{ns}`"),
+                Some(COMPONENT),
+            )?;
             let base = base.trim_end_matches('/').to_string();
             if !consumer.base_uri.is_literal() {
                 if let Err(message) = crate::spec::check_base_uri_text(&base) {
@@ -581,7 +598,11 @@ pub(crate) fn prepare(
                 check_segment(&ctx.qualified, var.name(), s.expose())?;
                 let encoded: String = utf8_percent_encode(s.expose(), COMPONENT).collect();
                 if encoded != s.expose() {
-                    ctx.secrets.push(Secret::derived(s.name(), encoded.clone(), s.shell().to_string()));
+                    ctx.secrets.push(Secret::derived(
+                        s.name(),
+                        encoded.clone(),
+                        s.shell().to_string(),
+                    ));
                 }
                 url.push_str(&encoded);
             }
@@ -601,7 +622,11 @@ pub(crate) fn prepare(
                 Some(t) => {
                     let name = p.name.clone();
                     let loc = p.location.as_str();
-                    Some(Value::String(ctx.render(t, &|| format!("the {loc} parameter `{name}`"), None)?))
+                    Some(Value::String(ctx.render(
+                        t,
+                        &|| format!("the {loc} parameter `{name}`"),
+                        None,
+                    )?))
                 }
                 None => None,
             },
@@ -624,7 +649,10 @@ pub(crate) fn prepare(
             }
             ParamIn::Cookie => {
                 let text = scalar_text(&value);
-                cookies.push((p.name.clone(), utf8_percent_encode(&text, COOKIE).to_string()));
+                cookies.push((
+                    p.name.clone(),
+                    utf8_percent_encode(&text, COOKIE).to_string(),
+                ));
             }
             ParamIn::Body => body_values.push((&p.name, p.ty, value)),
         }
@@ -634,7 +662,11 @@ pub(crate) fn prepare(
     let mut body_auth: Option<(String, Secret)> = None;
     match &consumer.auth {
         None | Some(Auth::Unsupported { .. }) => {}
-        Some(Auth::ApiKey { placement, name, value }) => {
+        Some(Auth::ApiKey {
+            placement,
+            name,
+            value,
+        }) => {
             let n = name.clone();
             let usage = move || format!("the API key `{n}`");
             let text = ctx.render(value, &usage, None)?;
@@ -647,7 +679,11 @@ pub(crate) fn prepare(
                     let encoded: String = utf8_percent_encode(&text, COMPONENT).collect();
                     if let Some(s) = ctx.secrets.iter().find(|s| s.expose() == text).cloned() {
                         if encoded != text {
-                            ctx.secrets.push(Secret::derived(s.name(), encoded, s.shell().to_string()));
+                            ctx.secrets.push(Secret::derived(
+                                s.name(),
+                                encoded,
+                                s.shell().to_string(),
+                            ));
                         }
                     }
                     query.push((name.clone(), text));
@@ -656,7 +692,11 @@ pub(crate) fn prepare(
                     let encoded: String = utf8_percent_encode(&text, COOKIE).collect();
                     if let Some(s) = ctx.secrets.iter().find(|s| s.expose() == text).cloned() {
                         if encoded != text {
-                            ctx.secrets.push(Secret::derived(s.name(), encoded.clone(), s.shell().to_string()));
+                            ctx.secrets.push(Secret::derived(
+                                s.name(),
+                                encoded.clone(),
+                                s.shell().to_string(),
+                            ));
                         }
                     }
                     cookies.push((name.clone(), encoded));
@@ -692,7 +732,8 @@ pub(crate) fn prepare(
                 let encoded: String = utf8_percent_encode(&text, COMPONENT).collect();
                 if let Some(s) = ctx.secrets.iter().find(|s| s.expose() == text).cloned() {
                     if encoded != text {
-                        ctx.secrets.push(Secret::derived(s.name(), encoded, s.shell().to_string()));
+                        ctx.secrets
+                            .push(Secret::derived(s.name(), encoded, s.shell().to_string()));
                     }
                 }
                 query.push((name.clone(), text));
@@ -807,9 +848,15 @@ fn render_json(ctx: &mut Ctx<'_>, t: &JsonTemplate) -> Result<Option<Value>, Pre
         }
         JsonTemplate::Str(t) => {
             // A string mixing text and variables: an unset argument leaves the field out.
-            let all_set = t.vars().all(|v| !matches!(v, Var::Arg(n) if ctx.arg(n).is_none()));
+            let all_set = t
+                .vars()
+                .all(|v| !matches!(v, Var::Arg(n) if ctx.arg(n).is_none()));
             if all_set {
-                Some(Value::String(ctx.render(t, &|| "the request body".to_string(), None)?))
+                Some(Value::String(ctx.render(
+                    t,
+                    &|| "the request body".to_string(),
+                    None,
+                )?))
             } else {
                 None
             }
@@ -848,7 +895,11 @@ fn check_segment(operation: &str, name: &str, value: &str) -> Result<(), Prepare
 }
 
 fn check_header(operation: &str, name: &str, value: &str) -> Result<(), PrepareError> {
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    {
         return Err(PrepareError::InvalidValue {
             operation: operation.to_string(),
             name: name.to_string(),
@@ -856,7 +907,10 @@ fn check_header(operation: &str, name: &str, value: &str) -> Result<(), PrepareE
             reason: "is not a valid header name".into(),
         });
     }
-    if let Some(c) = value.chars().find(|c| (c.is_control() && *c != '\t') || *c == '\u{7f}') {
+    if let Some(c) = value
+        .chars()
+        .find(|c| (c.is_control() && *c != '\t') || *c == '\u{7f}')
+    {
         let what = match c {
             '\r' => "a carriage return (CR)".to_string(),
             '\n' => "a line feed (LF)".to_string(),
@@ -877,12 +931,24 @@ fn base64(input: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(TABLE[(n >> 18) as usize & 63] as char);
         out.push(TABLE[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { TABLE[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { TABLE[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            TABLE[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            TABLE[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -912,7 +978,6 @@ pub(crate) fn body_secret_vars(body: &BodySpec, out: &mut Vec<String>) {
         BodySpec::Params => {}
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -96,8 +96,15 @@ pub struct RuntimeBuilder {
 impl RuntimeBuilder {
     /// Takes environment values (binds and `{{env.X}}` variables) from this map instead of
     /// the process environment.
-    pub fn env<K: Into<String>, V: Into<String>>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Self {
-        self.env = Some(vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect());
+    pub fn env<K: Into<String>, V: Into<String>>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.env = Some(
+            vars.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
         self
     }
 
@@ -149,7 +156,8 @@ impl RuntimeBuilder {
         let mut base_overrides = vec![None; self.cap.consumers.len()];
         for (ns, uri) in self.base_uris {
             let Some(i) = self.cap.consumers.iter().position(|c| c.namespace == ns) else {
-                let suggestion = closest(&ns, self.cap.consumers.iter().map(|c| c.namespace.as_str()));
+                let suggestion =
+                    closest(&ns, self.cap.consumers.iter().map(|c| c.namespace.as_str()));
                 let known: Vec<&str> = self.cap.namespaces().collect();
                 return Err(Error::Config(format!(
                     "base URI override for unknown namespace `{ns}`{}; namespaces: {}",
@@ -158,7 +166,8 @@ impl RuntimeBuilder {
                 )));
             };
             let trimmed = uri.trim().trim_end_matches('/').to_string();
-            crate::spec::check_base_uri_text(&trimmed).map_err(|m| Error::Config(format!("base URI override for `{ns}`: {m}")))?;
+            crate::spec::check_base_uri_text(&trimmed)
+                .map_err(|m| Error::Config(format!("base URI override for `{ns}`: {m}")))?;
             base_overrides[i] = Some(trimmed);
         }
         let mut retry_ops = vec![false; self.cap.operations.len()];
@@ -234,22 +243,40 @@ impl Runtime {
         self.prepare_with(operation, &args, Unset::Placeholder)
     }
 
-    fn prepare_with(&self, operation: &str, args: &Value, unset: Unset) -> Result<PreparedRequest, Error> {
+    fn prepare_with(
+        &self,
+        operation: &str,
+        args: &Value,
+        unset: Unset,
+    ) -> Result<PreparedRequest, Error> {
         let cap = &self.inner.cap;
         let i = cap.operation_index(operation)?;
         let op = &cap.operations[i];
         let consumer = &cap.consumers[op.consumer];
         let base = self.inner.base_overrides[op.consumer].as_deref();
-        Ok(prepare::prepare(op, consumer, base, args, &self.inner.binds, unset)?)
+        Ok(prepare::prepare(
+            op,
+            consumer,
+            base,
+            args,
+            &self.inner.binds,
+            unset,
+        )?)
     }
 
     /// Runs an operation: prepares, sends (with retries), decodes and maps the response.
     pub async fn call(&self, operation: &str, args: Value) -> Result<Value, Error> {
-        self.call_with(operation, args, &CallOptions::default()).await
+        self.call_with(operation, args, &CallOptions::default())
+            .await
     }
 
     /// [`Runtime::call`] with per-call options.
-    pub async fn call_with(&self, operation: &str, args: Value, options: &CallOptions) -> Result<Value, Error> {
+    pub async fn call_with(
+        &self,
+        operation: &str,
+        args: Value,
+        options: &CallOptions,
+    ) -> Result<Value, Error> {
         let cap = &self.inner.cap;
         let i = cap.operation_index(operation)?;
         let op = &cap.operations[i];
@@ -267,14 +294,26 @@ impl Runtime {
     }
 
     /// Sends a prepared request and returns the undecoded response (status < 400).
-    pub async fn execute(&self, req: &PreparedRequest, options: &CallOptions) -> Result<Response, Error> {
+    pub async fn execute(
+        &self,
+        req: &PreparedRequest,
+        options: &CallOptions,
+    ) -> Result<Response, Error> {
         let i = self.inner.cap.operation_index(&req.operation)?;
         self.execute_op(i, req, options).await
     }
 
-    async fn execute_op(&self, index: usize, req: &PreparedRequest, options: &CallOptions) -> Result<Response, Error> {
+    async fn execute_op(
+        &self,
+        index: usize,
+        req: &PreparedRequest,
+        options: &CallOptions,
+    ) -> Result<Response, Error> {
         let inner = &self.inner;
-        let client = match inner.client.get_or_init(|| send::build_client(&inner.config)) {
+        let client = match inner
+            .client
+            .get_or_init(|| send::build_client(&inner.config))
+        {
             Ok(c) => c,
             Err(e) => {
                 return Err(SendError::Transport {
@@ -289,7 +328,9 @@ impl Runtime {
         if let Some(n) = options.max_retries {
             retry.max_retries = n;
         }
-        retry.retry_non_idempotent = options.retry_non_idempotent.unwrap_or(retry.retry_non_idempotent || inner.retry_ops[index]);
+        retry.retry_non_idempotent = options
+            .retry_non_idempotent
+            .unwrap_or(retry.retry_non_idempotent || inner.retry_ops[index]);
         let timeout = options.timeout.unwrap_or(inner.config.timeout);
         let span = tracing::info_span!("naftiko.call", operation = %req.operation, method = %req.method, status = tracing::field::Empty, attempts = tracing::field::Empty, latency_ms = tracing::field::Empty);
         let started = Instant::now();

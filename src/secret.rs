@@ -113,7 +113,9 @@ pub(crate) fn redact_json(value: &serde_json::Value, secrets: &[Secret]) -> serd
     }
     match value {
         Value::String(s) => Value::String(redact(s, secrets).into_owned()),
-        Value::Array(items) => Value::Array(items.iter().map(|v| redact_json(v, secrets)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| redact_json(v, secrets)).collect())
+        }
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| (redact(k, secrets).into_owned(), redact_json(v, secrets)))

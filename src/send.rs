@@ -120,7 +120,10 @@ impl HttpError {
 impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "operation `{}`: HTTP {}", self.operation, self.status)?;
-        if let Some(reason) = reqwest::StatusCode::from_u16(self.status).ok().and_then(|s| s.canonical_reason()) {
+        if let Some(reason) = reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+        {
             write!(f, " {reason}")?;
         }
         let summary = match self.detail() {
@@ -129,10 +132,17 @@ impl std::fmt::Display for HttpError {
                 .iter()
                 .map(|i| {
                     let loc = i.get("loc").map(|l| match l {
-                        Value::Array(parts) => parts.iter().map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string)).collect::<Vec<_>>().join("."),
+                        Value::Array(parts) => parts
+                            .iter()
+                            .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
+                            .collect::<Vec<_>>()
+                            .join("."),
                         other => other.to_string(),
                     });
-                    let msg = i.get("msg").and_then(Value::as_str).map_or_else(|| i.to_string(), str::to_string);
+                    let msg = i
+                        .get("msg")
+                        .and_then(Value::as_str)
+                        .map_or_else(|| i.to_string(), str::to_string);
                     match loc {
                         Some(l) => format!("{l}: {msg}"),
                         None => msg,
@@ -286,7 +296,10 @@ pub(crate) async fn send(
     let headers = header_map(req)?;
     let body: Option<(Bytes, &'static str)> = match &req.body {
         None => None,
-        Some(Body::Json(v)) => Some((Bytes::from(serde_json::to_vec(v).unwrap_or_default()), "application/json")),
+        Some(Body::Json(v)) => Some((
+            Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+            "application/json",
+        )),
         Some(Body::Text { content_type, text }) => Some((Bytes::from(text.clone()), content_type)),
     };
     let may_resend = req.method.is_idempotent() || retry.retry_non_idempotent;
@@ -301,7 +314,18 @@ pub(crate) async fn send(
                 attempts: attempts - 1,
             });
         }
-        let outcome = attempt(client, req, &url, &headers, body.as_ref(), config, remaining, attempts, timeout).await;
+        let outcome = attempt(
+            client,
+            req,
+            &url,
+            &headers,
+            body.as_ref(),
+            config,
+            remaining,
+            attempts,
+            timeout,
+        )
+        .await;
         let (error, server_delay) = match outcome {
             Attempt::Done(r) => return Ok(r),
             Attempt::Fatal(e) => return Err(e),
@@ -357,14 +381,22 @@ async fn attempt(
         Method::Head => reqwest::Method::HEAD,
         Method::Options => reqwest::Method::OPTIONS,
     };
-    let mut builder = client.request(method, url.clone()).headers(headers.clone()).timeout(remaining);
+    let mut builder = client
+        .request(method, url.clone())
+        .headers(headers.clone())
+        .timeout(remaining);
     match body {
         Some((bytes, content_type)) => {
-            builder = builder.header(CONTENT_TYPE, *content_type).body(bytes.clone());
+            builder = builder
+                .header(CONTENT_TYPE, *content_type)
+                .body(bytes.clone());
         }
         // A body-less POST/PUT/PATCH says so with `content-length: 0`.
         None if matches!(req.method, Method::Post | Method::Put | Method::Patch) => {
-            builder = builder.body(Bytes::new());
+            // hyper omits the header for an empty body; say it explicitly, as the SDKs do.
+            builder = builder
+                .header(reqwest::header::CONTENT_LENGTH, "0")
+                .body(Bytes::new());
         }
         None => {}
     }
@@ -385,7 +417,10 @@ async fn attempt(
             let target = response.url().join(location.to_str().unwrap_or_default());
             let other_origin = target.as_ref().map_or(true, |t| t.origin() != url.origin());
             if other_origin {
-                let to = target.map_or_else(|_| "an invalid location".to_string(), |t| t.origin().ascii_serialization());
+                let to = target.map_or_else(
+                    |_| "an invalid location".to_string(),
+                    |t| t.origin().ascii_serialization(),
+                );
                 return Attempt::Fatal(SendError::CrossOriginRedirect {
                     operation: operation.clone(),
                     status,
@@ -398,9 +433,19 @@ async fn attempt(
     let response_headers: Vec<(String, String)> = response
         .headers()
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), req.redact(&String::from_utf8_lossy(v.as_bytes())).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                req.redact(&String::from_utf8_lossy(v.as_bytes()))
+                    .into_owned(),
+            )
+        })
         .collect();
-    let retry_after = response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
     let body = match read_limited(response, config.max_response_bytes, operation).await {
         Ok(b) => b,
         Err(ReadError::TooLarge(e)) => return Attempt::Fatal(e),
@@ -410,7 +455,10 @@ async fn attempt(
             }
             return Attempt::MaybeSent(SendError::Transport {
                 operation: operation.clone(),
-                message: format!("the response body broke off: {}", req.redact(&error_chain(&e))),
+                message: format!(
+                    "the response body broke off: {}",
+                    req.redact(&error_chain(&e))
+                ),
                 attempts,
             });
         }
@@ -419,7 +467,8 @@ async fn attempt(
         let parsed = if body.iter().all(u8::is_ascii_whitespace) {
             Value::Null
         } else {
-            serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
         };
         return Attempt::Status(
             HttpError {
@@ -440,7 +489,13 @@ async fn attempt(
     })
 }
 
-fn classify(req: &PreparedRequest, url: &reqwest::Url, e: &reqwest::Error, attempts: u32, timeout_error: impl Fn() -> SendError) -> Attempt {
+fn classify(
+    req: &PreparedRequest,
+    url: &reqwest::Url,
+    e: &reqwest::Error,
+    attempts: u32,
+    timeout_error: impl Fn() -> SendError,
+) -> Attempt {
     let message = req.redact(&error_chain(e)).into_owned();
     if e.is_timeout() {
         return Attempt::MaybeSent(timeout_error());
@@ -477,7 +532,11 @@ enum ReadError {
     Broken(reqwest::Error),
 }
 
-async fn read_limited(mut response: reqwest::Response, limit: usize, operation: &str) -> Result<Bytes, ReadError> {
+async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+    operation: &str,
+) -> Result<Bytes, ReadError> {
     let too_large = || {
         ReadError::TooLarge(SendError::BodyTooLarge {
             operation: operation.to_string(),
@@ -521,7 +580,14 @@ fn header_map(req: &PreparedRequest) -> Result<HeaderMap, SendError> {
         let value = HeaderValue::from_bytes(v.as_bytes());
         match (name, value) {
             (Ok(n), Ok(mut v)) => {
-                if matches!(n.as_str(), "authorization" | "cookie" | "proxy-authorization") || req.secrets.iter().any(|s| v.as_bytes().windows(s.expose().len().max(1)).any(|w| w == s.expose().as_bytes())) {
+                if matches!(
+                    n.as_str(),
+                    "authorization" | "cookie" | "proxy-authorization"
+                ) || req.secrets.iter().any(|s| {
+                    v.as_bytes()
+                        .windows(s.expose().len().max(1))
+                        .any(|w| w == s.expose().as_bytes())
+                }) {
                     v.set_sensitive(true);
                 }
                 map.append(n, v);
@@ -563,12 +629,17 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
         }
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// `initial × 2^(attempt-1)`, capped, times a random factor in [0.75, 1.0].
 fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let exp = policy.initial_backoff.saturating_mul(1u32 << (attempt - 1).min(20));
+    let exp = policy
+        .initial_backoff
+        .saturating_mul(1u32 << (attempt - 1).min(20));
     let capped = exp.min(policy.max_backoff);
     capped.mul_f64(1.0 - 0.25 * jitter())
 }
@@ -576,8 +647,12 @@ fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
 /// A cheap random number in [0, 1) (splitmix64 over a counter seeded by the clock).
 fn jitter() -> f64 {
     static STATE: AtomicU64 = AtomicU64::new(0);
-    let seed = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
-    let mut z = STATE.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed).wrapping_add(seed);
+    let seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut z = STATE
+        .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+        .wrapping_add(seed);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
@@ -591,10 +666,16 @@ mod tests {
     #[test]
     fn retry_after_accepts_seconds_and_http_dates() {
         assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
         let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
         let d = parse_retry_after(&future).unwrap();
-        assert!(d > Duration::from_secs(27) && d <= Duration::from_secs(30), "{d:?}");
+        assert!(
+            d > Duration::from_secs(27) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 
@@ -603,19 +684,38 @@ mod tests {
         let p = RetryPolicy::default();
         for attempt in 1..30 {
             let d = backoff(&p, attempt);
-            let base = p.initial_backoff.saturating_mul(1 << (attempt - 1).min(20)).min(p.max_backoff);
-            assert!(d <= base && d >= base.mul_f64(0.75), "attempt {attempt}: {d:?}");
+            let base = p
+                .initial_backoff
+                .saturating_mul(1 << (attempt - 1).min(20))
+                .min(p.max_backoff);
+            assert!(
+                d <= base && d >= base.mul_f64(0.75),
+                "attempt {attempt}: {d:?}"
+            );
         }
     }
 
     #[test]
     fn detail_shapes_render_in_one_line() {
-        let mk = |body: Value| HttpError { operation: "op".into(), status: 422, headers: vec![], body, attempts: 1 };
-        let arr = mk(serde_json::json!({"detail": [{"loc": ["body", "client_user_id"], "msg": "field required", "type": "missing"}]}));
-        assert_eq!(arr.to_string(), "operation `op`: HTTP 422 Unprocessable Entity: body.client_user_id: field required");
+        let mk = |body: Value| HttpError {
+            operation: "op".into(),
+            status: 422,
+            headers: vec![],
+            body,
+            attempts: 1,
+        };
+        let arr = mk(
+            serde_json::json!({"detail": [{"loc": ["body", "client_user_id"], "msg": "field required", "type": "missing"}]}),
+        );
+        assert_eq!(
+            arr.to_string(),
+            "operation `op`: HTTP 422 Unprocessable Entity: body.client_user_id: field required"
+        );
         let s = mk(serde_json::json!({"detail": "User not found"}));
         assert!(s.to_string().ends_with(": User not found"));
-        let o = mk(serde_json::json!({"detail": {"error_type": "INVALID_REQUEST", "error_message": "Client user id already exists."}}));
+        let o = mk(
+            serde_json::json!({"detail": {"error_type": "INVALID_REQUEST", "error_message": "Client user id already exists."}}),
+        );
         assert!(o.to_string().ends_with(": Client user id already exists."));
     }
 }

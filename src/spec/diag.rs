@@ -19,7 +19,13 @@ pub struct Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.pos.line, self.pos.col)
+        write!(
+            f,
+            "{}:{}:{}",
+            self.file.display(),
+            self.pos.line,
+            self.pos.col
+        )
     }
 }
 
@@ -63,7 +69,11 @@ impl Diagnostic {
     /// Renders the diagnostic as `file:line:col: severity: message`; with `strict`,
     /// warnings and schema deviations are reported as errors.
     pub fn render(&self, strict: bool) -> String {
-        let severity = if strict { Severity::Error } else { self.severity };
+        let severity = if strict {
+            Severity::Error
+        } else {
+            self.severity
+        };
         format!("{}: {}: {}", self.location, severity, self.message)
     }
 }

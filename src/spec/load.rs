@@ -141,7 +141,10 @@ impl Loader {
             if !allowed.contains(&k.name.as_str()) {
                 self.deviation(
                     key_location(at, k),
-                    format!("`{}` is not a key of {what} in the 1.0.0-alpha2 schema", k.name),
+                    format!(
+                        "`{}` is not a key of {what} in the 1.0.0-alpha2 schema",
+                        k.name
+                    ),
                 );
             }
         }
@@ -203,7 +206,11 @@ impl Loader {
             return cap;
         }
         self.version(at, &mut cap);
-        self.check_keys(at, &["naftiko", "info", "binds", "consumes", "capability"], "the document root");
+        self.check_keys(
+            at,
+            &["naftiko", "info", "binds", "consumes", "capability"],
+            "the document root",
+        );
         for (k, _) in entries {
             if matches!(k.name.as_str(), "import" | "imports" | "personas") {
                 self.warn(
@@ -225,7 +232,14 @@ impl Loader {
             cap.description = self.str_field(info_at, "description");
             self.check_keys(
                 info_at,
-                &["label", "description", "tags", "created", "modified", "stakeholders"],
+                &[
+                    "label",
+                    "description",
+                    "tags",
+                    "created",
+                    "modified",
+                    "stakeholders",
+                ],
                 "`info`",
             );
         } else {
@@ -234,7 +248,11 @@ impl Loader {
 
         // Binds first: they decide how template variables resolve.
         if let Some(binds) = root.get("binds") {
-            self.binds(At { file, node: binds, path: "binds" });
+            self.binds(At {
+                file,
+                node: binds,
+                path: "binds",
+            });
         }
         let capability = root.get("capability");
         if let Some(cap_node) = capability {
@@ -244,20 +262,38 @@ impl Loader {
                 path: "capability",
             };
             if cap_node.as_map().is_none() {
-                self.fatal(cap_at.loc(), format!("`capability` should be a mapping, found {}", cap_node.kind_name()));
+                self.fatal(
+                    cap_at.loc(),
+                    format!(
+                        "`capability` should be a mapping, found {}",
+                        cap_node.kind_name()
+                    ),
+                );
                 return cap;
             }
             if let Some(binds) = cap_node.get("binds") {
-                self.binds(At { file, node: binds, path: "capability.binds" });
+                self.binds(At {
+                    file,
+                    node: binds,
+                    path: "capability.binds",
+                });
             }
-            self.check_keys(cap_at, &["binds", "exposes", "consumes", "aggregates"], "`capability`");
+            self.check_keys(
+                cap_at,
+                &["binds", "exposes", "consumes", "aggregates"],
+                "`capability`",
+            );
             for (k, v) in cap_node.as_map().unwrap_or_default() {
                 if !matches!(k.name.as_str(), "binds" | "consumes") {
                     let detail = match (&v.kind, k.name.as_str()) {
                         (Kind::Seq(items), "exposes") => {
                             let types: Vec<String> = items
                                 .iter()
-                                .map(|i| i.get("type").and_then(Node::scalar_text).unwrap_or_else(|| "?".into()))
+                                .map(|i| {
+                                    i.get("type")
+                                        .and_then(Node::scalar_text)
+                                        .unwrap_or_else(|| "?".into())
+                                })
                                 .collect();
                             format!(" ({} adapter(s): {})", items.len(), types.join(", "))
                         }
@@ -284,7 +320,10 @@ impl Loader {
             self.consumer_nodes(file, list, "capability.consumes", &mut nodes, 0);
         }
         if nodes.is_empty() && !self.fatal {
-            self.warn(at.loc(), "the capability consumes no HTTP API: there is no operation to run");
+            self.warn(
+                at.loc(),
+                "the capability consumes no HTTP API: there is no operation to run",
+            );
         }
         for cn in &nodes {
             self.consumer(cn, &mut cap);
@@ -295,7 +334,10 @@ impl Loader {
 
     fn version(&mut self, at: At<'_>, cap: &mut Capability) {
         let Some(node) = at.node.get("naftiko") else {
-            self.warn(at.loc(), "the document has no `naftiko` version; reading it as 1.0.0-alpha2");
+            self.warn(
+                at.loc(),
+                "the document has no `naftiko` version; reading it as 1.0.0-alpha2",
+            );
             return;
         };
         let loc = at.key_loc("naftiko");
@@ -303,9 +345,15 @@ impl Loader {
             Kind::Str(s) => Some(s.clone()),
             Kind::Map(_) => {
                 let v = node.get("version").and_then(Node::scalar_text);
-                self.deviation(loc.clone(), "`naftiko` should be a version string, found a mapping");
+                self.deviation(
+                    loc.clone(),
+                    "`naftiko` should be a version string, found a mapping",
+                );
                 if v.is_none() {
-                    self.warn(loc.clone(), "`naftiko` gives no version; reading it as 1.0.0-alpha2");
+                    self.warn(
+                        loc.clone(),
+                        "`naftiko` gives no version; reading it as 1.0.0-alpha2",
+                    );
                 }
                 v
             }
@@ -329,15 +377,25 @@ impl Loader {
 
     fn binds(&mut self, at: At<'_>) {
         let Some(items) = at.node.as_seq() else {
-            self.error(at.loc(), format!("`binds` should be a list, found {}", at.node.kind_name()));
+            self.error(
+                at.loc(),
+                format!("`binds` should be a list, found {}", at.node.kind_name()),
+            );
             return;
         };
         for (i, item) in items.iter().enumerate() {
             let path = format!("{}[{i}]", at.path);
-            let item_at = At { file: at.file, node: item, path: &path };
+            let item_at = At {
+                file: at.file,
+                node: item,
+                path: &path,
+            };
             if let Some(name) = item.scalar_text() {
                 // `- SOME_TOKEN`: a bare variable name, read from the environment.
-                self.deviation(item_at.loc(), "a bind should be a mapping with `namespace` and `keys`, found a string");
+                self.deviation(
+                    item_at.loc(),
+                    "a bind should be a mapping with `namespace` and `keys`, found a string",
+                );
                 self.binds.push(Bind {
                     namespace: "env".into(),
                     file: None,
@@ -346,18 +404,34 @@ impl Loader {
                 continue;
             }
             if item.as_map().is_none() {
-                self.error(item_at.loc(), format!("a bind should be a mapping, found {}", item.kind_name()));
+                self.error(
+                    item_at.loc(),
+                    format!("a bind should be a mapping, found {}", item.kind_name()),
+                );
                 continue;
             }
-            self.check_keys(item_at, &["namespace", "description", "location", "keys"], "a bind");
-            let namespace = self.str_field(item_at, "namespace").unwrap_or_else(|| "env".into());
+            self.check_keys(
+                item_at,
+                &["namespace", "description", "location", "keys"],
+                "a bind",
+            );
+            let namespace = self
+                .str_field(item_at, "namespace")
+                .unwrap_or_else(|| "env".into());
             let file = match self.str_field(item_at, "location") {
                 None => None,
                 Some(loc) => match loc.strip_prefix("file://") {
                     Some(p) => {
-                        let p = p.strip_prefix("/./").map(|r| format!("./{r}")).unwrap_or_else(|| p.to_string());
+                        let p = p
+                            .strip_prefix("/./")
+                            .map(|r| format!("./{r}"))
+                            .unwrap_or_else(|| p.to_string());
                         let p = PathBuf::from(p);
-                        Some(if p.is_absolute() { p } else { self.base_dir.join(p) })
+                        Some(if p.is_absolute() {
+                            p
+                        } else {
+                            self.base_dir.join(p)
+                        })
                     }
                     None => {
                         self.error(
@@ -382,7 +456,10 @@ impl Loader {
                         keys.push((k.name.clone(), source));
                     }
                 }
-                _ => self.error(item_at.loc(), "a bind needs `keys`: a mapping from variable name to source key"),
+                _ => self.error(
+                    item_at.loc(),
+                    "a bind needs `keys`: a mapping from variable name to source key",
+                ),
             }
             self.binds.push(Bind {
                 namespace,
@@ -393,7 +470,9 @@ impl Loader {
     }
 
     fn is_bound(&self, var: &str) -> bool {
-        self.binds.iter().any(|b| b.keys.iter().any(|(k, _)| k == var))
+        self.binds
+            .iter()
+            .any(|b| b.keys.iter().any(|(k, _)| k == var))
     }
 
     fn is_bind_namespace(&self, ns: &str) -> bool {
@@ -405,7 +484,11 @@ impl Loader {
         let text = raw.text.as_str();
         if let Some((ns, rest)) = text.split_once('.') {
             if ns == "env" || self.is_bind_namespace(ns) {
-                return if self.is_bound(rest) { Var::Bind(rest.into()) } else { Var::Env(rest.into()) };
+                return if self.is_bound(rest) {
+                    Var::Bind(rest.into())
+                } else {
+                    Var::Env(rest.into())
+                };
             }
             let last = text.rsplit('.').next().unwrap_or(text);
             return Var::Arg(last.to_string());
@@ -433,22 +516,51 @@ impl Loader {
         }
     }
 
-    fn consumer_nodes(&mut self, file: &Arc<Path>, list: &Node, path: &str, out: &mut Vec<ConsumerNode>, depth: usize) {
-        let at = At { file, node: list, path };
+    fn consumer_nodes(
+        &mut self,
+        file: &Arc<Path>,
+        list: &Node,
+        path: &str,
+        out: &mut Vec<ConsumerNode>,
+        depth: usize,
+    ) {
+        let at = At {
+            file,
+            node: list,
+            path,
+        };
         let Some(items) = list.as_seq() else {
-            self.error(at.loc(), format!("`consumes` should be a list, found {}", list.kind_name()));
+            self.error(
+                at.loc(),
+                format!("`consumes` should be a list, found {}", list.kind_name()),
+            );
             return;
         };
         for (i, item) in items.iter().enumerate() {
             let item_path = format!("{path}[{i}]");
-            let item_at = At { file, node: item, path: &item_path };
+            let item_at = At {
+                file,
+                node: item,
+                path: &item_path,
+            };
             if item.as_map().is_none() {
-                self.error(item_at.loc(), format!("a `consumes` entry should be a mapping, found {}", item.kind_name()));
+                self.error(
+                    item_at.loc(),
+                    format!(
+                        "a `consumes` entry should be a mapping, found {}",
+                        item.kind_name()
+                    ),
+                );
                 continue;
             }
             if let (Some(location), Some(import)) = (item.get("location"), item.get("import")) {
-                self.check_keys(item_at, &["location", "import", "as", "description"], "an imported consumer");
-                let (Some(location), Some(import)) = (location.scalar_text(), import.scalar_text()) else {
+                self.check_keys(
+                    item_at,
+                    &["location", "import", "as", "description"],
+                    "an imported consumer",
+                );
+                let (Some(location), Some(import)) = (location.scalar_text(), import.scalar_text())
+                else {
                     self.error(item_at.loc(), "`location` and `import` should be strings");
                     continue;
                 };
@@ -479,20 +591,38 @@ impl Loader {
         }
     }
 
-    fn import(&mut self, at: At<'_>, location: &str, namespace: &str, rename: Option<String>, out: &mut Vec<ConsumerNode>, depth: usize) {
+    fn import(
+        &mut self,
+        at: At<'_>,
+        location: &str,
+        namespace: &str,
+        rename: Option<String>,
+        out: &mut Vec<ConsumerNode>,
+        depth: usize,
+    ) {
         if depth >= MAX_IMPORT_DEPTH {
-            self.error(at.loc(), format!("imports nest deeper than {MAX_IMPORT_DEPTH} levels (a cycle?)"));
+            self.error(
+                at.loc(),
+                format!("imports nest deeper than {MAX_IMPORT_DEPTH} levels (a cycle?)"),
+            );
             return;
         }
         let relative = location.strip_prefix("file://").unwrap_or(location);
-        let dir = at.file.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| self.base_dir.clone(), Path::to_path_buf);
+        let dir = at
+            .file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| self.base_dir.clone(), Path::to_path_buf);
         let path = dir.join(relative);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
                 self.error(
                     at.key_loc("location"),
-                    format!("cannot import `{namespace}` from {}: {e}; its operations are unavailable", path.display()),
+                    format!(
+                        "cannot import `{namespace}` from {}: {e}; its operations are unavailable",
+                        path.display()
+                    ),
                 );
                 return;
             }
@@ -502,7 +632,11 @@ impl Loader {
             Ok(r) => r,
             Err(e) => {
                 self.error(
-                    Location { file, pos: e.pos, path: String::new() },
+                    Location {
+                        file,
+                        pos: e.pos,
+                        path: String::new(),
+                    },
                     format!("{} (imported from {})", e.message, at.loc()),
                 );
                 return;
@@ -513,7 +647,10 @@ impl Loader {
             .or_else(|| root.get("capability").and_then(|c| c.get("consumes")))
             .and_then(Node::as_seq)
             .and_then(|items| {
-                items.iter().position(|c| c.get("namespace").and_then(Node::as_str) == Some(namespace)).map(|i| (i, &items[i]))
+                items
+                    .iter()
+                    .position(|c| c.get("namespace").and_then(Node::as_str) == Some(namespace))
+                    .map(|i| (i, &items[i]))
             });
         match found {
             Some((i, node)) => {
@@ -541,11 +678,23 @@ impl Loader {
 
     fn consumer(&mut self, cn: &ConsumerNode, cap: &mut Capability) {
         let file = &cn.file;
-        let at = At { file, node: &cn.node, path: &cn.path };
+        let at = At {
+            file,
+            node: &cn.node,
+            path: &cn.path,
+        };
         let node = &cn.node;
         self.check_keys(
             at,
-            &["namespace", "type", "baseUri", "description", "inputParameters", "authentication", "resources"],
+            &[
+                "namespace",
+                "type",
+                "baseUri",
+                "description",
+                "inputParameters",
+                "authentication",
+                "resources",
+            ],
             "a consumer",
         );
         let namespace = match (cn.rename.clone(), self.str_field(at, "namespace")) {
@@ -553,12 +702,18 @@ impl Loader {
             (None, Some(ns)) => ns,
             (None, None) => {
                 let fallback = format!("consumes{}", cap.consumers.len());
-                self.error(at.loc(), format!("a consumer has no `namespace`; calling it `{fallback}`"));
+                self.error(
+                    at.loc(),
+                    format!("a consumer has no `namespace`; calling it `{fallback}`"),
+                );
                 fallback
             }
         };
         if !is_kebab(&namespace) {
-            self.deviation(at.key_loc("namespace"), format!("namespace `{namespace}` should match ^[a-zA-Z0-9-]+$"));
+            self.deviation(
+                at.key_loc("namespace"),
+                format!("namespace `{namespace}` should match ^[a-zA-Z0-9-]+$"),
+            );
         }
         if cap.consumers.iter().any(|c| c.namespace == namespace) {
             self.error(at.key_loc("namespace"), format!("namespace `{namespace}` is declared twice; use `as` on an import to rename one"));
@@ -576,18 +731,28 @@ impl Loader {
 
         // Consumer-level parameters apply to every operation.
         let consumer_params = match node.get("inputParameters") {
-            Some(p) => self.param_nodes(At { file, node: p, path: &join(&cn.path, "inputParameters") }),
+            Some(p) => self.param_nodes(At {
+                file,
+                node: p,
+                path: &join(&cn.path, "inputParameters"),
+            }),
             None => Vec::new(),
         };
 
         let auth_node = match (node.get("authentication"), node.get("auth")) {
             (Some(a), Some(_)) => {
-                self.warn(at.key_loc("auth"), "both `authentication` and `auth` are given; using `authentication`");
+                self.warn(
+                    at.key_loc("auth"),
+                    "both `authentication` and `auth` are given; using `authentication`",
+                );
                 Some(("authentication", a))
             }
             (Some(a), None) => Some(("authentication", a)),
             (None, Some(a)) => {
-                self.deviation(at.key_loc("auth"), "`auth` is not a schema key: the schema calls it `authentication`");
+                self.deviation(
+                    at.key_loc("auth"),
+                    "`auth` is not a schema key: the schema calls it `authentication`",
+                );
                 Some(("auth", a))
             }
             (None, None) => None,
@@ -596,7 +761,14 @@ impl Loader {
         let consumer_scope = Scope { params: &empty };
         let auth = auth_node.and_then(|(key, n)| {
             let p = join(&cn.path, key);
-            self.auth(At { file, node: n, path: &p }, &consumer_scope)
+            self.auth(
+                At {
+                    file,
+                    node: n,
+                    path: &p,
+                },
+                &consumer_scope,
+            )
         });
 
         let base_text = self.str_field(at, "baseUri").unwrap_or_default();
@@ -608,13 +780,20 @@ impl Loader {
         }
         let mut base_trimmed = base_text.trim().to_string();
         if base_trimmed.ends_with('/') && base_trimmed.len() > 1 {
-            self.deviation(at.key_loc("baseUri"), "baseUri must not end with `/` (the runtime removes it)");
+            self.deviation(
+                at.key_loc("baseUri"),
+                "baseUri must not end with `/` (the runtime removes it)",
+            );
             while base_trimmed.ends_with('/') {
                 base_trimmed.pop();
             }
         }
         let auth_path_key = match &auth {
-            Some(Auth::ApiKey { placement: KeyPlacement::Path, name, .. }) => Some(name.clone()),
+            Some(Auth::ApiKey {
+                placement: KeyPlacement::Path,
+                name,
+                ..
+            }) => Some(name.clone()),
             _ => None,
         };
         let base_uri = self.base_uri_template(&base_trimmed, auth.as_ref(), &consumer_scope);
@@ -624,7 +803,10 @@ impl Loader {
                 self.error(at.key_loc("baseUri"), msg.clone());
                 base_uri_problem = Some(msg);
             } else if base_trimmed.contains('?') || base_trimmed.contains('#') {
-                self.deviation(at.key_loc("baseUri"), "baseUri should not carry a query or fragment");
+                self.deviation(
+                    at.key_loc("baseUri"),
+                    "baseUri should not carry a query or fragment",
+                );
             }
         } else if !base_uri.is_literal() {
             self.deviation(at.key_loc("baseUri"), "baseUri should be a literal http(s) URI without templates (pattern ^https?://[^/]+(/[^{]*)?$)");
@@ -640,40 +822,89 @@ impl Loader {
         cap.consumers.push(consumer);
 
         let Some(resources) = node.get("resources") else {
-            self.warn(at.loc(), format!("namespace `{namespace}` has no `resources`: no operation to run"));
+            self.warn(
+                at.loc(),
+                format!("namespace `{namespace}` has no `resources`: no operation to run"),
+            );
             return;
         };
         let Some(resources) = resources.as_seq() else {
-            self.error(at.key_loc("resources"), format!("`resources` should be a list, found {}", resources.kind_name()));
+            self.error(
+                at.key_loc("resources"),
+                format!(
+                    "`resources` should be a list, found {}",
+                    resources.kind_name()
+                ),
+            );
             return;
         };
         for (ri, resource) in resources.iter().enumerate() {
             let rpath = format!("{}.resources[{ri}]", cn.path);
-            let rat = At { file, node: resource, path: &rpath };
+            let rat = At {
+                file,
+                node: resource,
+                path: &rpath,
+            };
             if resource.as_map().is_none() {
-                self.error(rat.loc(), format!("a resource should be a mapping, found {}", resource.kind_name()));
+                self.error(
+                    rat.loc(),
+                    format!(
+                        "a resource should be a mapping, found {}",
+                        resource.kind_name()
+                    ),
+                );
                 continue;
             }
-            self.check_keys(rat, &["name", "path", "operations", "label", "description", "inputParameters"], "a consumed resource");
-            let resource_name = self.str_field(rat, "name").unwrap_or_else(|| format!("resource{ri}"));
+            self.check_keys(
+                rat,
+                &[
+                    "name",
+                    "path",
+                    "operations",
+                    "label",
+                    "description",
+                    "inputParameters",
+                ],
+                "a consumed resource",
+            );
+            let resource_name = self
+                .str_field(rat, "name")
+                .unwrap_or_else(|| format!("resource{ri}"));
             if !is_kebab(&resource_name) {
-                self.deviation(rat.key_loc("name"), format!("resource name `{resource_name}` should match ^[a-zA-Z0-9-]+$"));
+                self.deviation(
+                    rat.key_loc("name"),
+                    format!("resource name `{resource_name}` should match ^[a-zA-Z0-9-]+$"),
+                );
             }
             let resource_path = self.str_field(rat, "path").unwrap_or_default();
             if resource_path.contains('?') {
-                self.deviation(rat.key_loc("path"), "a resource path should not carry a query string");
+                self.deviation(
+                    rat.key_loc("path"),
+                    "a resource path should not carry a query string",
+                );
             }
             let resource_params = match resource.get("inputParameters") {
-                Some(p) => self.param_nodes(At { file, node: p, path: &join(&rpath, "inputParameters") }),
+                Some(p) => self.param_nodes(At {
+                    file,
+                    node: p,
+                    path: &join(&rpath, "inputParameters"),
+                }),
                 None => Vec::new(),
             };
             let Some(ops) = resource.get("operations").and_then(Node::as_seq) else {
-                self.warn(rat.loc(), format!("resource `{resource_name}` has no `operations` list"));
+                self.warn(
+                    rat.loc(),
+                    format!("resource `{resource_name}` has no `operations` list"),
+                );
                 continue;
             };
             for (oi, op) in ops.iter().enumerate() {
                 let opath = format!("{rpath}.operations[{oi}]");
-                let oat = At { file, node: op, path: &opath };
+                let oat = At {
+                    file,
+                    node: op,
+                    path: &opath,
+                };
                 let ctx = OpContext {
                     consumer_index,
                     namespace: &namespace,
@@ -695,11 +926,18 @@ impl Loader {
     fn base_uri_template(&self, text: &str, auth: Option<&Auth>, scope: &Scope<'_>) -> Template {
         let mut t = self.template(text, true, scope);
         // `placement: path` auth keys fill the placeholder of the same name.
-        if let Some(Auth::ApiKey { placement: KeyPlacement::Path, name, value }) = auth {
+        if let Some(Auth::ApiKey {
+            placement: KeyPlacement::Path,
+            name,
+            value,
+        }) = auth
+        {
             let mut parts = Vec::new();
             for p in t.parts {
                 match p {
-                    Part::Var(Var::Arg(n)) if &n == name => parts.extend(value.parts.iter().cloned()),
+                    Part::Var(Var::Arg(n)) if &n == name => {
+                        parts.extend(value.parts.iter().cloned())
+                    }
                     other => parts.push(other),
                 }
             }
@@ -711,16 +949,28 @@ impl Loader {
     fn auth(&mut self, at: At<'_>, scope: &Scope<'_>) -> Option<Auth> {
         let node = at.node;
         if node.as_map().is_none() {
-            self.error(at.loc(), format!("authentication should be a mapping, found {}", node.kind_name()));
+            self.error(
+                at.loc(),
+                format!(
+                    "authentication should be a mapping, found {}",
+                    node.kind_name()
+                ),
+            );
             return None;
         }
         let declared = self.str_field(at, "type");
-        let ty = declared.as_deref().map(|t| t.to_ascii_lowercase().replace(['-', '_'], ""));
+        let ty = declared
+            .as_deref()
+            .map(|t| t.to_ascii_lowercase().replace(['-', '_'], ""));
         let value_of = |this: &mut Loader, keys: &[&str]| -> Option<Template> {
             for k in keys {
                 if let Some(v) = node.get(k) {
                     if let Some(env) = v.get("env").and_then(Node::scalar_text) {
-                        let var = if this.is_bound(&env) { Var::Bind(env) } else { Var::Env(env) };
+                        let var = if this.is_bound(&env) {
+                            Var::Bind(env)
+                        } else {
+                            Var::Env(env)
+                        };
                         return Some(Template::var(var));
                     }
                     if let Some(text) = v.scalar_text() {
@@ -749,18 +999,30 @@ impl Loader {
             }
         });
         let unsupported = |this: &mut Loader, kind: String, why: String| {
-            this.warn(at.loc(), format!("not supported yet: {why}; operations of this namespace cannot be called"));
+            this.warn(
+                at.loc(),
+                format!("not supported yet: {why}; operations of this namespace cannot be called"),
+            );
             Some(Auth::Unsupported { kind })
         };
         if let Some(d) = &declared {
             if !matches!(d.as_str(), "apikey" | "bearer" | "basic" | "digest") {
-                self.deviation(at.key_loc("type"), format!("authentication type `{d}` is not one of apikey, bearer, basic, digest"));
+                self.deviation(
+                    at.key_loc("type"),
+                    format!(
+                        "authentication type `{d}` is not one of apikey, bearer, basic, digest"
+                    ),
+                );
             }
         }
         match kind.as_deref() {
             Some("bearer") => match value_of(self, &["token", "value"]) {
                 Some(token) => Some(Auth::Bearer { token }),
-                None => unsupported(self, "bearer".into(), "bearer authentication without a `token`".into()),
+                None => unsupported(
+                    self,
+                    "bearer".into(),
+                    "bearer authentication without a `token`".into(),
+                ),
             },
             Some("basic") => {
                 let username = value_of(self, &["username", "user"]).unwrap_or_default();
@@ -768,12 +1030,20 @@ impl Loader {
                 Some(Auth::Basic { username, password })
             }
             Some("apikey" | "header") => {
-                let name = ["key", "name", "header"].iter().find_map(|k| node.get(k).and_then(Node::scalar_text));
-                let placement_text = self.str_field(at, "placement").or_else(|| self.str_field(at, "in"));
+                let name = ["key", "name", "header"]
+                    .iter()
+                    .find_map(|k| node.get(k).and_then(Node::scalar_text));
+                let placement_text = self
+                    .str_field(at, "placement")
+                    .or_else(|| self.str_field(at, "in"));
                 if node.get("in").is_some() {
                     self.deviation(at.key_loc("in"), "`in` is not a schema key of authentication: the schema calls it `placement`");
                 }
-                let placement = match placement_text.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                let placement = match placement_text
+                    .as_deref()
+                    .map(str::to_ascii_lowercase)
+                    .as_deref()
+                {
                     None => {
                         if kind.as_deref() == Some("apikey") {
                             self.warn(at.loc(), "API key authentication without `placement`: sending it as a header");
@@ -786,48 +1056,104 @@ impl Loader {
                     Some("path") => KeyPlacement::Path,
                     Some("body") => KeyPlacement::Body,
                     Some(other) => {
-                        return unsupported(self, "apikey".into(), format!("API key placement `{other}`"));
+                        return unsupported(
+                            self,
+                            "apikey".into(),
+                            format!("API key placement `{other}`"),
+                        );
                     }
                 };
                 let Some(name) = name else {
-                    return unsupported(self, "apikey".into(), "API key authentication without `key` (or `name`)".into());
+                    return unsupported(
+                        self,
+                        "apikey".into(),
+                        "API key authentication without `key` (or `name`)".into(),
+                    );
                 };
                 match value_of(self, &["value", "valueFrom", "token"]) {
-                    Some(value) => Some(Auth::ApiKey { placement, name, value }),
-                    None => unsupported(self, "apikey".into(), "API key authentication without a `value`".into()),
+                    Some(value) => Some(Auth::ApiKey {
+                        placement,
+                        name,
+                        value,
+                    }),
+                    None => unsupported(
+                        self,
+                        "apikey".into(),
+                        "API key authentication without a `value`".into(),
+                    ),
                 }
             }
             Some("query") => {
                 let mut params = Vec::new();
-                for (i, p) in node.get("parameters").and_then(Node::as_seq).unwrap_or_default().iter().enumerate() {
+                for (i, p) in node
+                    .get("parameters")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                {
                     let path = format!("{}.parameters[{i}]", at.path);
-                    let pat = At { file: at.file, node: p, path: &path };
-                    match (self.str_field(pat, "name"), p.get("value").and_then(Node::scalar_text)) {
+                    let pat = At {
+                        file: at.file,
+                        node: p,
+                        path: &path,
+                    };
+                    match (
+                        self.str_field(pat, "name"),
+                        p.get("value").and_then(Node::scalar_text),
+                    ) {
                         (Some(n), Some(v)) => params.push((n, self.template(&v, false, scope))),
-                        _ => self.error(pat.loc(), "a query authentication parameter needs `name` and `value`"),
+                        _ => self.error(
+                            pat.loc(),
+                            "a query authentication parameter needs `name` and `value`",
+                        ),
                     }
                 }
                 Some(Auth::QueryParams { params })
             }
             Some(other) => {
                 let shown = declared.clone().unwrap_or_else(|| other.to_string());
-                unsupported(self, shown.clone(), format!("authentication type `{shown}`"))
+                unsupported(
+                    self,
+                    shown.clone(),
+                    format!("authentication type `{shown}`"),
+                )
             }
-            None => unsupported(self, "(none)".into(), "authentication without a `type`".into()),
+            None => unsupported(
+                self,
+                "(none)".into(),
+                "authentication without a `type`".into(),
+            ),
         }
     }
 
     fn param_nodes(&mut self, at: At<'_>) -> Vec<(Param, Option<String>)> {
         let Some(items) = at.node.as_seq() else {
-            self.error(at.loc(), format!("`inputParameters` should be a list, found {}", at.node.kind_name()));
+            self.error(
+                at.loc(),
+                format!(
+                    "`inputParameters` should be a list, found {}",
+                    at.node.kind_name()
+                ),
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let path = format!("{}[{i}]", at.path);
-            let pat = At { file: at.file, node: item, path: &path };
+            let pat = At {
+                file: at.file,
+                node: item,
+                path: &path,
+            };
             if item.as_map().is_none() {
-                self.error(pat.loc(), format!("a parameter should be a mapping, found {}", item.kind_name()));
+                self.error(
+                    pat.loc(),
+                    format!(
+                        "a parameter should be a mapping, found {}",
+                        item.kind_name()
+                    ),
+                );
                 continue;
             }
             self.check_keys(pat, &["name", "in", "value"], "a consumed input parameter");
@@ -835,10 +1161,20 @@ impl Loader {
                 self.error(pat.loc(), "a parameter has no `name`; it is ignored");
                 continue;
             };
-            if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*')) {
-                self.deviation(pat.key_loc("name"), format!("parameter name `{name}` should match ^[a-zA-Z0-9-_*]+$"));
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*'))
+            {
+                self.deviation(
+                    pat.key_loc("name"),
+                    format!("parameter name `{name}` should match ^[a-zA-Z0-9-_*]+$"),
+                );
             }
-            let location = match self.str_field(pat, "in").map(|s| s.to_ascii_lowercase()).as_deref() {
+            let location = match self
+                .str_field(pat, "in")
+                .map(|s| s.to_ascii_lowercase())
+                .as_deref()
+            {
                 Some("path") => ParamIn::Path,
                 Some("query") => ParamIn::Query,
                 Some("header") => ParamIn::Header,
@@ -853,14 +1189,20 @@ impl Loader {
                     continue;
                 }
                 None => {
-                    self.error(pat.loc(), format!("parameter `{name}` has no `in`; it is ignored"));
+                    self.error(
+                        pat.loc(),
+                        format!("parameter `{name}` has no `in`; it is ignored"),
+                    );
                     continue;
                 }
             };
             let ty = match item.get("type") {
                 None => ParamType::Any,
                 Some(t) => {
-                    self.deviation(pat.key_loc("type"), "consumed parameters have no `type` in the 1.0.0-alpha2 schema");
+                    self.deviation(
+                        pat.key_loc("type"),
+                        "consumed parameters have no `type` in the 1.0.0-alpha2 schema",
+                    );
                     match t.scalar_text().map(|s| s.to_ascii_lowercase()).as_deref() {
                         Some("string") => ParamType::String,
                         Some("integer") => ParamType::Integer,
@@ -882,16 +1224,22 @@ impl Loader {
                 None => location == ParamIn::Path,
                 Some(Kind::Bool(b)) => *b,
                 Some(_) => {
-                    self.error(pat.key_loc("required"), "`required` should be true or false");
+                    self.error(
+                        pat.key_loc("required"),
+                        "`required` should be true or false",
+                    );
                     location == ParamIn::Path
                 }
             };
             let description = self.str_field(pat, "description");
-            let value_text = item.get("value").or_else(|| item.get("default")).and_then(|v| match &v.kind {
-                Kind::Null => None,
-                Kind::Map(_) | Kind::Seq(_) => Some(v.to_json().to_string()),
-                _ => v.scalar_text(),
-            });
+            let value_text =
+                item.get("value")
+                    .or_else(|| item.get("default"))
+                    .and_then(|v| match &v.kind {
+                        Kind::Null => None,
+                        Kind::Map(_) | Kind::Seq(_) => Some(v.to_json().to_string()),
+                        _ => v.scalar_text(),
+                    });
             out.push((
                 Param {
                     name,
@@ -911,35 +1259,70 @@ impl Loader {
     fn operation(&mut self, at: At<'_>, ctx: &OpContext<'_>) -> Option<Operation> {
         let node = at.node;
         if node.as_map().is_none() {
-            self.error(at.loc(), format!("an operation should be a mapping, found {}", node.kind_name()));
+            self.error(
+                at.loc(),
+                format!(
+                    "an operation should be a mapping, found {}",
+                    node.kind_name()
+                ),
+            );
             return None;
         }
         self.check_keys(
             at,
-            &["name", "method", "label", "description", "inputParameters", "outputRawFormat", "outputSchema", "outputParameters", "body"],
+            &[
+                "name",
+                "method",
+                "label",
+                "description",
+                "inputParameters",
+                "outputRawFormat",
+                "outputSchema",
+                "outputParameters",
+                "body",
+            ],
             "a consumed operation",
         );
-        let name = match self.str_field(at, "name").or_else(|| self.str_field(at, "id")) {
+        let name = match self
+            .str_field(at, "name")
+            .or_else(|| self.str_field(at, "id"))
+        {
             Some(n) => n,
             None => {
-                self.error(at.loc(), "an operation has neither `name` nor `id`; it cannot be called and is skipped");
+                self.error(
+                    at.loc(),
+                    "an operation has neither `name` nor `id`; it cannot be called and is skipped",
+                );
                 return None;
             }
         };
         if !is_kebab(&name) {
-            self.deviation(at.key_loc("name"), format!("operation name `{name}` should match ^[a-zA-Z0-9-]+$"));
+            self.deviation(
+                at.key_loc("name"),
+                format!("operation name `{name}` should match ^[a-zA-Z0-9-]+$"),
+            );
         }
         let method = match self.str_field(at, "method") {
             None => Method::Get,
             Some(m) => match Method::parse(&m) {
                 Some(method) => {
-                    if !matches!(method, Method::Get | Method::Post | Method::Put | Method::Patch | Method::Delete) || m != method.as_str() {
-                        self.deviation(at.key_loc("method"), format!("method `{m}` is not one of GET, POST, PUT, PATCH, DELETE"));
+                    if !matches!(
+                        method,
+                        Method::Get | Method::Post | Method::Put | Method::Patch | Method::Delete
+                    ) || m != method.as_str()
+                    {
+                        self.deviation(
+                            at.key_loc("method"),
+                            format!("method `{m}` is not one of GET, POST, PUT, PATCH, DELETE"),
+                        );
                     }
                     method
                 }
                 None => {
-                    self.error(at.key_loc("method"), format!("operation `{name}` has unknown HTTP method `{m}`; it is skipped"));
+                    self.error(
+                        at.key_loc("method"),
+                        format!("operation `{name}` has unknown HTTP method `{m}`; it is skipped"),
+                    );
                     return None;
                 }
             },
@@ -948,12 +1331,24 @@ impl Loader {
         // Parameters: consumer-level, resource-level, then the operation's own (a later
         // declaration with the same name and location replaces an earlier one).
         let own = match node.get("inputParameters") {
-            Some(p) => self.param_nodes(At { file: at.file, node: p, path: &join(at.path, "inputParameters") }),
+            Some(p) => self.param_nodes(At {
+                file: at.file,
+                node: p,
+                path: &join(at.path, "inputParameters"),
+            }),
             None => Vec::new(),
         };
         let mut raw_params: Vec<(Param, Option<String>)> = Vec::new();
-        for p in ctx.consumer_params.iter().chain(ctx.resource_params.iter()).chain(own.iter()) {
-            if let Some(existing) = raw_params.iter_mut().find(|(e, _)| e.name == p.0.name && e.location == p.0.location) {
+        for p in ctx
+            .consumer_params
+            .iter()
+            .chain(ctx.resource_params.iter())
+            .chain(own.iter())
+        {
+            if let Some(existing) = raw_params
+                .iter_mut()
+                .find(|(e, _)| e.name == p.0.name && e.location == p.0.location)
+            {
                 *existing = p.clone();
             } else {
                 raw_params.push(p.clone());
@@ -983,7 +1378,9 @@ impl Loader {
                 RawPart::Lit(s) => segments.push(Segment::Lit(s)),
                 RawPart::Var(raw) => {
                     let var = self.resolve(&raw, &scope);
-                    let declared_path = params.iter().any(|p| p.name == var.name() && p.location == ParamIn::Path);
+                    let declared_path = params
+                        .iter()
+                        .any(|p| p.name == var.name() && p.location == ParamIn::Path);
                     if ctx.auth_path_key == Some(raw.text.as_str()) {
                         if let Some(Auth::ApiKey { value, .. }) = ctx.auth {
                             match value.as_single_var() {
@@ -1045,10 +1442,23 @@ impl Loader {
         }
 
         // Body.
-        let body_params = op.params.iter().filter(|p| p.location == ParamIn::Body).count();
+        let body_params = op
+            .params
+            .iter()
+            .filter(|p| p.location == ParamIn::Body)
+            .count();
         if let Some(body) = node.get("body") {
             let p = join(at.path, "body");
-            op.body = self.body(At { file: at.file, node: body, path: &p }, &scope, &name, &mut op.unsupported);
+            op.body = self.body(
+                At {
+                    file: at.file,
+                    node: body,
+                    path: &p,
+                },
+                &scope,
+                &name,
+                &mut op.unsupported,
+            );
             if body_params > 0 && op.body.is_some() {
                 self.warn(
                     at.key_loc("body"),
@@ -1071,14 +1481,23 @@ impl Loader {
         }
         if let Some(outputs) = node.get("outputParameters") {
             let p = join(at.path, "outputParameters");
-            op.output = self.outputs(At { file: at.file, node: outputs, path: &p })?;
+            op.output = self.outputs(At {
+                file: at.file,
+                node: outputs,
+                path: &p,
+            })?;
         }
         if let Some(Auth::Unsupported { kind }) = ctx.auth {
             op.unsupported = Some(format!("authentication type `{kind}` is not supported yet"));
         }
 
         // The names a call may pass.
-        let mut args: Vec<String> = op.params.iter().filter(|p| p.location != ParamIn::Environment).map(|p| p.name.clone()).collect();
+        let mut args: Vec<String> = op
+            .params
+            .iter()
+            .filter(|p| p.location != ParamIn::Environment)
+            .map(|p| p.name.clone())
+            .collect();
         let mut template_args = Vec::new();
         for s in &op.segments {
             if let Segment::Var(Var::Arg(n)) = s {
@@ -1108,7 +1527,13 @@ impl Loader {
         Some(op)
     }
 
-    fn body(&mut self, at: At<'_>, scope: &Scope<'_>, op: &str, unsupported: &mut Option<String>) -> Option<BodySpec> {
+    fn body(
+        &mut self,
+        at: At<'_>,
+        scope: &Scope<'_>,
+        op: &str,
+        unsupported: &mut Option<String>,
+    ) -> Option<BodySpec> {
         let node = at.node;
         match &node.kind {
             Kind::Null => None,
@@ -1118,7 +1543,9 @@ impl Loader {
                 let data = node.get("data");
                 match ty.as_str() {
                     "json" => Some(match data {
-                        Some(d) if d.as_str().is_some() => self.string_body(d.as_str().unwrap_or_default(), scope),
+                        Some(d) if d.as_str().is_some() => {
+                            self.string_body(d.as_str().unwrap_or_default(), scope)
+                        }
                         Some(d) => BodySpec::Json(self.json_template(d, scope)),
                         None => BodySpec::Json(JsonTemplate::Lit(serde_json::Value::Null)),
                     }),
@@ -1136,8 +1563,10 @@ impl Loader {
                         match data.map(|d| &d.kind) {
                             Some(Kind::Map(entries)) => {
                                 for (k, v) in entries {
-                                    let text = v.scalar_text().unwrap_or_else(|| v.to_json().to_string());
-                                    fields.push((k.name.clone(), self.template(&text, false, scope)));
+                                    let text =
+                                        v.scalar_text().unwrap_or_else(|| v.to_json().to_string());
+                                    fields
+                                        .push((k.name.clone(), self.template(&text, false, scope)));
                                 }
                             }
                             Some(Kind::Str(s)) => {
@@ -1152,13 +1581,17 @@ impl Loader {
                     }
                     other => {
                         self.warn(at.loc(), format!("not supported yet: operation `{op}` has a `{other}` body; it cannot be called"));
-                        *unsupported = Some(format!("request body type `{other}` is not supported yet"));
+                        *unsupported =
+                            Some(format!("request body type `{other}` is not supported yet"));
                         None
                     }
                 }
             }
             _ => {
-                self.deviation(at.loc(), "a body should be a string template or `{type, data}`");
+                self.deviation(
+                    at.loc(),
+                    "a body should be a string template or `{type, data}`",
+                );
                 Some(BodySpec::Json(self.json_template(node, scope)))
             }
         }
@@ -1206,7 +1639,10 @@ impl Loader {
         let json_text = json_text.replace('\u{1}', "\\u0001");
         match serde_json::from_str::<serde_json::Value>(&json_text) {
             Ok(value) => BodySpec::Json(json_with_marks(&value, &vars)),
-            Err(_) => BodySpec::Text(self.template(text, false, scope), "text/plain; charset=utf-8"),
+            Err(_) => BodySpec::Text(
+                self.template(text, false, scope),
+                "text/plain; charset=utf-8",
+            ),
         }
     }
 
@@ -1222,33 +1658,67 @@ impl Loader {
                     JsonTemplate::Str(t)
                 }
             }
-            Kind::Seq(items) => JsonTemplate::Array(items.iter().map(|i| self.json_template(i, scope)).collect()),
-            Kind::Map(entries) => JsonTemplate::Object(entries.iter().map(|(k, v)| (k.name.clone(), self.json_template(v, scope))).collect()),
+            Kind::Seq(items) => {
+                JsonTemplate::Array(items.iter().map(|i| self.json_template(i, scope)).collect())
+            }
+            Kind::Map(entries) => JsonTemplate::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.name.clone(), self.json_template(v, scope)))
+                    .collect(),
+            ),
             _ => JsonTemplate::Lit(node.to_json()),
         }
     }
 
     fn outputs(&mut self, at: At<'_>) -> Option<OutputMap> {
         let Some(items) = at.node.as_seq() else {
-            self.error(at.loc(), format!("`outputParameters` should be a list, found {}", at.node.kind_name()));
+            self.error(
+                at.loc(),
+                format!(
+                    "`outputParameters` should be a list, found {}",
+                    at.node.kind_name()
+                ),
+            );
             return Some(OutputMap::Whole);
         };
         let mut named = Vec::new();
         let mut unnamed = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let path = format!("{}[{i}]", at.path);
-            let oat = At { file: at.file, node: item, path: &path };
-            self.check_keys(oat, &["name", "type", "value"], "a consumed output parameter");
-            let value_key = if item.get("value").is_some() { "value" } else { "mapping" };
+            let oat = At {
+                file: at.file,
+                node: item,
+                path: &path,
+            };
+            self.check_keys(
+                oat,
+                &["name", "type", "value"],
+                "a consumed output parameter",
+            );
+            let value_key = if item.get("value").is_some() {
+                "value"
+            } else {
+                "mapping"
+            };
             let Some(text) = self.str_field(oat, value_key) else {
-                self.error(oat.loc(), "an output parameter needs a `value` (a JSONPath such as `$.data`)");
+                self.error(
+                    oat.loc(),
+                    "an output parameter needs a `value` (a JSONPath such as `$.data`)",
+                );
                 continue;
             };
             if value_key == "mapping" {
-                self.deviation(oat.key_loc("mapping"), "consumed output parameters use `value`, not `mapping`");
+                self.deviation(
+                    oat.key_loc("mapping"),
+                    "consumed output parameters use `value`, not `mapping`",
+                );
             }
             if let Some(t) = self.str_field(oat, "type") {
-                if !matches!(t.as_str(), "string" | "number" | "boolean" | "object" | "array") {
+                if !matches!(
+                    t.as_str(),
+                    "string" | "number" | "boolean" | "object" | "array"
+                ) {
                     self.deviation(oat.key_loc("type"), format!("output type `{t}` is not one of string, number, boolean, object, array"));
                 }
             }
@@ -1269,7 +1739,10 @@ impl Loader {
         }
         Some(if !named.is_empty() {
             if !unnamed.is_empty() {
-                self.warn(at.loc(), "unnamed output parameters are ignored when named ones are present");
+                self.warn(
+                    at.loc(),
+                    "unnamed output parameters are ignored when named ones are present",
+                );
             }
             OutputMap::Named(named)
         } else if let Some(first) = unnamed.into_iter().next() {
@@ -1351,7 +1824,10 @@ fn render_literal(t: &Template) -> String {
 pub(crate) fn check_base_uri(text: &str) -> Result<(), String> {
     match reqwest::Url::parse(text) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
-        Ok(url) => Err(format!("baseUri `{text}` must be an http(s) URL with a host, found scheme `{}`", url.scheme())),
+        Ok(url) => Err(format!(
+            "baseUri `{text}` must be an http(s) URL with a host, found scheme `{}`",
+            url.scheme()
+        )),
         Err(e) => Err(format!("baseUri `{text}` is not a valid URL ({e})")),
     }
 }
@@ -1384,8 +1860,14 @@ fn json_with_marks(value: &serde_json::Value, vars: &[Var]) -> JsonTemplate {
                 None => JsonTemplate::Str(t),
             }
         }
-        Value::Array(items) => JsonTemplate::Array(items.iter().map(|i| json_with_marks(i, vars)).collect()),
-        Value::Object(map) => JsonTemplate::Object(map.iter().map(|(k, v)| (k.clone(), json_with_marks(v, vars))).collect()),
+        Value::Array(items) => {
+            JsonTemplate::Array(items.iter().map(|i| json_with_marks(i, vars)).collect())
+        }
+        Value::Object(map) => JsonTemplate::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), json_with_marks(v, vars)))
+                .collect(),
+        ),
         other => JsonTemplate::Lit(other.clone()),
     }
 }

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use diag::{Diagnostic, Location, Severity, SpecError};
-pub use template::{Template, Var};
 pub(crate) use load::check_base_uri as check_base_uri_text;
+pub use template::{Template, Var};
 
 use crate::map::OutputMap;
 
@@ -402,7 +402,9 @@ impl Operation {
     }
     /// The names of the required parameters that have no default value.
     pub fn required_params(&self) -> impl Iterator<Item = &Param> {
-        self.params.iter().filter(|p| p.required && p.value.is_none())
+        self.params
+            .iter()
+            .filter(|p| p.required && p.value.is_none())
     }
     /// The declared response format (`json` unless the capability says otherwise).
     pub fn format(&self) -> &str {
@@ -465,7 +467,10 @@ impl Operation {
                     prop.insert("x-naftiko-in".into(), Value::from(p.location.as_str()));
                 }
                 None => {
-                    prop.insert("description".into(), Value::from("Used by a template of the operation."));
+                    prop.insert(
+                        "description".into(),
+                        Value::from("Used by a template of the operation."),
+                    );
                 }
             }
             properties.insert(name.clone(), Value::Object(prop));
@@ -510,7 +515,8 @@ pub enum LookupError {
 }
 
 pub(crate) fn did_you_mean(s: Option<&str>) -> String {
-    s.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+    s.map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
 }
 
 /// The closest candidate by Jaro-Winkler similarity, if it is close enough to be a likely typo.

@@ -206,7 +206,12 @@ mod tests {
     fn splits_double_and_single_braces() {
         assert_eq!(
             split("/v2/user/{user_id}/x/{{ env.KEY }}", true),
-            vec![lit("/v2/user/"), var("user_id", true), lit("/x/"), var("env.KEY", false)]
+            vec![
+                lit("/v2/user/"),
+                var("user_id", true),
+                lit("/x/"),
+                var("env.KEY", false)
+            ]
         );
     }
 

@@ -212,7 +212,9 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     // Only the first document is read; say so rather than dropping the rest silently.
                     return Err(SyntaxError {
                         pos,
-                        message: "more than one YAML document in the file; a capability is one document".into(),
+                        message:
+                            "more than one YAML document in the file; a capability is one document"
+                                .into(),
                     });
                 }
                 in_document = true;
@@ -255,7 +257,9 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                         message: format!("nesting deeper than {MAX_DEPTH} levels"),
                     });
                 }
-                let omap = tag.as_ref().is_some_and(|t| t.suffix == "omap" || t.suffix == "pairs");
+                let omap = tag
+                    .as_ref()
+                    .is_some_and(|t| t.suffix == "omap" || t.suffix == "pairs");
                 stack.push(Frame::Seq {
                     pos,
                     items: Vec::new(),
@@ -434,7 +438,9 @@ fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> Kind {
         "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
         "true" | "True" | "TRUE" => return Kind::Bool(true),
         "false" | "False" | "FALSE" => return Kind::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Kind::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Kind::Float(f64::INFINITY)
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Kind::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Kind::Float(f64::NAN),
         _ => {}
@@ -555,7 +561,10 @@ mod tests {
     #[test]
     fn json_documents_parse() {
         let n = parse(r#"{"a": [1, 2.5, "x", null, true]}"#).unwrap();
-        assert_eq!(n.to_json(), serde_json::json!({"a": [1, 2.5, "x", null, true]}));
+        assert_eq!(
+            n.to_json(),
+            serde_json::json!({"a": [1, 2.5, "x", null, true]})
+        );
     }
 
     #[test]

@@ -1,2 +1,4 @@
 #![allow(dead_code)]
+pub mod args;
 pub mod fault_server;
+pub mod vital;
