@@ -1,0 +1,234 @@
+//! `naftiko call`: dry run, curl, or a real call and its mapped output.
+//!
+//! Nothing here builds an HTTP client or an async runtime unless a request is sent: a dry
+//! run or a curl line is pure.
+
+use std::collections::HashMap;
+
+use naftiko::{CallOptions, Capability, Error, MapError, Operation, PreparedRequest, Runtime};
+use serde_json::Value;
+
+use super::args::CallArgs;
+use super::{arguments, dotenv, load, output, Exit, Failure};
+
+/// Runs `naftiko call`.
+pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
+    let cap = load(&a.spec)?;
+    let op = cap.operation(&a.operation).map_err(|e| Failure::from(Error::from(e)))?;
+    let call_args = arguments::parse(op, &a.args, a.body.as_deref())?;
+    let format = op.format().to_string();
+    let base_uris = base_uris(&cap, &a.base_uri)?;
+
+    let mut builder = Runtime::builder(cap);
+    if !a.env_file.is_empty() {
+        builder = builder.env(environment(&a.env_file)?);
+    }
+    for (namespace, uri) in base_uris {
+        builder = builder.base_uri(namespace, uri);
+    }
+    if let Some(t) = a.timeout {
+        builder = builder.timeout(t);
+    }
+    let rt = builder.build()?;
+    let name = a.operation.as_str();
+
+    if a.dry_run {
+        let req = rt.dry_run(name, call_args)?;
+        output::json(&req)?;
+        return Ok(Exit::Ok);
+    }
+    if a.curl {
+        let req = rt.dry_run(name, call_args)?;
+        output::line(&req.to_curl())?;
+        return Ok(Exit::Ok);
+    }
+
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::invalid(format!("cannot start the async runtime: {e}")))?;
+    let options = CallOptions::default();
+
+    if !a.raw && verbose == 0 {
+        // The common path: the library prepares, sends, decodes and maps.
+        return match tokio.block_on(rt.call_with(name, call_args, &options)) {
+            Ok(out) => {
+                output::json(&out)?;
+                Ok(Exit::Ok)
+            }
+            Err(e) => Err(failed(e, false)),
+        };
+    }
+
+    // --raw or -v: the response itself is needed, so prepare and send separately.
+    let op = rt.capability().operation(name).map_err(|e| Failure::from(Error::from(e)))?;
+    if !a.raw && !decodable(&format) {
+        return Err(Error::from(MapError::UnsupportedFormat {
+            operation: op.qualified_name(),
+            format,
+        })
+        .into());
+    }
+    let req = rt.prepare(name, call_args)?;
+    if verbose > 0 {
+        print_request(&req);
+    }
+    match tokio.block_on(rt.execute(&req, &options)) {
+        Ok(resp) => {
+            if verbose > 0 {
+                print_status(resp.status, &resp.headers);
+            }
+            if a.raw {
+                output::raw(&resp.body)?;
+            } else {
+                let body = decode(op, &resp.body)?;
+                output::json(&apply_mapping(&op.output_mapping(), &body))?;
+            }
+            Ok(Exit::Ok)
+        }
+        Err(e) => {
+            if let (true, Some(h)) = (verbose > 0, e.http()) {
+                print_status(h.status, &h.headers);
+            }
+            Err(failed(e, a.raw))
+        }
+    }
+}
+
+/// A failed call. For an HTTP status ≥ 400 the error body still goes to stdout (as JSON,
+/// or as text with `--raw` when it is not JSON), so scripts can read `detail`.
+fn failed(e: Error, raw: bool) -> Failure {
+    if let Some(h) = e.http() {
+        let printed = match (&h.body, raw) {
+            (Value::String(text), true) => output::line(text),
+            (body, _) => output::json(body),
+        };
+        if let Err(f) = printed {
+            return f;
+        }
+    }
+    Failure::from(e)
+}
+
+/// The environment for binds: the process environment, overlaid with the env files
+/// (later files win).
+fn environment(files: &[std::path::PathBuf]) -> Result<HashMap<String, String>, Failure> {
+    let mut env: HashMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    for f in files {
+        env.extend(dotenv::read(f)?);
+    }
+    Ok(env)
+}
+
+/// `--base-uri URL` (the only namespace) or `--base-uri NAMESPACE=URL`.
+fn base_uris(cap: &Capability, items: &[String]) -> Result<Vec<(String, String)>, Failure> {
+    let namespaces: Vec<&str> = cap.namespaces().collect();
+    items
+        .iter()
+        .map(|item| {
+            if let Some((ns, url)) = item.split_once('=') {
+                if !ns.is_empty() && !ns.contains([':', '/']) {
+                    return Ok((ns.to_string(), url.to_string()));
+                }
+            }
+            match namespaces.as_slice() {
+                [only] => Ok((only.to_string(), item.clone())),
+                [] => Err(Failure::invalid(format!(
+                    "--base-uri {item}: the capability {} consumes no API",
+                    cap.file().display()
+                ))),
+                many => Err(Failure::invalid(format!(
+                    "--base-uri {item} names no namespace, and the capability consumes several: {}",
+                    many.join(", ")
+                ))
+                .hint(format!("write --base-uri {}={item}", many[0]))),
+            }
+        })
+        .collect()
+}
+
+/// Response formats the runtime decodes (the library's `map::supports_format`, which is
+/// not public).
+fn decodable(format: &str) -> bool {
+    matches!(format, "json" | "text")
+}
+
+/// Decodes a response body like the library does: empty is `null`, `text` is a string,
+/// `json` is parsed.
+fn decode(op: &Operation, body: &[u8]) -> Result<Value, Failure> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    if op.format() == "text" {
+        return Ok(Value::String(String::from_utf8_lossy(body).into_owned()));
+    }
+    serde_json::from_slice(body).map_err(|source| {
+        Error::from(MapError::Decode {
+            operation: op.qualified_name(),
+            snippet: String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned(),
+            source,
+        })
+        .into()
+    })
+}
+
+/// Applies an output mapping as `Operation::output_mapping` describes it: a string starting
+/// with `$` is a JSONPath (singular queries give their node or `null`, others an array), an
+/// object maps each field, anything else is a constant. Same engine as the library.
+fn apply_mapping(mapping: &Value, body: &Value) -> Value {
+    match mapping {
+        Value::String(expr) if expr.trim_start().starts_with('$') => match naftiko::map::Query::compile(expr) {
+            Ok(q) => q.extract(body),
+            Err(_) => Value::Null,
+        },
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(name, m)| (name.clone(), apply_mapping(m, body)))
+                .collect(),
+        ),
+        constant => constant.clone(),
+    }
+}
+
+/// `-v`: the request on stderr, curl-style, secrets as `***`.
+fn print_request(req: &PreparedRequest) {
+    let mut lines = vec![format!("> {} {}", req.method(), req.url())];
+    lines.extend(req.headers().into_iter().map(|(k, v)| format!("> {k}: {v}")));
+    let body = req.body();
+    if !body.is_null() {
+        lines.push(">".into());
+        lines.push(format!("> {body}"));
+    }
+    output::stderr_lines(lines.iter().map(String::as_str));
+}
+
+/// `-v`: the response status and headers on stderr.
+fn print_status(status: u16, headers: &[(String, String)]) {
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let mut lines = vec![format!("< {status} {reason}").trim_end().to_string()];
+    lines.extend(headers.iter().map(|(k, v)| format!("< {k}: {v}")));
+    output::stderr_lines(lines.iter().map(String::as_str));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn mappings_apply_like_the_library() {
+        let body = json!({"data": [{"id": 1}, {"id": 2}], "n": 2});
+        assert_eq!(apply_mapping(&json!("$"), &body), body);
+        assert_eq!(apply_mapping(&json!({"result": "$."}), &body), json!({"result": body}));
+        assert_eq!(
+            apply_mapping(&json!({"ids": "$.data[*].id", "n": "$.n", "k": "fixed", "m": "$.missing"}), &body),
+            json!({"ids": [1, 2], "n": 2, "k": "fixed", "m": null})
+        );
+    }
+}

@@ -1,0 +1,249 @@
+//! `naftiko ops` and `naftiko describe`: what a capability offers, without any secret.
+
+use std::fmt::Write as _;
+
+use naftiko::spec::{Auth, KeyPlacement, Template, Var};
+use naftiko::{Capability, Diagnostic, Error, Operation, Severity};
+use serde_json::{json, Value};
+
+use super::args::{DescribeArgs, OpsArgs};
+use super::{load, output, Exit, Failure};
+
+/// Runs `naftiko ops`.
+pub fn ops(a: &OpsArgs) -> Result<Exit, Failure> {
+    let cap = load(&a.spec)?;
+    if a.json {
+        let list: Vec<Value> = cap.operations().iter().map(op_json).collect();
+        output::json(&list)?;
+        return Ok(Exit::Ok);
+    }
+    let rows: Vec<[String; 4]> = cap
+        .operations()
+        .iter()
+        .map(|op| {
+            let required: Vec<&str> = op.required_params().map(|p| p.name()).collect();
+            let mut last = format!("({})", required.join(", "));
+            if not_callable(op).is_some() {
+                last.push_str("  [not callable]");
+            }
+            [op.qualified_name(), op.method().to_string(), op.path_template(), last]
+        })
+        .collect();
+    let mut widths = [0usize; 3];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    for [name, method, path, last] in &rows {
+        let _ = writeln!(
+            text,
+            "{name:<w0$}  {method:<w1$}  {path:<w2$}  {last}",
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+    }
+    output::raw(text.as_bytes())?;
+    let blocked = rows.iter().filter(|r| r[3].ends_with("[not callable]")).count();
+    if blocked > 0 {
+        output::stderr_lines([format!(
+            "{blocked} operation(s) cannot be called; `naftiko ops --json` or `naftiko describe` says why"
+        )
+        .as_str()]);
+    }
+    Ok(Exit::Ok)
+}
+
+/// Why an operation cannot be called (decoded), if it cannot.
+fn not_callable(op: &Operation) -> Option<String> {
+    if let Some(reason) = op.unsupported() {
+        return Some(reason.to_string());
+    }
+    let unfilled = op.unfilled_placeholders();
+    if !unfilled.is_empty() {
+        let names: Vec<String> = unfilled.iter().map(|n| format!("{{{n}}}")).collect();
+        return Some(format!(
+            "its path has placeholder(s) that no parameter fills: {}",
+            names.join(", ")
+        ));
+    }
+    if !matches!(op.format(), "json" | "text") {
+        return Some(format!(
+            "outputRawFormat `{}` is not decoded yet (call --raw prints the body)",
+            op.format()
+        ));
+    }
+    None
+}
+
+fn op_json(op: &Operation) -> Value {
+    let reason = not_callable(op);
+    json!({
+        "name": op.name(),
+        "qualified_name": op.qualified_name(),
+        "namespace": op.namespace(),
+        "resource": op.resource(),
+        "method": op.method().as_str(),
+        "path": op.path_template(),
+        "required": op.required_params().map(|p| p.name()).collect::<Vec<_>>(),
+        "arguments": op.argument_names(),
+        "description": op.description(),
+        "callable": reason.is_none(),
+        "reason": reason,
+    })
+}
+
+/// Runs `naftiko describe`.
+pub fn describe(a: &DescribeArgs) -> Result<Exit, Failure> {
+    let cap = load(&a.spec)?;
+    let op = cap.operation(&a.operation).map_err(|e| Failure::from(Error::from(e)))?;
+    if a.json {
+        output::json(&op.args_schema())?;
+        return Ok(Exit::Ok);
+    }
+    output::raw(describe_text(&cap, op).as_bytes())?;
+    Ok(Exit::Ok)
+}
+
+fn describe_text(cap: &Capability, op: &Operation) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "{}", op.qualified_name());
+    if let Some(d) = op.description() {
+        let _ = writeln!(t, "  {}", one_line(d));
+    }
+    let base = cap.base_uri(op.namespace()).unwrap_or_default();
+    let _ = writeln!(t, "\n  {} {}{}", op.method(), base, op.path_template());
+    if let Some(reason) = not_callable(op) {
+        let _ = writeln!(t, "\n  Cannot be called: {reason}");
+    }
+
+    let _ = writeln!(t, "\nParameters:");
+    if op.params().is_empty() {
+        let _ = writeln!(t, "  (none)");
+    }
+    let rows: Vec<[String; 5]> = op
+        .params()
+        .iter()
+        .map(|p| {
+            let need = if p.required() && !p.has_default() {
+                "required"
+            } else if p.has_default() {
+                "has default"
+            } else {
+                "optional"
+            };
+            [
+                p.name().to_string(),
+                p.location().as_str().to_string(),
+                p.ty().as_str().to_string(),
+                need.to_string(),
+                p.description().map(one_line).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut widths = [0usize; 4];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for [name, location, ty, need, desc] in &rows {
+        let line = format!(
+            "  {name:<w0$}  {location:<w1$}  {ty:<w2$}  {need:<w3$}  {desc}",
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3]
+        );
+        let _ = writeln!(t, "{}", line.trim_end());
+    }
+    let others: Vec<&str> = op
+        .argument_names()
+        .iter()
+        .map(String::as_str)
+        .filter(|n| op.param(n).is_none())
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(t, "  also used by templates: {}", others.join(", "));
+    }
+
+    let _ = writeln!(t, "\nAuth:\n  {}", auth_text(cap.auth(op.namespace())));
+    let _ = writeln!(t, "\nOutput ({}):\n  {}", op.format(), op.output_mapping());
+
+    let warnings: Vec<&Diagnostic> = cap
+        .diagnostics()
+        .iter()
+        .filter(|d| d.severity != Severity::Deviation && concerns(d, op))
+        .collect();
+    if !warnings.is_empty() {
+        let _ = writeln!(t, "\nWarnings:");
+        for d in warnings {
+            let _ = writeln!(t, "  {}", d.render(false));
+        }
+    }
+    t
+}
+
+/// True when the diagnostic is about this operation (its document path is inside it).
+fn concerns(d: &Diagnostic, op: &Operation) -> bool {
+    let own = &op.location().path;
+    match d.location.path.strip_prefix(own.as_str()) {
+        Some(rest) => own.is_empty() || rest.is_empty() || rest.starts_with(['.', '[']),
+        None => false,
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Where the credential goes and which variable it comes from; never a value.
+fn auth_text(auth: Option<&Auth>) -> String {
+    match auth {
+        None => "none".to_string(),
+        Some(Auth::ApiKey { placement, name, value }) => {
+            let place = match placement {
+                KeyPlacement::Header => "header",
+                KeyPlacement::Query => "query parameter",
+                KeyPlacement::Cookie => "cookie",
+                KeyPlacement::Path => "URL placeholder",
+                KeyPlacement::Body => "body field",
+            };
+            format!("API key in the {place} `{name}`, {}", source(value))
+        }
+        Some(Auth::Bearer { token }) => format!("bearer token in the `authorization` header, {}", source(token)),
+        Some(Auth::Basic { username, password }) => format!(
+            "HTTP basic in the `authorization` header: user {}; password {}",
+            source(username),
+            source(password)
+        ),
+        Some(Auth::QueryParams { params }) => {
+            let list: Vec<String> = params.iter().map(|(n, v)| format!("`{n}` {}", source(v))).collect();
+            format!("query parameters: {}", list.join("; "))
+        }
+        Some(Auth::Unsupported { kind, reason }) => format!("`{kind}`: not supported yet ({reason})"),
+        Some(_) => "a scheme this version of the CLI cannot describe".to_string(),
+    }
+}
+
+/// Which variables a credential template reads, without showing any literal text (a
+/// capability may hard-code a secret).
+fn source(t: &Template) -> String {
+    let vars: Vec<String> = t
+        .vars()
+        .map(|v| match v {
+            Var::Arg(n) => format!("the argument `{n}`"),
+            other => format!("${}", other.name()),
+        })
+        .collect();
+    // `Template::display` writes variables as `{name}`; anything else in it is literal text.
+    let only_vars: String = t.vars().map(|v| format!("{{{}}}", v.name())).collect();
+    let has_literal = t.display() != only_vars;
+    match (vars.is_empty(), has_literal) {
+        (true, _) => "a fixed value written in the capability (not shown)".to_string(),
+        (false, false) => format!("from {}", vars.join(", ")),
+        (false, true) => format!("from a template using {}", vars.join(", ")),
+    }
+}

@@ -1,0 +1,54 @@
+//! `naftiko validate`: every diagnostic as `file:line:col: error|warning: message`.
+
+use naftiko::{Capability, Diagnostic, Severity};
+
+use super::args::ValidateArgs;
+use super::{output, Exit, Failure};
+
+/// Runs `naftiko validate`. Plain: errors and warnings are shown, errors fail. Strict:
+/// schema deviations are shown too, and everything is an error.
+pub fn run(a: &ValidateArgs) -> Result<Exit, Failure> {
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    let mut text = String::new();
+    for path in &a.specs {
+        let mut diagnostics: Vec<Diagnostic> = match Capability::from_path(path) {
+            Ok(cap) => cap.diagnostics().to_vec(),
+            Err(e) => e.diagnostics(),
+        };
+        // In document order (stable: same-place findings keep the loader's order); imported
+        // files keep their place after the file that imports them.
+        diagnostics.sort_by_key(|d| (d.location.file.as_ref() != path.as_path(), d.location.pos.line, d.location.pos.col));
+        for d in diagnostics {
+            let shown = a.strict || d.severity != Severity::Deviation;
+            if !shown {
+                continue;
+            }
+            if a.strict || d.severity == Severity::Error {
+                errors += 1;
+            } else {
+                warnings += 1;
+            }
+            text.push_str(&d.render(a.strict));
+            text.push('\n');
+        }
+    }
+    output::raw(text.as_bytes())?;
+    let files = a.specs.len();
+    let summary = format!(
+        "{files} file{}: {errors} error{}, {warnings} warning{}{}",
+        plural(files),
+        plural(errors),
+        plural(warnings),
+        if a.strict { " (strict)" } else { "" }
+    );
+    output::stderr_lines([summary.as_str()]);
+    Ok(if errors > 0 { Exit::Invalid } else { Exit::Ok })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
