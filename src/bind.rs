@@ -229,7 +229,7 @@ impl Binds {
     /// exported to curl as `${NAME}`.
     pub(crate) fn placeholder(var: &Var) -> Secret {
         let name = var.name();
-        Secret::new(name, Arc::<str>::from(format!("<unset:{name}>")))
+        Secret::new(name, Arc::<str>::from(format!("naftiko-unset-{name}")))
     }
 }
 

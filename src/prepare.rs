@@ -568,7 +568,8 @@ pub(crate) fn prepare(
                 Some(COMPONENT),
             )?;
             let base = base.trim_end_matches('/').to_string();
-            if !consumer.base_uri.is_literal() {
+            // A dry run's placeholders need not form a valid URL; real values must.
+            if !consumer.base_uri.is_literal() && unset == Unset::Fail {
                 if let Err(message) = crate::spec::check_base_uri_text(&base) {
                     return Err(PrepareError::BaseUri {
                         operation: ctx.qualified.clone(),

@@ -1001,9 +1001,9 @@ impl Loader {
         let unsupported = |this: &mut Loader, kind: String, why: String| {
             this.warn(
                 at.loc(),
-                format!("not supported yet: {why}; operations of this namespace cannot be called"),
+                format!("{why}; the operations of this namespace cannot be called"),
             );
-            Some(Auth::Unsupported { kind })
+            Some(Auth::Unsupported { kind, reason: why })
         };
         if let Some(d) = &declared {
             if !matches!(d.as_str(), "apikey" | "bearer" | "basic" | "digest") {
@@ -1021,7 +1021,7 @@ impl Loader {
                 None => unsupported(
                     self,
                     "bearer".into(),
-                    "bearer authentication without a `token`".into(),
+                    "bearer authentication has no `token`".into(),
                 ),
             },
             Some("basic") => {
@@ -1059,7 +1059,7 @@ impl Loader {
                         return unsupported(
                             self,
                             "apikey".into(),
-                            format!("API key placement `{other}`"),
+                            format!("API key placement `{other}` is not supported yet"),
                         );
                     }
                 };
@@ -1067,7 +1067,7 @@ impl Loader {
                     return unsupported(
                         self,
                         "apikey".into(),
-                        "API key authentication without `key` (or `name`)".into(),
+                        "API key authentication has no `key` (or `name`)".into(),
                     );
                 };
                 match value_of(self, &["value", "valueFrom", "token"]) {
@@ -1079,7 +1079,7 @@ impl Loader {
                     None => unsupported(
                         self,
                         "apikey".into(),
-                        "API key authentication without a `value`".into(),
+                        "API key authentication has no `value`".into(),
                     ),
                 }
             }
@@ -1116,13 +1116,13 @@ impl Loader {
                 unsupported(
                     self,
                     shown.clone(),
-                    format!("authentication type `{shown}`"),
+                    format!("authentication type `{shown}` is not supported yet"),
                 )
             }
             None => unsupported(
                 self,
                 "(none)".into(),
-                "authentication without a `type`".into(),
+                "authentication has no `type`".into(),
             ),
         }
     }
@@ -1487,8 +1487,8 @@ impl Loader {
                 path: &p,
             })?;
         }
-        if let Some(Auth::Unsupported { kind }) = ctx.auth {
-            op.unsupported = Some(format!("authentication type `{kind}` is not supported yet"));
+        if let Some(Auth::Unsupported { reason, .. }) = ctx.auth {
+            op.unsupported = Some(reason.clone());
         }
 
         // The names a call may pass.

@@ -83,10 +83,13 @@ pub enum Auth {
         /// Name and value of each parameter.
         params: Vec<(String, Template)>,
     },
-    /// An authentication scheme this runtime does not implement yet.
+    /// An authentication scheme this runtime does not implement yet, or one declared
+    /// without what it needs.
     Unsupported {
         /// The declared type, e.g. `aws-sig-v4`.
         kind: String,
+        /// Why it cannot be used, in a few words.
+        reason: String,
     },
 }
 
