@@ -908,6 +908,14 @@ fn check_header(operation: &str, name: &str, value: &str) -> Result<(), PrepareE
             reason: "is not a valid header name".into(),
         });
     }
+    if value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']) {
+        return Err(PrepareError::InvalidValue {
+            operation: operation.to_string(),
+            name: name.to_string(),
+            location: "header",
+            reason: "has leading or trailing whitespace, which HTTP would strip; refused".into(),
+        });
+    }
     if let Some(c) = value
         .chars()
         .find(|c| (c.is_control() && *c != '\t') || *c == '\u{7f}')

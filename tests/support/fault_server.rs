@@ -65,7 +65,7 @@ pub struct Recorded {
     pub method: String,
     /// The request target as sent: `path?query`.
     pub target: String,
-    /// Headers in the order sent; names are lower-cased, values trimmed.
+    /// Headers in the order sent; names are lower-cased, values with optional whitespace (SP, HTAB) trimmed, as HTTP says.
     pub headers: Vec<(String, String)>,
     /// The request body (`Content-Length` bytes).
     pub body: Vec<u8>,
@@ -607,7 +607,10 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> ReadOutcome 
         {
             return ReadOutcome::Bad(400, "malformed header name");
         }
-        headers.push((name.to_ascii_lowercase(), value.trim().to_string()));
+        headers.push((
+            name.to_ascii_lowercase(),
+            value.trim_matches([' ', '\t']).to_string(),
+        ));
     }
 
     if headers.iter().any(|(n, _)| n == "transfer-encoding") {
