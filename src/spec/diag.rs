@@ -32,15 +32,19 @@ impl fmt::Display for Location {
 /// How serious a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
-    /// The capability loads, but something in it cannot work as written
-    /// (for example an import that cannot be found, or two operations with the same name).
+    /// Part of the capability cannot work as written (an import that cannot be found, two
+    /// operations with the same name, …). A fatal error stops the load.
     Error,
-    /// The capability loads and runs, but the runtime had to interpret something
-    /// (a path parameter without a placeholder, a feature that is not supported yet, …).
+    /// The runtime had to interpret something the schema does not allow either (a path
+    /// parameter without a placeholder, a placeholder nothing fills, …). Strict validation
+    /// reports it as an error.
     Warning,
-    /// A deviation from the `1.0.0-alpha2` schema that the runtime accepts
-    /// (`auth` instead of `authentication`, `_` in names, typed consumed parameters, …).
-    /// Shown only by strict validation.
+    /// Information: a feature that is valid but not supported yet (exposes, non-JSON
+    /// formats, exotic authentication). Never an error.
+    Note,
+    /// A deviation from the `1.0.0-alpha2` schema that the runtime accepts (`auth` instead
+    /// of `authentication`, `_` in names, typed consumed parameters, …). Shown only by strict
+    /// validation, as an error.
     Deviation,
 }
 
@@ -49,6 +53,7 @@ impl fmt::Display for Severity {
         f.write_str(match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
             Severity::Deviation => "deviation",
         })
     }

@@ -127,6 +127,9 @@ impl Loader {
     fn warn(&mut self, location: Location, message: impl Into<String>) {
         self.push(Severity::Warning, location, message);
     }
+    fn note(&mut self, location: Location, message: impl Into<String>) {
+        self.push(Severity::Note, location, message);
+    }
     fn deviation(&mut self, location: Location, message: impl Into<String>) {
         self.push(Severity::Deviation, location, message);
     }
@@ -213,7 +216,7 @@ impl Loader {
         );
         for (k, _) in entries {
             if matches!(k.name.as_str(), "import" | "imports" | "personas") {
-                self.warn(
+                self.note(
                     key_location(at, k),
                     format!("not supported yet: top-level `{}` is ignored", k.name),
                 );
@@ -242,8 +245,6 @@ impl Loader {
                 ],
                 "`info`",
             );
-        } else {
-            self.deviation(at.loc(), "the document has no `info` section");
         }
 
         // Binds first: they decide how template variables resolve.
@@ -299,7 +300,7 @@ impl Loader {
                         }
                         _ => String::new(),
                     };
-                    self.warn(
+                    self.note(
                         key_location(cap_at, k),
                         format!(
                             "not supported yet: `capability.{}`{detail} is not run by this runtime; the consumed operations are callable",
@@ -320,7 +321,7 @@ impl Loader {
             self.consumer_nodes(file, list, "capability.consumes", &mut nodes, 0);
         }
         if nodes.is_empty() && !self.fatal {
-            self.warn(
+            self.note(
                 at.loc(),
                 "the capability consumes no HTTP API: there is no operation to run",
             );
@@ -722,7 +723,7 @@ impl Loader {
             Some("http") => {}
             None => self.deviation(at.loc(), "a consumer should say `type: http`"),
             Some(other) => {
-                self.warn(at.key_loc("type"), format!("not supported yet: consumer type `{other}`; namespace `{namespace}` is skipped"));
+                self.note(at.key_loc("type"), format!("not supported yet: consumer type `{other}`; namespace `{namespace}` is skipped"));
                 return;
             }
         }
@@ -999,7 +1000,7 @@ impl Loader {
             }
         });
         let unsupported = |this: &mut Loader, kind: String, why: String| {
-            this.warn(
+            this.note(
                 at.loc(),
                 format!("{why}; the operations of this namespace cannot be called"),
             );
@@ -1014,6 +1015,15 @@ impl Loader {
                     ),
                 );
             }
+        }
+        let allowed: &[&str] = match kind.as_deref() {
+            Some("apikey") => &["type", "key", "value", "placement"],
+            Some("bearer") => &["type", "token"],
+            Some("basic" | "digest") => &["type", "username", "password"],
+            _ => &[],
+        };
+        if !allowed.is_empty() {
+            self.check_keys(at, allowed, "this authentication");
         }
         match kind.as_deref() {
             Some("bearer") => match value_of(self, &["token", "value"]) {
@@ -1036,9 +1046,7 @@ impl Loader {
                 let placement_text = self
                     .str_field(at, "placement")
                     .or_else(|| self.str_field(at, "in"));
-                if node.get("in").is_some() {
-                    self.deviation(at.key_loc("in"), "`in` is not a schema key of authentication: the schema calls it `placement`");
-                }
+
                 let placement = match placement_text
                     .as_deref()
                     .map(str::to_ascii_lowercase)
@@ -1119,11 +1127,7 @@ impl Loader {
                     format!("authentication type `{shown}` is not supported yet"),
                 )
             }
-            None => unsupported(
-                self,
-                "(none)".into(),
-                "authentication has no `type`".into(),
-            ),
+            None => unsupported(self, "(none)".into(), "authentication has no `type`".into()),
         }
     }
 
@@ -1473,7 +1477,7 @@ impl Loader {
         if let Some(fmt) = self.str_field(at, "outputRawFormat") {
             op.format = fmt.to_ascii_lowercase();
             if !crate::map::supports_format(&op.format) {
-                self.warn(
+                self.note(
                     at.key_loc("outputRawFormat"),
                     format!("not supported yet: operation `{name}` declares outputRawFormat `{fmt}`; its requests can be prepared, but responses cannot be mapped (use raw output)"),
                 );
@@ -1580,7 +1584,7 @@ impl Loader {
                         Some(BodySpec::Form(fields))
                     }
                     other => {
-                        self.warn(at.loc(), format!("not supported yet: operation `{op}` has a `{other}` body; it cannot be called"));
+                        self.note(at.loc(), format!("not supported yet: operation `{op}` has a `{other}` body; it cannot be called"));
                         *unsupported =
                             Some(format!("request body type `{other}` is not supported yet"));
                         None
