@@ -55,3 +55,8 @@ pub use runtime::{CallOptions, Error, Runtime, RuntimeBuilder};
 pub use secret::Secret;
 pub use send::{HttpError, Response, RetryPolicy, SendError};
 pub use spec::{Capability, Diagnostic, Operation, Severity, SpecError};
+
+/// The examples in README.md are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
