@@ -1,0 +1,86 @@
+//! Output mapping on large responses (BENCHMARKS.md § 3): decoding a Junction-shaped
+//! `PaginatedUsersResponse` of 1 MB and 10 MB and applying `$.` and `$.users[*].user_id`,
+//! compared in the same run with plain `serde_json::from_slice::<Value>` of the same bytes.
+//! Target: ≤ 1.2× the baseline.
+//!
+//! `cargo bench --bench map`
+//!
+//! The library has no public "decode + map" function (`Runtime::call` does it internally:
+//! `map::decode` then `OutputMap::apply`, which *moves* the body for `$.`), so this measures
+//! the public API: `serde_json::from_slice::<Value>` + `naftiko::map::Query::extract`, and
+//! the extraction alone.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use naftiko::map::Query;
+use serde_json::Value;
+
+/// A `PaginatedUsersResponse` (`{"users": [ClientFacingUser…], "total", "offset", "limit"}`)
+/// of at least `min_bytes`, built from `bench/peers/user.json` with distinct ids.
+pub fn paginated_users(min_bytes: usize) -> Vec<u8> {
+    let user: Value = serde_json::from_str(include_str!("../bench/peers/user.json")).unwrap();
+    let mut users = Vec::new();
+    let mut size = 64;
+    let mut i: u64 = 0;
+    while size < min_bytes {
+        let mut u = user.clone();
+        u["user_id"] = Value::String(format!("{:08x}-5717-4562-b3fc-{:012x}", i, i * 7919));
+        u["client_user_id"] = Value::String(format!("client-user-{i}"));
+        size += serde_json::to_vec(&u).unwrap().len() + 1;
+        users.push(u);
+        i += 1;
+    }
+    let n = users.len();
+    serde_json::to_vec(&serde_json::json!({"users": users, "total": n, "offset": 0, "limit": n}))
+        .unwrap()
+}
+
+fn bench_map(c: &mut Criterion) {
+    let root = Query::compile("$.").unwrap();
+    let ids = Query::compile("$.users[*].user_id").unwrap();
+    for (label, bytes) in [("1MB", 1 << 20), ("10MB", 10 << 20)] {
+        let body = paginated_users(bytes);
+        let decoded: Value = serde_json::from_slice(&body).unwrap();
+        let n_users = decoded["users"].as_array().unwrap().len();
+        assert_eq!(ids.extract(&decoded).as_array().unwrap().len(), n_users);
+        let mut g = c.benchmark_group(format!("map/{label}"));
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        if bytes > 2 << 20 {
+            g.sample_size(10).measurement_time(Duration::from_secs(4));
+        } else {
+            g.sample_size(20).measurement_time(Duration::from_secs(3));
+        }
+        // Baseline: what any client has to do to get a serde_json::Value.
+        g.bench_function("from_slice", |b| {
+            b.iter(|| serde_json::from_slice::<Value>(black_box(&body)).unwrap())
+        });
+        g.bench_function("decode+extract_root", |b| {
+            b.iter(|| {
+                let v: Value = serde_json::from_slice(black_box(&body)).unwrap();
+                root.extract(&v)
+            })
+        });
+        g.bench_function("decode+extract_ids", |b| {
+            b.iter(|| {
+                let v: Value = serde_json::from_slice(black_box(&body)).unwrap();
+                ids.extract(&v)
+            })
+        });
+        g.bench_function("extract_root_only", |b| {
+            b.iter(|| root.extract(black_box(&decoded)))
+        });
+        g.bench_function("extract_ids_only", |b| {
+            b.iter(|| ids.extract(black_box(&decoded)))
+        });
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500));
+    targets = bench_map
+}
+criterion_main!(benches);
