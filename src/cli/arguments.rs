@@ -20,7 +20,9 @@ pub fn parse(op: &Operation, items: &[String], body: Option<&str>) -> Result<Val
     for item in items {
         let (name, value) = parse_item(op, item)?;
         if args.contains_key(&name) {
-            return Err(Failure::invalid(format!("argument `{name}` is given more than once")));
+            return Err(Failure::invalid(format!(
+                "argument `{name}` is given more than once"
+            )));
         }
         args.insert(name, value);
     }
@@ -51,12 +53,17 @@ fn parse_item(op: &Operation, item: &str) -> Result<(String, Value), Failure> {
         None => (&item[..eq], false),
     };
     if name.is_empty() {
-        return Err(Failure::invalid(format!("argument `{item}` has no name before `=`")));
+        return Err(Failure::invalid(format!(
+            "argument `{item}` has no name before `=`"
+        )));
     }
     let text = &item[eq + 1..];
     let value = if raw_json {
-        serde_json::from_str(text)
-            .map_err(|e| Failure::invalid(format!("argument `{name}`: the value after `:=` is not valid JSON: {e}")))?
+        serde_json::from_str(text).map_err(|e| {
+            Failure::invalid(format!(
+                "argument `{name}`: the value after `:=` is not valid JSON: {e}"
+            ))
+        })?
     } else {
         match op.param(name) {
             Some(p) => coerce(&op.qualified_name(), name, p.ty(), text)?,
@@ -84,15 +91,21 @@ fn coerce(operation: &str, name: &str, ty: ParamType, text: &str) -> Result<Valu
             "false" => Some(Value::Bool(false)),
             _ => None,
         },
-        ParamType::Object => serde_json::from_str::<Value>(text).ok().filter(Value::is_object),
-        ParamType::Array => serde_json::from_str::<Value>(text).ok().filter(Value::is_array),
+        ParamType::Object => serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(Value::is_object),
+        ParamType::Array => serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(Value::is_array),
     };
     value.ok_or_else(|| {
         Failure::invalid(format!(
             "argument `{name}` of operation `{operation}` must be {}, got `{text}`",
             expected(ty)
         ))
-        .hint(format!("write `{name}:=JSON` to pass a JSON value as it is"))
+        .hint(format!(
+            "write `{name}:=JSON` to pass a JSON value as it is"
+        ))
     })
 }
 
@@ -141,7 +154,8 @@ fn read_source(source: &str) -> Result<String, Failure> {
             .map_err(|e| Failure::invalid(format!("cannot read the body from stdin: {e}")))?;
         Ok(text)
     } else if let Some(path) = source.strip_prefix('@') {
-        std::fs::read_to_string(path).map_err(|e| Failure::invalid(format!("cannot read the body file {path}: {e}")))
+        std::fs::read_to_string(path)
+            .map_err(|e| Failure::invalid(format!("cannot read the body file {path}: {e}")))
     } else {
         Ok(source.to_string())
     }
@@ -152,6 +166,10 @@ fn accepted(op: &Operation) -> String {
     if names.is_empty() {
         format!("operation `{}` takes no arguments", op.qualified_name())
     } else {
-        format!("operation `{}` takes: {}", op.qualified_name(), names.join(", "))
+        format!(
+            "operation `{}` takes: {}",
+            op.qualified_name(),
+            names.join(", ")
+        )
     }
 }

@@ -14,7 +14,9 @@ use super::{arguments, dotenv, load, output, Exit, Failure};
 /// Runs `naftiko call`.
 pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
     let cap = load(&a.spec)?;
-    let op = cap.operation(&a.operation).map_err(|e| Failure::from(Error::from(e)))?;
+    let op = cap
+        .operation(&a.operation)
+        .map_err(|e| Failure::from(Error::from(e)))?;
     let call_args = arguments::parse(op, &a.args, a.body.as_deref())?;
     let format = op.format().to_string();
     let base_uris = base_uris(&cap, &a.base_uri)?;
@@ -61,7 +63,10 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
     }
 
     // --raw or -v: the response itself is needed, so prepare and send separately.
-    let op = rt.capability().operation(name).map_err(|e| Failure::from(Error::from(e)))?;
+    let op = rt
+        .capability()
+        .operation(name)
+        .map_err(|e| Failure::from(Error::from(e)))?;
     if !a.raw && !decodable(&format) {
         return Err(Error::from(MapError::UnsupportedFormat {
             operation: op.qualified_name(),
@@ -179,10 +184,12 @@ fn decode(op: &Operation, body: &[u8]) -> Result<Value, Failure> {
 /// object maps each field, anything else is a constant. Same engine as the library.
 fn apply_mapping(mapping: &Value, body: &Value) -> Value {
     match mapping {
-        Value::String(expr) if expr.trim_start().starts_with('$') => match naftiko::map::Query::compile(expr) {
-            Ok(q) => q.extract(body),
-            Err(_) => Value::Null,
-        },
+        Value::String(expr) if expr.trim_start().starts_with('$') => {
+            match naftiko::map::Query::compile(expr) {
+                Ok(q) => q.extract(body),
+                Err(_) => Value::Null,
+            }
+        }
         Value::Object(fields) => Value::Object(
             fields
                 .iter()
@@ -196,7 +203,11 @@ fn apply_mapping(mapping: &Value, body: &Value) -> Value {
 /// `-v`: the request on stderr, curl-style, secrets as `***`.
 fn print_request(req: &PreparedRequest) {
     let mut lines = vec![format!("> {} {}", req.method(), req.url())];
-    lines.extend(req.headers().into_iter().map(|(k, v)| format!("> {k}: {v}")));
+    lines.extend(
+        req.headers()
+            .into_iter()
+            .map(|(k, v)| format!("> {k}: {v}")),
+    );
     let body = req.body();
     if !body.is_null() {
         lines.push(">".into());
@@ -225,9 +236,15 @@ mod tests {
     fn mappings_apply_like_the_library() {
         let body = json!({"data": [{"id": 1}, {"id": 2}], "n": 2});
         assert_eq!(apply_mapping(&json!("$"), &body), body);
-        assert_eq!(apply_mapping(&json!({"result": "$."}), &body), json!({"result": body}));
         assert_eq!(
-            apply_mapping(&json!({"ids": "$.data[*].id", "n": "$.n", "k": "fixed", "m": "$.missing"}), &body),
+            apply_mapping(&json!({"result": "$."}), &body),
+            json!({"result": body})
+        );
+        assert_eq!(
+            apply_mapping(
+                &json!({"ids": "$.data[*].id", "n": "$.n", "k": "fixed", "m": "$.missing"}),
+                &body
+            ),
             json!({"ids": [1, 2], "n": 2, "k": "fixed", "m": null})
         );
     }

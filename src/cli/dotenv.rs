@@ -7,9 +7,12 @@ use super::Failure;
 
 /// Reads a dotenv file. Values are secrets: no error message ever quotes one.
 pub fn read(path: &Path) -> Result<Vec<(String, String)>, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::invalid(format!("cannot read the env file {}: {e}", path.display())))?;
-    parse(&text).map_err(|(line, message)| Failure::invalid(format!("{}:{line}: {message}", path.display())))
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::invalid(format!("cannot read the env file {}: {e}", path.display()))
+    })?;
+    parse(&text).map_err(|(line, message)| {
+        Failure::invalid(format!("{}:{line}: {message}", path.display()))
+    })
 }
 
 /// Parses dotenv text; an error gives the 1-based line and what is wrong.
@@ -20,15 +23,25 @@ pub fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let line = line.strip_prefix("export ").map(str::trim_start).unwrap_or(line);
+        let line = line
+            .strip_prefix("export ")
+            .map(str::trim_start)
+            .unwrap_or(line);
         let Some((key, value)) = line.split_once('=') else {
             return Err((i + 1, "expected KEY=VALUE".to_string()));
         };
         let key = key.trim();
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-') {
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+        {
             return Err((i + 1, format!("`{key}` is not a variable name")));
         }
-        out.push((key.to_string(), unquote(value.trim()).map_err(|m| (i + 1, m))?));
+        out.push((
+            key.to_string(),
+            unquote(value.trim()).map_err(|m| (i + 1, m))?,
+        ));
     }
     Ok(out)
 }

@@ -125,7 +125,9 @@ impl From<Error> for Failure {
             Error::Lookup(_) => {
                 failure = failure.hint("`naftiko ops SPEC` lists the operations");
             }
-            Error::Prepare(PrepareError::UnknownArgument { .. } | PrepareError::MissingArguments { .. }) => {
+            Error::Prepare(
+                PrepareError::UnknownArgument { .. } | PrepareError::MissingArguments { .. },
+            ) => {
                 failure = failure.hint("`naftiko describe SPEC OP` lists the parameters");
             }
             _ => {}

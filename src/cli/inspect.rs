@@ -26,7 +26,12 @@ pub fn ops(a: &OpsArgs) -> Result<Exit, Failure> {
             if not_callable(op).is_some() {
                 last.push_str("  [not callable]");
             }
-            [op.qualified_name(), op.method().to_string(), op.path_template(), last]
+            [
+                op.qualified_name(),
+                op.method().to_string(),
+                op.path_template(),
+                last,
+            ]
         })
         .collect();
     let mut widths = [0usize; 3];
@@ -46,7 +51,10 @@ pub fn ops(a: &OpsArgs) -> Result<Exit, Failure> {
         );
     }
     output::raw(text.as_bytes())?;
-    let blocked = rows.iter().filter(|r| r[3].ends_with("[not callable]")).count();
+    let blocked = rows
+        .iter()
+        .filter(|r| r[3].ends_with("[not callable]"))
+        .count();
     if blocked > 0 {
         output::stderr_lines([format!(
             "{blocked} operation(s) cannot be called; `naftiko ops --json` or `naftiko describe` says why"
@@ -98,7 +106,9 @@ fn op_json(op: &Operation) -> Value {
 /// Runs `naftiko describe`.
 pub fn describe(a: &DescribeArgs) -> Result<Exit, Failure> {
     let cap = load(&a.spec)?;
-    let op = cap.operation(&a.operation).map_err(|e| Failure::from(Error::from(e)))?;
+    let op = cap
+        .operation(&a.operation)
+        .map_err(|e| Failure::from(Error::from(e)))?;
     if a.json {
         output::json(&op.args_schema())?;
         return Ok(Exit::Ok);
@@ -203,7 +213,11 @@ fn one_line(text: &str) -> String {
 fn auth_text(auth: Option<&Auth>) -> String {
     match auth {
         None => "none".to_string(),
-        Some(Auth::ApiKey { placement, name, value }) => {
+        Some(Auth::ApiKey {
+            placement,
+            name,
+            value,
+        }) => {
             let place = match placement {
                 KeyPlacement::Header => "header",
                 KeyPlacement::Query => "query parameter",
@@ -213,17 +227,25 @@ fn auth_text(auth: Option<&Auth>) -> String {
             };
             format!("API key in the {place} `{name}`, {}", source(value))
         }
-        Some(Auth::Bearer { token }) => format!("bearer token in the `authorization` header, {}", source(token)),
+        Some(Auth::Bearer { token }) => format!(
+            "bearer token in the `authorization` header, {}",
+            source(token)
+        ),
         Some(Auth::Basic { username, password }) => format!(
             "HTTP basic in the `authorization` header: user {}; password {}",
             source(username),
             source(password)
         ),
         Some(Auth::QueryParams { params }) => {
-            let list: Vec<String> = params.iter().map(|(n, v)| format!("`{n}` {}", source(v))).collect();
+            let list: Vec<String> = params
+                .iter()
+                .map(|(n, v)| format!("`{n}` {}", source(v)))
+                .collect();
             format!("query parameters: {}", list.join("; "))
         }
-        Some(Auth::Unsupported { kind, reason }) => format!("`{kind}`: not supported yet ({reason})"),
+        Some(Auth::Unsupported { kind, reason }) => {
+            format!("`{kind}`: not supported yet ({reason})")
+        }
         Some(_) => "a scheme this version of the CLI cannot describe".to_string(),
     }
 }

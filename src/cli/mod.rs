@@ -65,7 +65,11 @@ fn init_tracing(verbose: u8) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
 
-    let level = if verbose >= 3 { LevelFilter::TRACE } else { LevelFilter::DEBUG };
+    let level = if verbose >= 3 {
+        LevelFilter::TRACE
+    } else {
+        LevelFilter::DEBUG
+    };
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(false)

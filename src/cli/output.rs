@@ -21,7 +21,11 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), Failure> {
 /// Prints a line of text.
 pub fn line(text: &str) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
-    finish(out.write_all(text.as_bytes()).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush()))
+    finish(
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush()),
+    )
 }
 
 /// Prints bytes exactly as they are.

@@ -16,7 +16,8 @@ pub fn run(a: &QueryArgs) -> Result<Exit, Failure> {
     let (name, text) = match a.file.as_deref() {
         Some(p) if p.as_os_str() != "-" => (
             p.display().to_string(),
-            std::fs::read_to_string(p).map_err(|e| Failure::invalid(format!("cannot read {}: {e}", p.display())))?,
+            std::fs::read_to_string(p)
+                .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", p.display())))?,
         ),
         _ => {
             let mut text = String::new();
@@ -26,8 +27,8 @@ pub fn run(a: &QueryArgs) -> Result<Exit, Failure> {
             ("stdin".to_string(), text)
         }
     };
-    let document: Value =
-        serde_json::from_str(&text).map_err(|e| Failure::invalid(format!("{name} is not valid JSON: {e}")))?;
+    let document: Value = serde_json::from_str(&text)
+        .map_err(|e| Failure::invalid(format!("{name} is not valid JSON: {e}")))?;
     let nodes: Vec<&Value> = query.nodes(&document);
     output::json(&nodes)?;
     Ok(Exit::Ok)

@@ -17,7 +17,13 @@ pub fn run(a: &ValidateArgs) -> Result<Exit, Failure> {
         };
         // In document order (stable: same-place findings keep the loader's order); imported
         // files keep their place after the file that imports them.
-        diagnostics.sort_by_key(|d| (d.location.file.as_ref() != path.as_path(), d.location.pos.line, d.location.pos.col));
+        diagnostics.sort_by_key(|d| {
+            (
+                d.location.file.as_ref() != path.as_path(),
+                d.location.pos.line,
+                d.location.pos.col,
+            )
+        });
         for d in diagnostics {
             let shown = a.strict || d.severity != Severity::Deviation;
             if !shown {
