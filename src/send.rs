@@ -8,8 +8,8 @@
 //!   with exponential backoff and jitter, honouring `Retry-After` (seconds or HTTP-date,
 //!   at most 60 s; a longer wait is not retried). A request that may have reached the server
 //!   is retried only if its method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS) or the
-//!   caller opted in; a connection that failed before the request was written is always
-//!   retried.
+//!   caller opted in; a connection that failed before the request was written (refused,
+//!   or reset before hyper started writing, see `never_written`) is always retried.
 //! * **Limits**: the response body is streamed and refused beyond 32 MiB (configurable).
 //! * **Redirects**: followed (up to 10) within the same origin; a redirect to another origin
 //!   is refused, so no header, query key or cookie ever reaches a host the capability did
@@ -408,7 +408,16 @@ async fn attempt(
     };
     let response = match tokio::time::timeout(remaining, builder.send()).await {
         Err(_) => return Attempt::MaybeSent(timeout_error()),
-        Ok(Err(e)) => return classify(req, url, &e, attempts, timeout_error),
+        Ok(Err(e)) => {
+            return classify(
+                req,
+                url,
+                &e,
+                attempts,
+                config.connect_timeout,
+                timeout_error,
+            )
+        }
         Ok(Ok(r)) => r,
     };
     let status = response.status().as_u16();
@@ -434,8 +443,9 @@ async fn attempt(
         .headers()
         .iter()
         .map(|(k, v)| {
+            // A server may echo the key in a header value, or even use it as a header name.
             (
-                k.as_str().to_string(),
+                req.redact(k.as_str()).into_owned(),
                 req.redact(&String::from_utf8_lossy(v.as_bytes()))
                     .into_owned(),
             )
@@ -494,13 +504,19 @@ fn classify(
     url: &reqwest::Url,
     e: &reqwest::Error,
     attempts: u32,
+    connect_timeout: Duration,
     timeout_error: impl Fn() -> SendError,
 ) -> Attempt {
-    let message = req.redact(&error_chain(e)).into_owned();
-    if e.is_timeout() {
-        return Attempt::MaybeSent(timeout_error());
-    }
+    let mut message = req.redact(&error_chain(e)).into_owned();
+    // Before `is_timeout`: a connect timeout is a connection that was never made (so the
+    // request was not sent and may be retried), not the call's deadline.
     if e.is_connect() {
+        if e.is_timeout() {
+            message = format!(
+                "no connection within the connect timeout of {} ms ({message})",
+                connect_timeout.as_millis()
+            );
+        }
         let error = SendError::Connect {
             operation: req.operation.clone(),
             origin: url.origin().ascii_serialization(),
@@ -512,6 +528,16 @@ fn classify(
             return Attempt::Fatal(error);
         }
         return Attempt::NotSent(error);
+    }
+    if e.is_timeout() {
+        return Attempt::MaybeSent(timeout_error());
+    }
+    if never_written(e) {
+        return Attempt::NotSent(SendError::Transport {
+            operation: req.operation.clone(),
+            message: format!("the connection closed before the request was sent: {message}"),
+            attempts,
+        });
     }
     if e.is_redirect() {
         return Attempt::Fatal(SendError::Transport {
@@ -525,6 +551,32 @@ fn classify(
         message,
         attempts,
     })
+}
+
+/// Whether hyper reports that the request was never written to the connection.
+///
+/// reqwest says `is_request()`, not `is_connect()`, when a freshly opened connection is
+/// reset before the request goes out (a server that accepts and closes at once, an
+/// overloaded proxy): from reqwest's flags alone it looks exactly like a reset after the
+/// server read the request. hyper does know the difference: its HTTP/1 dispatcher cancels a
+/// request it has not started writing when the connection fails, and reports
+/// `hyper::Error::is_canceled()` ("the message was never even started, so it's safe to tell
+/// the user that the request was completely canceled"); hyper-util hands the request back
+/// and reqwest wraps that error. A request that was written, even partly, is never
+/// reported as canceled, so retrying a POST on this signal cannot duplicate it. When the
+/// reset races with the write and the request did go out, the error is an ordinary
+/// transport error and a POST is not retried.
+fn never_written(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn StdError + 'static)> = e.source();
+    while let Some(s) = source {
+        if s.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_canceled)
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 enum ReadError {
