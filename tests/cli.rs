@@ -1453,48 +1453,23 @@ fn every_command_works_on_every_shipped_spec() {
             cap.operations().len()
         );
 
-        for op in cap.operations() {
-            let name = op.qualified_name();
-            let d = run(["describe", &rel, &name]);
-            assert_eq!(d.code, Some(0), "{rel} {name}: {}", d.stderr);
-            assert!(d.stdout.starts_with(&format!("{name}\n")), "{rel} {name}");
-            described += 1;
-
-            let mut args = vec![
-                "call".to_string(),
-                rel.clone(),
-                name.clone(),
-                "--dry-run".into(),
-            ];
-            for a in op.argument_names() {
-                match op.param(a) {
-                    Some(p) if p.required() && !p.has_default() => {
-                        args.push(format!("{a}:={}", sample(p)))
-                    }
-                    Some(_) => {}
-                    None => args.push(format!("{a}=x-1")),
-                }
-            }
-            let out = run(&args);
-            if op.unfilled_placeholders().is_empty() && op.unsupported().is_none() {
-                assert_eq!(out.code, Some(0), "{rel} {name}: {}", out.stderr);
-                let req = out.json();
-                assert_eq!(req["method"], op.method().as_str());
-                assert!(
-                    req["url"].as_str().unwrap().starts_with("https://"),
-                    "{req}"
-                );
-                dry_runs += 1;
-            } else {
-                assert_eq!(out.code, Some(1), "{rel} {name}: refused with exit 1");
-                assert!(
-                    out.stderr
-                        .starts_with(&format!("error: operation `{name}` cannot be called")),
-                    "{}",
-                    out.stderr
-                );
-                refused += 1;
-            }
+        // One process per operation and command: run them on every core.
+        let threads = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .min(4);
+        let chunk = cap.operations().len().div_ceil(threads).max(1);
+        let counts: Vec<(usize, usize, usize)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = cap
+                .operations()
+                .chunks(chunk)
+                .map(|ops| scope.spawn(|| check_ops(&rel, ops)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (d, r, f) in counts {
+            described += d;
+            dry_runs += r;
+            refused += f;
         }
     }
     println!(
@@ -1506,4 +1481,55 @@ fn every_command_works_on_every_shipped_spec() {
         refused, 2,
         "the two operations whose placeholder no parameter fills"
     );
+}
+
+/// Describes and dry-runs each operation (required arguments filled with a value of their
+/// type); an operation that cannot be called must be refused with exit 1.
+/// Returns (described, dry runs, refused).
+fn check_ops(rel: &str, ops: &[naftiko::Operation]) -> (usize, usize, usize) {
+    let (mut described, mut dry_runs, mut refused) = (0, 0, 0);
+    for op in ops {
+        let name = op.qualified_name();
+        let d = run(["describe", rel, &name]);
+        assert_eq!(d.code, Some(0), "{rel} {name}: {}", d.stderr);
+        assert!(d.stdout.starts_with(&format!("{name}\n")), "{rel} {name}");
+        described += 1;
+
+        let mut args = vec![
+            "call".to_string(),
+            rel.to_string(),
+            name.clone(),
+            "--dry-run".into(),
+        ];
+        for a in op.argument_names() {
+            match op.param(a) {
+                Some(p) if p.required() && !p.has_default() => {
+                    args.push(format!("{a}:={}", sample(p)))
+                }
+                Some(_) => {}
+                None => args.push(format!("{a}=x-1")),
+            }
+        }
+        let out = run(&args);
+        if op.unfilled_placeholders().is_empty() && op.unsupported().is_none() {
+            assert_eq!(out.code, Some(0), "{rel} {name}: {}", out.stderr);
+            let req = out.json();
+            assert_eq!(req["method"], op.method().as_str());
+            assert!(
+                req["url"].as_str().unwrap().starts_with("https://"),
+                "{req}"
+            );
+            dry_runs += 1;
+        } else {
+            assert_eq!(out.code, Some(1), "{rel} {name}: refused with exit 1");
+            assert!(
+                out.stderr
+                    .starts_with(&format!("error: operation `{name}` cannot be called")),
+                "{}",
+                out.stderr
+            );
+            refused += 1;
+        }
+    }
+    (described, dry_runs, refused)
 }
