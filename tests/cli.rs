@@ -396,7 +396,7 @@ async fn an_http_422_exits_3_and_still_prints_the_error_body_on_stdout() {
     Mock::given(method("POST"))
         .and(path("/v2/user"))
         .respond_with(ResponseTemplate::new(422).set_body_json(detail.clone()))
-        .expect(1)
+        .expect(2)
         .mount(&s)
         .await;
     let out = run_cmd(
@@ -424,6 +424,62 @@ async fn an_http_422_exits_3_and_still_prints_the_error_body_on_stdout() {
         "{}",
         out.stderr
     );
+
+    // The same with -v (the path that sends a prepared request itself): the status line
+    // goes to stderr, the body still to stdout, the exit code is still 3.
+    let verbose = run_cmd(
+        naftiko()
+            .args(["call", USERS, "create_user_v2_user_post", "body:={}", "-v"])
+            .args(["--base-uri", &s.uri()])
+            .env("VITAL_API_KEY", KEY),
+    );
+    assert_eq!(verbose.code, Some(3), "{}", verbose.stderr);
+    assert_eq!(verbose.json(), detail);
+    assert!(
+        verbose
+            .stderr
+            .contains("> {}\n< 422 Unprocessable Entity\n"),
+        "{}",
+        verbose.stderr
+    );
+}
+
+#[test]
+fn base_uri_needs_a_namespace_when_the_capability_consumes_several_apis() {
+    let dir = tmp_dir("two-namespaces");
+    std::fs::write(
+        dir.join("two.yaml"),
+        "naftiko: 1.0.0-alpha2\ncapability:\n  consumes:\n  - type: http\n    namespace: alpha\n    baseUri: https://alpha.example\n    resources:\n    - name: things\n      path: /things\n      operations:\n      - name: list_things\n        method: GET\n  - type: http\n    namespace: beta\n    baseUri: https://beta.example\n    resources:\n    - name: items\n      path: /items\n      operations:\n      - name: list_items\n        method: GET\n",
+    )
+    .unwrap();
+    let plain = run_cmd(naftiko().current_dir(&dir).args([
+        "call",
+        "two.yaml",
+        "list_items",
+        "--dry-run",
+        "--base-uri",
+        "http://127.0.0.1:9",
+    ]));
+    assert_eq!(plain.code, Some(1));
+    assert!(
+        plain
+            .stderr
+            .contains("names no namespace, and the capability consumes several: alpha, beta"),
+        "{}",
+        plain.stderr
+    );
+    let named = run_cmd(naftiko().current_dir(&dir).args([
+        "call",
+        "two.yaml",
+        "list_items",
+        "--dry-run",
+        "--base-uri",
+        "beta=http://127.0.0.1:9/v1",
+        "--base-uri",
+        "alpha=http://127.0.0.1:8",
+    ]));
+    assert_eq!(named.code, Some(0), "{}", named.stderr);
+    assert_eq!(named.json()["url"], "http://127.0.0.1:9/v1/items");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
