@@ -1104,10 +1104,52 @@ fn ops_lists_one_aligned_line_per_operation() {
     assert_eq!(
         metrics,
         &json!({"name": "get_teams_metrics_v2_user_metrics_get", "qualified_name": "users.get_teams_metrics_v2_user_metrics_get",
-                "namespace": "users", "resource": metrics["resource"], "method": "GET", "path": "/v2/user/metrics",
+                "address": "users.get_teams_metrics_v2_user_metrics_get", "namespace": "users", "resource": metrics["resource"], "method": "GET", "path": "/v2/user/metrics",
                 "required": [], "arguments": [], "description": "Get Teams Metrics", "callable": true, "reason": null})
     );
     assert!(ops.iter().all(|o| o["callable"] == true));
+}
+
+#[test]
+fn ops_lists_a_name_declared_twice_in_a_namespace_by_its_resource() {
+    let dir = tmp_dir("same-name");
+    std::fs::write(
+        dir.join("cap.yaml"),
+        "naftiko: 1.0.0-alpha2\ncapability:\n  consumes:\n  - type: http\n    namespace: a\n    baseUri: https://a.example\n    resources:\n    - name: r1\n      path: /one\n      operations:\n      - name: get\n        method: GET\n    - name: r2\n      path: /two\n      operations:\n      - name: get\n        method: GET\n",
+    )
+    .unwrap();
+    let ops = run_cmd(naftiko().current_dir(&dir).args(["ops", "cap.yaml"]));
+    let names: Vec<&str> = ops
+        .stdout
+        .lines()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(names, ["a.r1.get", "a.r2.get"]);
+    let json = run_cmd(
+        naftiko()
+            .current_dir(&dir)
+            .args(["ops", "cap.yaml", "--json"]),
+    )
+    .json();
+    assert_eq!(json[1]["address"], "a.r2.get");
+    let dry =
+        run_cmd(
+            naftiko()
+                .current_dir(&dir)
+                .args(["call", "cap.yaml", "a.r2.get", "--dry-run"]),
+        );
+    assert_eq!(dry.json()["url"], "https://a.example/two");
+    let ambiguous = run_cmd(
+        naftiko()
+            .current_dir(&dir)
+            .args(["describe", "cap.yaml", "get"]),
+    );
+    assert_eq!(ambiguous.code, Some(1));
+    assert!(
+        ambiguous.stderr.contains("use one of a.r1.get, a.r2.get"),
+        "{}",
+        ambiguous.stderr
+    );
 }
 
 #[test]

@@ -13,7 +13,11 @@ use super::{load, output, Exit, Failure};
 pub fn ops(a: &OpsArgs) -> Result<Exit, Failure> {
     let cap = load(&a.spec)?;
     if a.json {
-        let list: Vec<Value> = cap.operations().iter().map(op_json).collect();
+        let list: Vec<Value> = cap
+            .operations()
+            .iter()
+            .map(|op| op_json(&cap, op))
+            .collect();
         output::json(&list)?;
         return Ok(Exit::Ok);
     }
@@ -27,7 +31,7 @@ pub fn ops(a: &OpsArgs) -> Result<Exit, Failure> {
                 last.push_str("  [not callable]");
             }
             [
-                op.qualified_name(),
+                address(&cap, op),
                 op.method().to_string(),
                 op.path_template(),
                 last,
@@ -86,11 +90,23 @@ fn not_callable(op: &Operation) -> Option<String> {
     None
 }
 
-fn op_json(op: &Operation) -> Value {
+/// The shortest name that addresses the operation: `namespace.name`, or
+/// `namespace.resource.name` when the namespace declares the name twice.
+fn address(cap: &Capability, op: &Operation) -> String {
+    let qualified = op.qualified_name();
+    if cap.operation(&qualified).is_ok() {
+        qualified
+    } else {
+        format!("{}.{}.{}", op.namespace(), op.resource(), op.name())
+    }
+}
+
+fn op_json(cap: &Capability, op: &Operation) -> Value {
     let reason = not_callable(op);
     json!({
         "name": op.name(),
         "qualified_name": op.qualified_name(),
+        "address": address(cap, op),
         "namespace": op.namespace(),
         "resource": op.resource(),
         "method": op.method().as_str(),
@@ -119,7 +135,7 @@ pub fn describe(a: &DescribeArgs) -> Result<Exit, Failure> {
 
 fn describe_text(cap: &Capability, op: &Operation) -> String {
     let mut t = String::new();
-    let _ = writeln!(t, "{}", op.qualified_name());
+    let _ = writeln!(t, "{}", address(cap, op));
     if let Some(d) = op.description() {
         let _ = writeln!(t, "  {}", one_line(d));
     }
