@@ -40,7 +40,7 @@ pub enum BindError {
         /// The key looked up in the file.
         source_key: String,
         /// The bind file.
-        path: PathBuf,
+        path: Box<std::path::Path>,
         /// Where the capability uses it.
         usage: String,
     },
@@ -52,7 +52,7 @@ pub enum BindError {
         /// The template variable.
         variable: String,
         /// The bind file.
-        path: PathBuf,
+        path: Box<std::path::Path>,
         /// Why it cannot be read.
         message: String,
         /// Where the capability uses it.
@@ -204,20 +204,20 @@ impl Binds {
                         operation: operation.to_string(),
                         variable: variable.to_string(),
                         source_key: key,
-                        path: path.clone(),
+                        path: path.as_path().into(),
                         usage: usage(),
                     }),
                 Some(Err(message)) => Err(BindError::UnreadableFile {
                     operation: operation.to_string(),
                     variable: variable.to_string(),
-                    path: path.clone(),
+                    path: path.as_path().into(),
                     message: message.clone(),
                     usage: usage(),
                 }),
                 None => Err(BindError::UnreadableFile {
                     operation: operation.to_string(),
                     variable: variable.to_string(),
-                    path: path.clone(),
+                    path: path.as_path().into(),
                     message: "not loaded".into(),
                     usage: usage(),
                 }),
@@ -280,7 +280,7 @@ fn cap_env_vars(cap: &Capability) -> Vec<String> {
     out
 }
 
-fn read_file(path: &PathBuf) -> Result<HashMap<String, String>, String> {
+fn read_file(path: &std::path::Path) -> Result<HashMap<String, String>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let node = crate::spec::tree::parse(&text)
         .map_err(|e| format!("{}:{}: {}", e.pos.line, e.pos.col, e.message))?;

@@ -61,23 +61,22 @@ impl Query {
     /// # Ok::<(), naftiko::map::PathError>(())
     /// ```
     pub fn compile(expr: &str) -> Result<Query, PathError> {
-        let trimmed = expr.trim();
-        if trimmed == "$" || trimmed == "$." {
+        if expr == "$" || expr == "$." {
             return Ok(Query {
-                text: trimmed.to_string(),
+                text: expr.to_string(),
                 path: None,
                 singular: true,
             });
         }
-        let path = JsonPath::parse(trimmed).map_err(|e| PathError {
+        let path = JsonPath::parse(expr).map_err(|e| PathError {
             expression: expr.to_string(),
-            message: hint(trimmed, &e.to_string()),
+            message: hint(expr, &e.to_string()),
         })?;
         // RFC 9535 only allows singular queries in comparisons, so this parses exactly when
-        // `trimmed` is a singular query (one that can select at most one node).
-        let singular = JsonPath::parse(&format!("$[?{trimmed} == 0]")).is_ok();
+        // `expr` is a singular query (one that can select at most one node).
+        let singular = JsonPath::parse(&format!("$[?{expr} == 0]")).is_ok();
         Ok(Query {
-            text: trimmed.to_string(),
+            text: expr.to_string(),
             path: Some(path),
             singular,
         })
@@ -172,8 +171,10 @@ pub(crate) enum OutputMap {
 
 impl OutputMap {
     pub(crate) fn compile_value(text: &str) -> Result<Extract, PathError> {
-        if text.trim_start().starts_with('$') {
-            Query::compile(text).map(Extract::Query)
+        // Capability authors write `value: " $.data "` now and then; the spaces mean nothing.
+        let trimmed = text.trim();
+        if trimmed.starts_with('$') {
+            Query::compile(trimmed).map(Extract::Query)
         } else {
             Ok(Extract::Const(Value::String(text.to_string())))
         }

@@ -140,9 +140,15 @@ pub enum PrepareError {
         /// What is wrong.
         message: String,
     },
-    /// A secret has no value.
+    /// A secret has no value (boxed: it is the largest error and the rarest).
     #[error(transparent)]
-    Bind(#[from] BindError),
+    Bind(Box<BindError>),
+}
+
+impl From<BindError> for PrepareError {
+    fn from(e: BindError) -> PrepareError {
+        PrepareError::Bind(Box::new(e))
+    }
 }
 
 fn list_or_none(names: &[String]) -> String {
@@ -198,6 +204,8 @@ pub enum Body {
 #[derive(Clone)]
 pub struct PreparedRequest {
     pub(crate) operation: String,
+    /// The operation's index in its capability (set by the runtime).
+    pub(crate) index: usize,
     pub(crate) method: Method,
     pub(crate) url: String,
     pub(crate) headers: Vec<(String, String)>,
@@ -308,8 +316,9 @@ impl PreparedRequest {
         &self.url
     }
 
-    /// Redacts the secrets of this request from any text (for error messages).
-    pub(crate) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+    /// Replaces every secret of this request (in every form it is sent in) with `***` in
+    /// any text, e.g. a message built from what a server sent back, which may echo the key.
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         secret::redact(text, &self.secrets)
     }
 }
@@ -804,14 +813,41 @@ pub(crate) fn prepare(
         }
     }
 
+    add_encoded_forms(&mut ctx.secrets);
     Ok(PreparedRequest {
         operation: ctx.qualified,
+        index: usize::MAX,
         method: op.method,
         url,
         headers,
         body,
         secrets: ctx.secrets,
     })
+}
+
+/// A secret also travels percent-encoded (query, form, cookie, path) and JSON-escaped (the
+/// body text `to_curl` prints), possibly inside a larger value: those encodings work
+/// character by character, so redacting each encoded form of the whole secret redacts it
+/// wherever it sits.
+fn add_encoded_forms(secrets: &mut Vec<Secret>) {
+    let originals = secrets.clone();
+    for s in &originals {
+        let value = s.expose();
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let forms = [
+            utf8_percent_encode(value, COMPONENT).to_string(),
+            utf8_percent_encode(value, COOKIE).to_string(),
+            json.strip_prefix('"')
+                .and_then(|j| j.strip_suffix('"'))
+                .unwrap_or(value)
+                .to_string(),
+        ];
+        for form in forms {
+            if form != value && !secrets.iter().any(|x| x.expose() == form) {
+                secrets.push(Secret::derived(s.name(), form, s.shell().to_string()));
+            }
+        }
+    }
 }
 
 fn secret_shell(secrets: &[Secret], value: &str) -> String {

@@ -32,13 +32,19 @@ pub enum Error {
     Prepare(PrepareError),
     /// A bound secret has no value.
     #[error(transparent)]
-    Bind(#[from] BindError),
+    Bind(Box<BindError>),
     /// The HTTP exchange failed or the server answered with a status ≥ 400.
     #[error(transparent)]
     Send(#[from] SendError),
     /// The response could not be decoded.
     #[error(transparent)]
     Map(#[from] MapError),
+}
+
+impl From<BindError> for Error {
+    fn from(e: BindError) -> Error {
+        Error::Bind(Box::new(e))
+    }
 }
 
 impl From<PrepareError> for Error {
@@ -84,13 +90,30 @@ pub struct CallOptions {
 ///     .build()?;
 /// # Ok::<(), naftiko::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct RuntimeBuilder {
     cap: Capability,
     env: Option<HashMap<String, String>>,
     base_uris: Vec<(String, String)>,
     config: SendConfig,
     retry_non_idempotent_ops: Vec<String>,
+}
+
+/// Shows the names of the environment values, never the values (they are secrets).
+impl std::fmt::Debug for RuntimeBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let env_names = self.env.as_ref().map(|m| {
+            let mut names: Vec<&String> = m.keys().collect();
+            names.sort();
+            names
+        });
+        f.debug_struct("RuntimeBuilder")
+            .field("cap", &self.cap)
+            .field("env", &env_names)
+            .field("base_uris", &self.base_uris)
+            .field("config", &self.config)
+            .field("retry_non_idempotent_ops", &self.retry_non_idempotent_ops)
+            .finish()
+    }
 }
 
 impl RuntimeBuilder {
@@ -254,14 +277,9 @@ impl Runtime {
         let op = &cap.operations[i];
         let consumer = &cap.consumers[op.consumer];
         let base = self.inner.base_overrides[op.consumer].as_deref();
-        Ok(prepare::prepare(
-            op,
-            consumer,
-            base,
-            args,
-            &self.inner.binds,
-            unset,
-        )?)
+        let mut req = prepare::prepare(op, consumer, base, args, &self.inner.binds, unset)?;
+        req.index = i;
+        Ok(req)
     }
 
     /// Runs an operation: prepares, sends (with retries), decodes and maps the response.
@@ -289,7 +307,8 @@ impl Runtime {
         }
         let req = self.prepare_with(operation, &args, Unset::Fail)?;
         let response = self.execute_op(i, &req, options).await?;
-        let body = map::decode(&req.operation, &op.format, &response.body)?;
+        let body = map::decode(&req.operation, &op.format, &response.body)
+            .map_err(|e| redact_snippet(e, &req, &response.body))?;
         Ok(op.output.apply(body))
     }
 
@@ -299,7 +318,13 @@ impl Runtime {
         req: &PreparedRequest,
         options: &CallOptions,
     ) -> Result<Response, Error> {
-        let i = self.inner.cap.operation_index(&req.operation)?;
+        // The index recorded by `prepare` (names can be ambiguous); a request prepared by
+        // another runtime is looked up by name.
+        let cap = &self.inner.cap;
+        let i = match cap.operations.get(req.index) {
+            Some(op) if op.qualified_name() == req.operation => req.index,
+            _ => cap.operation_index(&req.operation)?,
+        };
         self.execute_op(i, req, options).await
     }
 
@@ -352,5 +377,35 @@ impl Runtime {
         span.record("latency_ms", latency);
         tracing::debug!(parent: &span, outcome = if result.is_ok() { "ok" } else { "error" }, "call finished");
         Ok(result?)
+    }
+}
+
+/// A body that is not JSON may echo the key (a proxy's error page, a debug endpoint): the
+/// snippet in the error is cut from the redacted body, so not even part of a key shows.
+fn redact_snippet(e: MapError, req: &PreparedRequest, body: &[u8]) -> MapError {
+    match e {
+        MapError::Decode {
+            operation, source, ..
+        } => {
+            let head = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+            MapError::Decode {
+                operation,
+                snippet: req.redact(&head).chars().take(80).collect(),
+                source,
+            }
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Errors travel in `Result`s everywhere: keep them small (clippy's limit is 128 bytes).
+    #[test]
+    fn errors_stay_small() {
+        assert!(std::mem::size_of::<PrepareError>() < 128);
+        assert!(std::mem::size_of::<Error>() < 128);
     }
 }

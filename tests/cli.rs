@@ -1352,7 +1352,9 @@ fn validate_passes_the_seed_spec_with_warnings_and_strict_fails_it_on_deviations
         "`_` in names"
     );
     assert!(
-        strict.stdout.contains("consumed parameters have no `type`"),
+        strict.stdout.contains(
+            "`type` is not a key of a consumed input parameter in the 1.0.0-alpha2 schema"
+        ),
         "typed consumed parameters"
     );
     assert!(strict.stderr.ends_with("(strict)\n"), "{}", strict.stderr);

@@ -52,7 +52,23 @@ pub(super) fn from_text(
         });
     }
     let mut cap = cap;
-    cap.diagnostics = loader.diagnostics;
+    let mut diagnostics = loader.diagnostics;
+    // Document order (imported files after the capability, each in its own order).
+    diagnostics.sort_by(|a, b| {
+        (
+            a.location.file != cap.file,
+            &a.location.file,
+            a.location.pos.line,
+            a.location.pos.col,
+        )
+            .cmp(&(
+                b.location.file != cap.file,
+                &b.location.file,
+                b.location.pos.line,
+                b.location.pos.col,
+            ))
+    });
+    cap.diagnostics = diagnostics;
     Ok(cap)
 }
 
@@ -695,6 +711,8 @@ impl Loader {
                 "inputParameters",
                 "authentication",
                 "resources",
+                // `auth` gets its own message below.
+                "auth",
             ],
             "a consumer",
         );
@@ -1202,27 +1220,21 @@ impl Loader {
             };
             let ty = match item.get("type") {
                 None => ParamType::Any,
-                Some(t) => {
-                    self.deviation(
-                        pat.key_loc("type"),
-                        "consumed parameters have no `type` in the 1.0.0-alpha2 schema",
-                    );
-                    match t.scalar_text().map(|s| s.to_ascii_lowercase()).as_deref() {
-                        Some("string") => ParamType::String,
-                        Some("integer") => ParamType::Integer,
-                        Some("number") => ParamType::Number,
-                        Some("boolean") => ParamType::Boolean,
-                        Some("object") => ParamType::Object,
-                        Some("array") => ParamType::Array,
-                        other => {
-                            self.warn(
+                Some(t) => match t.scalar_text().map(|s| s.to_ascii_lowercase()).as_deref() {
+                    Some("string") => ParamType::String,
+                    Some("integer") => ParamType::Integer,
+                    Some("number") => ParamType::Number,
+                    Some("boolean") => ParamType::Boolean,
+                    Some("object") => ParamType::Object,
+                    Some("array") => ParamType::Array,
+                    other => {
+                        self.warn(
                                 pat.key_loc("type"),
                                 format!("parameter `{name}` has type `{}`, which is not a JSON type; any value is accepted", other.unwrap_or("?")),
                             );
-                            ParamType::Any
-                        }
+                        ParamType::Any
                     }
-                }
+                },
             };
             let required = match item.get("required").map(|r| &r.kind) {
                 None => location == ParamIn::Path,
@@ -1712,12 +1724,6 @@ impl Loader {
                 );
                 continue;
             };
-            if value_key == "mapping" {
-                self.deviation(
-                    oat.key_loc("mapping"),
-                    "consumed output parameters use `value`, not `mapping`",
-                );
-            }
             if let Some(t) = self.str_field(oat, "type") {
                 if !matches!(
                     t.as_str(),

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 pub use diag::{Diagnostic, Location, Severity, SpecError};
 pub(crate) use load::check_base_uri as check_base_uri_text;
-pub use template::{Template, Var};
+pub use template::{Part, Template, Var};
 
 use crate::map::OutputMap;
 
@@ -434,6 +434,20 @@ impl Operation {
     /// Where the operation is declared.
     pub fn location(&self) -> &Location {
         &self.location
+    }
+    /// Decodes a response body in the operation's format and applies its output mapping:
+    /// what [`Runtime::call`](crate::Runtime::call) returns, for a body obtained with
+    /// [`Runtime::execute`](crate::Runtime::execute). An empty body is `null`.
+    ///
+    /// ```
+    /// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+    /// let op = cap.operation("get_user_v2_user__user_id__get")?;
+    /// assert_eq!(op.map_response(br#"{"user_id": "u-1"}"#)?, serde_json::json!({"result": {"user_id": "u-1"}}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn map_response(&self, body: &[u8]) -> Result<serde_json::Value, crate::MapError> {
+        let value = crate::map::decode(&self.qualified_name(), &self.format, body)?;
+        Ok(self.output.apply(value))
     }
     /// Every argument name a call accepts: the parameters, plus the variables that templates
     /// (body, base URI, parameter values) take from the arguments. Sorted.
