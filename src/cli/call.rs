@@ -86,7 +86,7 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
             if a.raw {
                 output::raw(&resp.body)?;
             } else {
-                let body = decode(op, &resp.body)?;
+                let body = decode(op, &req, &resp.body)?;
                 output::json(&apply_mapping(&op.output_mapping(), &body))?;
             }
             Ok(Exit::Ok)
@@ -162,7 +162,7 @@ fn decodable(format: &str) -> bool {
 
 /// Decodes a response body like the library does: empty is `null`, `text` is a string,
 /// `json` is parsed.
-fn decode(op: &Operation, body: &[u8]) -> Result<Value, Failure> {
+fn decode(op: &Operation, req: &PreparedRequest, body: &[u8]) -> Result<Value, Failure> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
@@ -172,7 +172,12 @@ fn decode(op: &Operation, body: &[u8]) -> Result<Value, Failure> {
     serde_json::from_slice(body).map_err(|source| {
         Error::from(MapError::Decode {
             operation: op.qualified_name(),
-            snippet: String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned(),
+            // Cut from the redacted body: a server may echo the key.
+            snippet: req
+                .redact(&String::from_utf8_lossy(&body[..body.len().min(4096)]))
+                .chars()
+                .take(80)
+                .collect(),
             source,
         })
         .into()
