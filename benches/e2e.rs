@@ -6,6 +6,7 @@
 //! cargo bench --bench e2e -- --quick             # 5 pairs, 0.5 s windows (smoke run)
 //! cargo bench --bench e2e -- --url http://127.0.0.1:18080 --peers target/bench-results/peers.jsonl --svg docs/throughput.svg
 //! cargo bench --bench e2e -- --serve 18080       # only the server (for bench/peers), until killed
+//! cargo bench --bench e2e -- --oneshot URL       # one hand-written reqwest call, then exit (bench/cli.sh)
 //! ```
 //!
 //! What it does (default run):
@@ -93,11 +94,15 @@ fn install_crypto() {
 
 fn hand_client() -> reqwest::Client {
     install_crypto();
-    reqwest::Client::builder().user_agent(USER_AGENT).build().expect("reqwest client")
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .build()
+        .expect("reqwest client")
 }
 
 fn runtime(base: &str) -> naftiko::Runtime {
-    let cap = naftiko::Capability::from_path("specs/vital/users.yaml").expect("run from the crate root");
+    let cap =
+        naftiko::Capability::from_path("specs/vital/users.yaml").expect("run from the crate root");
     naftiko::Runtime::builder(cap)
         .base_uri("users", base)
         .env([("VITAL_API_KEY", KEY)])
@@ -107,19 +112,30 @@ fn runtime(base: &str) -> naftiko::Runtime {
 
 impl Clients {
     fn new(base: &str) -> Clients {
-        let addr: SocketAddr = base.trim_start_matches("http://").trim_end_matches('/').parse().expect("--url must be http://IP:PORT");
+        let addr: SocketAddr = base
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .expect("--url must be http://IP:PORT");
         Clients {
             rt: runtime(base),
             hand: hand_client(),
             base: base.trim_end_matches('/').to_string(),
             addr,
-            raw_request: format!("GET /v2/user/{UID} HTTP/1.1\r\nhost: {addr}\r\nx-vital-api-key: {KEY}\r\n\r\n").into_bytes(),
+            raw_request: format!(
+                "GET /v2/user/{UID} HTTP/1.1\r\nhost: {addr}\r\nx-vital-api-key: {KEY}\r\n\r\n"
+            )
+            .into_bytes(),
             raw_response_len: ok_response().len(),
         }
     }
 
     async fn ours(&self) -> Result<(), String> {
-        let out = self.rt.call(OP, json!({ "user_id": UID })).await.map_err(|e| e.to_string())?;
+        let out = self
+            .rt
+            .call(OP, json!({ "user_id": UID }))
+            .await
+            .map_err(|e| e.to_string())?;
         black_box(out);
         Ok(())
     }
@@ -142,7 +158,9 @@ impl Clients {
 
     async fn raw(&self, conn: &mut Option<TcpStream>, buf: &mut Vec<u8>) -> Result<(), String> {
         if conn.is_none() {
-            let s = TcpStream::connect(self.addr).await.map_err(|e| e.to_string())?;
+            let s = TcpStream::connect(self.addr)
+                .await
+                .map_err(|e| e.to_string())?;
             s.set_nodelay(true).map_err(|e| e.to_string())?;
             *conn = Some(s);
         }
@@ -188,7 +206,12 @@ struct Run {
     server_busy: f64,
 }
 
-async fn worker(kind: Kind, c: Arc<Clients>, start: Instant, end: Instant) -> (u64, u64, Option<String>) {
+async fn worker(
+    kind: Kind,
+    c: Arc<Clients>,
+    start: Instant,
+    end: Instant,
+) -> (u64, u64, Option<String>) {
     let (mut n, mut e, mut first) = (0u64, 0u64, None);
     let mut conn = None;
     let mut buf = Vec::new();
@@ -219,7 +242,9 @@ async fn run(kind: Kind, c: &Arc<Clients>, conc: usize, warmup: Duration, secs: 
     let t0 = Instant::now();
     let start = t0 + warmup;
     let end = start + secs;
-    let handles: Vec<_> = (0..conc).map(|_| tokio::spawn(worker(kind, c.clone(), start, end))).collect();
+    let handles: Vec<_> = (0..conc)
+        .map(|_| tokio::spawn(worker(kind, c.clone(), start, end)))
+        .collect();
     let (mut n, mut e, mut first) = (0, 0, None);
     for h in handles {
         let (a, b, f) = h.await.expect("worker panicked");
@@ -284,7 +309,12 @@ fn capture_heads(n: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
             resp.splice(at..at, b"\r\nconnection: close".iter().copied());
             s.write_all(&resp).unwrap();
             let text = String::from_utf8_lossy(&buf).into_owned();
-            heads.push(text.lines().filter(|l| !l.to_ascii_lowercase().starts_with("host:")).collect::<Vec<_>>().join("\n"));
+            heads.push(
+                text.lines()
+                    .filter(|l| !l.to_ascii_lowercase().starts_with("host:"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
         }
         heads
     });
@@ -295,8 +325,12 @@ async fn identical_requests() -> (bool, String, String) {
     let (base, h) = capture_heads(2);
     let c = Clients::new(&base);
     c.ours().await.expect("runtime call to the capture socket");
-    c.hand().await.expect("hand-written call to the capture socket");
-    let heads = tokio::task::spawn_blocking(move || h.join().unwrap()).await.unwrap();
+    c.hand()
+        .await
+        .expect("hand-written call to the capture socket");
+    let heads = tokio::task::spawn_blocking(move || h.join().unwrap())
+        .await
+        .unwrap();
     (heads[0] == heads[1], heads[0].clone(), heads[1].clone())
 }
 
@@ -315,7 +349,10 @@ fn proc_status_kb(field: &str) -> u64 {
 
 /// Child process: one client, `n` calls at once, VmHWM before and after.
 fn mem_child(kind: Kind, url: &str, n: usize) {
-    let tokio_rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let tokio_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     tokio_rt.block_on(async {
         let c = Arc::new(Clients::new(url));
         c.once(kind).await.expect("warm-up call");
@@ -357,11 +394,22 @@ fn memory_under_load(n: usize) -> Vec<Value> {
         .iter()
         .filter_map(|k| {
             let out = std::process::Command::new(&exe)
-                .args(["--mem-child", k.name(), "--url", &url, "--in-flight", &n.to_string()])
+                .args([
+                    "--mem-child",
+                    k.name(),
+                    "--url",
+                    &url,
+                    "--in-flight",
+                    &n.to_string(),
+                ])
                 .output()
                 .ok()?;
             if !out.status.success() {
-                eprintln!("[e2e] memory child {} failed: {}", k.name(), String::from_utf8_lossy(&out.stderr));
+                eprintln!(
+                    "[e2e] memory child {} failed: {}",
+                    k.name(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 return None;
             }
             serde_json::from_slice(&out.stdout).ok()
@@ -387,7 +435,11 @@ fn svg_chart(series: &[Series], subtitle: &str) -> String {
     let ph = h - top - bottom;
     let xs = [1.0f64, 4.0, 16.0, 64.0, 256.0];
     let x_of = |c: f64| left + (c.log(4.0) / 4.0) * pw;
-    let all: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| *v > 0.0).collect();
+    let all: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .filter(|v| *v > 0.0)
+        .collect();
     let lo = all.iter().cloned().fold(f64::INFINITY, f64::min).max(1.0);
     let hi = all.iter().cloned().fold(0.0, f64::max).max(10.0);
     let dlo = lo.log10().floor();
@@ -450,7 +502,12 @@ fn svg_chart(series: &[Series], subtitle: &str) -> String {
         top + ph / 2.0
     ));
     for (i, se) in series.iter().enumerate() {
-        let pts: Vec<String> = se.points.iter().filter(|p| p.1 > 0.0).map(|(c, v)| format!("{:.1},{:.1}", x_of(*c), y_of(*v))).collect();
+        let pts: Vec<String> = se
+            .points
+            .iter()
+            .filter(|p| p.1 > 0.0)
+            .map(|(c, v)| format!("{:.1},{:.1}", x_of(*c), y_of(*v)))
+            .collect();
         if pts.is_empty() {
             continue;
         }
@@ -493,7 +550,9 @@ fn svg_chart(series: &[Series], subtitle: &str) -> String {
 }
 
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn human(v: f64) -> String {
@@ -508,30 +567,83 @@ fn human(v: f64) -> String {
 fn peer_points(lines: &[Value], peer: &str, mode: &str) -> Vec<(f64, f64)> {
     let mut by: std::collections::BTreeMap<u64, Vec<f64>> = Default::default();
     for l in lines {
-        if l["peer"] == peer && l["mode"] == mode && l["errors"].as_u64() == Some(0) && l.get("shared_client").is_none() {
+        if l["peer"] == peer
+            && l["mode"] == mode
+            && l["errors"].as_u64() == Some(0)
+            && l.get("shared_client").is_none()
+        {
             if let (Some(c), Some(r)) = (l["concurrency"].as_u64(), l["req_per_s"].as_f64()) {
                 by.entry(c).or_default().push(r);
             }
         }
     }
-    by.into_iter().map(|(c, v)| (c as f64, median(&v))).collect()
+    by.into_iter()
+        .map(|(c, v)| (c as f64, median(&v)))
+        .collect()
 }
 
 fn write_chart(results: &Value, peers: &[Value], path: &str) {
-    let ours: Vec<(f64, f64)> = results["throughput"].as_array().unwrap().iter().map(|r| (r["concurrency"].as_f64().unwrap(), r["naftiko_rps_median"].as_f64().unwrap())).collect();
-    let hand: Vec<(f64, f64)> = results["throughput"].as_array().unwrap().iter().map(|r| (r["concurrency"].as_f64().unwrap(), r["reqwest_rps_median"].as_f64().unwrap())).collect();
+    let ours: Vec<(f64, f64)> = results["throughput"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["concurrency"].as_f64().unwrap(),
+                r["naftiko_rps_median"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let hand: Vec<(f64, f64)> = results["throughput"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["concurrency"].as_f64().unwrap(),
+                r["reqwest_rps_median"].as_f64().unwrap(),
+            )
+        })
+        .collect();
     let mut series = vec![
-        Series { name: "naftiko Runtime::call".into(), color: "#d62728", dash: "none", points: ours },
-        Series { name: "hand-written reqwest".into(), color: "#1f77b4", dash: "6 3", points: hand },
+        Series {
+            name: "naftiko Runtime::call".into(),
+            color: "#d62728",
+            dash: "none",
+            points: ours,
+        },
+        Series {
+            name: "hand-written reqwest".into(),
+            color: "#1f77b4",
+            dash: "6 3",
+            points: hand,
+        },
     ];
     for (peer, mode, name, color, dash) in [
-        ("python-sdk", "sync", "Python SDK (sync, thread/conn)", "#2ca02c", "none"),
-        ("python-sdk", "async", "Python SDK (async)", "#98df8a", "4 3"),
+        (
+            "python-sdk",
+            "sync",
+            "Python SDK (sync, thread/conn)",
+            "#2ca02c",
+            "none",
+        ),
+        (
+            "python-sdk",
+            "async",
+            "Python SDK (async)",
+            "#98df8a",
+            "4 3",
+        ),
         ("node-sdk", "async", "Node SDK", "#9467bd", "2 3"),
     ] {
         let p = peer_points(peers, peer, mode);
         if !p.is_empty() {
-            series.push(Series { name: name.into(), color, dash, points: p });
+            series.push(Series {
+                name: name.into(),
+                color,
+                dash,
+                points: p,
+            });
         }
     }
     let subtitle = format!(
@@ -562,6 +674,7 @@ struct Args {
     delay_ms: u64,
     mem_child: Option<String>,
     chart_only: Option<String>,
+    oneshot: Option<String>,
 }
 
 fn parse_args() -> Args {
@@ -581,6 +694,7 @@ fn parse_args() -> Args {
         delay_ms: 0,
         mem_child: None,
         chart_only: None,
+        oneshot: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -607,6 +721,7 @@ fn parse_args() -> Args {
             "--delay-ms" => a.delay_ms = v().parse().unwrap(),
             "--mem-child" => a.mem_child = Some(v()),
             "--chart-only" => a.chart_only = Some(v()),
+            "--oneshot" => a.oneshot = Some(v()),
             other if other.starts_with('-') => panic!("unknown option {other}"),
             _ => {} // a cargo bench filter
         }
@@ -624,7 +739,13 @@ fn read_jsonl(path: &str) -> Vec<Value> {
 
 fn machine() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).unwrap_or("?").trim().to_string();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("?")
+        .trim()
+        .to_string();
     json!({"cores": std::thread::available_parallelism().map_or(0, |n| n.get()), "cpu": model})
 }
 
@@ -635,20 +756,56 @@ fn main() {
     if let Some(port) = a.serve {
         let delay = (a.delay_ms > 0).then(|| Duration::from_millis(a.delay_ms));
         let addr = start_server(port, delay);
-        println!("serving GET /v2/user/{{id}} on http://{addr} (delay {} ms); Ctrl-C to stop", a.delay_ms);
+        println!(
+            "serving GET /v2/user/{{id}} on http://{addr} (delay {} ms); Ctrl-C to stop",
+            a.delay_ms
+        );
         loop {
             std::thread::park();
         }
     }
+    if let Some(url) = &a.oneshot {
+        // One hand-written reqwest call in a fresh process: the per-process baseline of
+        // bench/cli.sh (client built with defaults, as a one-shot tool would).
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let client = hand_client();
+            let body = client
+                .get(format!("{}/v2/user/{UID}", url.trim_end_matches('/')))
+                .header("x-vital-api-key", KEY)
+                .send()
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .expect("request")
+                .bytes()
+                .await
+                .expect("body");
+            let v: Value = serde_json::from_slice(&body).expect("json");
+            println!("{v}");
+        });
+        return;
+    }
     if let Some(kind) = &a.mem_child {
-        let kind = if kind == "naftiko" { Kind::Ours } else { Kind::Hand };
+        let kind = if kind == "naftiko" {
+            Kind::Ours
+        } else {
+            Kind::Hand
+        };
         mem_child(kind, a.url.as_deref().expect("--url"), a.in_flight);
         return;
     }
     if let Some(results) = &a.chart_only {
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(results).expect("results json")).unwrap();
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(results).expect("results json")).unwrap();
         let peers = a.peers.as_deref().map(read_jsonl).unwrap_or_default();
-        write_chart(&v, &peers, a.svg.as_deref().unwrap_or("docs/throughput.svg"));
+        write_chart(
+            &v,
+            &peers,
+            a.svg.as_deref().unwrap_or("docs/throughput.svg"),
+        );
         return;
     }
 
@@ -656,8 +813,21 @@ fn main() {
         Some(u) => (u.trim_end_matches('/').to_string(), false),
         None => (format!("http://{}", start_server(0, None)), true),
     };
-    eprintln!("[e2e] server {base} ({}); pairs {} at c=1,64 / {} elsewhere; {} s windows", if in_process { "in-process thread" } else { "external" }, a.pairs, a.pairs_chart, a.secs);
-    let tokio_rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    eprintln!(
+        "[e2e] server {base} ({}); pairs {} at c=1,64 / {} elsewhere; {} s windows",
+        if in_process {
+            "in-process thread"
+        } else {
+            "external"
+        },
+        a.pairs,
+        a.pairs_chart,
+        a.secs
+    );
+    let tokio_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let warmup = Duration::from_secs_f64(a.warmup);
     let secs = Duration::from_secs_f64(a.secs);
     let results = tokio_rt.block_on(async {

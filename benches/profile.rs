@@ -42,25 +42,76 @@ fn all_cases() -> Vec<(&'static str, Value)> {
     // The same representative arguments as benches/prepare.rs.
     let u = UID;
     vec![
-        ("get_teams_users_v2_user_get", json!({"offset": 0, "limit": 100})),
-        ("create_user_v2_user_post", json!({"body": {"client_user_id": "client-user-42", "fallback_time_zone": "Europe/London", "fallback_birth_date": "1990-01-01"}})),
-        ("deregister_provider_v2_user__user_id___provider__delete", json!({"user_id": u, "provider": "oura"})),
-        ("patch_user_v2_user__user_id__patch", json!({"user_id": u, "body": {"fallback_time_zone": "Europe/Paris"}})),
-        ("delete_user_v2_user__user_id__delete", json!({"user_id": u})),
+        (
+            "get_teams_users_v2_user_get",
+            json!({"offset": 0, "limit": 100}),
+        ),
+        (
+            "create_user_v2_user_post",
+            json!({"body": {"client_user_id": "client-user-42", "fallback_time_zone": "Europe/London", "fallback_birth_date": "1990-01-01"}}),
+        ),
+        (
+            "deregister_provider_v2_user__user_id___provider__delete",
+            json!({"user_id": u, "provider": "oura"}),
+        ),
+        (
+            "patch_user_v2_user__user_id__patch",
+            json!({"user_id": u, "body": {"fallback_time_zone": "Europe/Paris"}}),
+        ),
+        (
+            "delete_user_v2_user__user_id__delete",
+            json!({"user_id": u}),
+        ),
         ("get_user_v2_user__user_id__get", json!({"user_id": u})),
         ("get_teams_metrics_v2_user_metrics_get", json!({})),
-        ("get_connected_providers_v2_user_providers__user_id__get", json!({"user_id": u})),
-        ("get_user_demographcis_v2_user__user_id__info_latest_get", json!({"user_id": u})),
-        ("create_insurance_v2_user__user_id__insurance_post", json!({"user_id": u, "body": {"payor_code": "AETNA", "member_id": "W123456789", "relationship": "Self", "is_primary": true, "insured": {"first_name": "Ada", "last_name": "Lovelace", "gender": "female", "dob": "1990-01-01"}}})),
-        ("get_latest_insurance_v2_user__user_id__insurance_latest_get", json!({"user_id": u, "is_primary": true})),
-        ("create_user_demographics_v2_user__user_id__info_patch", json!({"user_id": u, "body": {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone_number": "+15555550100"}})),
-        ("get_user_by_client_user_id_v2_user_resolve__client_user_id__get", json!({"client_user_id": "client-user-42"})),
-        ("undo_user_delete_v2_user_undo_delete_post", json!({"user_id": u})),
-        ("refresh_user_id_v2_user_refresh__user_id__post", json!({"user_id": u, "timeout": 10})),
-        ("get_user_devices_v2_user__user_id__device_get", json!({"user_id": u})),
-        ("get_user_device_v2_user__user_id__device__device_id__get", json!({"user_id": u, "device_id": "dev-1"})),
-        ("get_user_sign_in_token_v2_user__user_id__sign_in_token_post", json!({"user_id": u})),
-        ("create_user_portal_url_v2_user__user_id__create_portal_url_post", json!({"user_id": u, "body": {"context": "connect", "order_id": "ord-1"}})),
+        (
+            "get_connected_providers_v2_user_providers__user_id__get",
+            json!({"user_id": u}),
+        ),
+        (
+            "get_user_demographcis_v2_user__user_id__info_latest_get",
+            json!({"user_id": u}),
+        ),
+        (
+            "create_insurance_v2_user__user_id__insurance_post",
+            json!({"user_id": u, "body": {"payor_code": "AETNA", "member_id": "W123456789", "relationship": "Self", "is_primary": true, "insured": {"first_name": "Ada", "last_name": "Lovelace", "gender": "female", "dob": "1990-01-01"}}}),
+        ),
+        (
+            "get_latest_insurance_v2_user__user_id__insurance_latest_get",
+            json!({"user_id": u, "is_primary": true}),
+        ),
+        (
+            "create_user_demographics_v2_user__user_id__info_patch",
+            json!({"user_id": u, "body": {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone_number": "+15555550100"}}),
+        ),
+        (
+            "get_user_by_client_user_id_v2_user_resolve__client_user_id__get",
+            json!({"client_user_id": "client-user-42"}),
+        ),
+        (
+            "undo_user_delete_v2_user_undo_delete_post",
+            json!({"user_id": u}),
+        ),
+        (
+            "refresh_user_id_v2_user_refresh__user_id__post",
+            json!({"user_id": u, "timeout": 10}),
+        ),
+        (
+            "get_user_devices_v2_user__user_id__device_get",
+            json!({"user_id": u}),
+        ),
+        (
+            "get_user_device_v2_user__user_id__device__device_id__get",
+            json!({"user_id": u, "device_id": "dev-1"}),
+        ),
+        (
+            "get_user_sign_in_token_v2_user__user_id__sign_in_token_post",
+            json!({"user_id": u}),
+        ),
+        (
+            "create_user_portal_url_v2_user__user_id__create_portal_url_post",
+            json!({"user_id": u, "body": {"context": "connect", "order_id": "ord-1"}}),
+        ),
     ]
 }
 
@@ -77,7 +128,10 @@ fn run(mode: &str, n: usize) -> f64 {
             let rt = runtime(None);
             let t = Instant::now();
             for _ in 0..n {
-                black_box(rt.prepare(black_box(OP), json!({ "user_id": UID })).unwrap());
+                black_box(
+                    rt.prepare(black_box(OP), json!({ "user_id": UID }))
+                        .unwrap(),
+                );
             }
             t.elapsed().as_nanos() as f64 / n.max(1) as f64
         }
@@ -101,7 +155,10 @@ fn run(mode: &str, n: usize) -> f64 {
                 .user_agent(concat!("naftiko/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .unwrap();
-            let tokio_rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let tokio_rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             tokio_rt.block_on(async {
                 // One call first (both modes), so N = 0 includes connection set-up and the
                 // client's lazy initialisation.
@@ -140,14 +197,23 @@ fn run(mode: &str, n: usize) -> f64 {
 
 fn main() {
     let _ = std::env::set_current_dir(env!("CARGO_MANIFEST_DIR"));
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     match args.as_slice() {
         [mode, n] => {
             let ns = run(mode, n.parse().expect("N"));
             eprintln!("{mode}: {ns:.0} ns/op (wall clock)");
         }
         _ => {
-            for (mode, n) in [("load", 200), ("prepare", 100_000), ("prepare-all", 5_000), ("call", 3_000), ("hand", 3_000)] {
+            for (mode, n) in [
+                ("load", 200),
+                ("prepare", 100_000),
+                ("prepare-all", 5_000),
+                ("call", 3_000),
+                ("hand", 3_000),
+            ] {
                 run(mode, 10.min(n)); // warm caches
                 let ns = run(mode, n);
                 println!("profile/{mode}: {ns:.0} ns/op over {n} (wall clock, one thread)");

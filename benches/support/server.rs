@@ -20,7 +20,11 @@ pub const BODY: &[u8] = include_bytes!("../../bench/peers/user.json");
 // ------------------------------------------------------------------------------------------
 
 pub fn http_response(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n", body.len()).into_bytes();
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
     out.extend_from_slice(body);
     out
 }
@@ -43,17 +47,24 @@ pub fn start_server(port: u16, delay: Option<Duration>) -> SocketAddr {
     std::thread::Builder::new()
         .name("bench-server".into())
         .spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 let socket = tokio::net::TcpSocket::new_v4().unwrap();
                 socket.set_reuseaddr(true).unwrap();
-                socket.bind(SocketAddr::from(([127, 0, 0, 1], port))).unwrap();
+                socket
+                    .bind(SocketAddr::from(([127, 0, 0, 1], port)))
+                    .unwrap();
                 let listener = socket.listen(4096).unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
                 let requests = Arc::new(AtomicU64::new(0));
                 let ok = Arc::new(ok_response());
                 loop {
-                    let Ok((sock, _)) = listener.accept().await else { continue };
+                    let Ok((sock, _)) = listener.accept().await else {
+                        continue;
+                    };
                     tokio::spawn(connection(sock, requests.clone(), ok.clone(), delay));
                 }
             });
@@ -66,7 +77,12 @@ pub fn head_end(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n")
 }
 
-async fn connection(mut sock: TcpStream, requests: Arc<AtomicU64>, ok: Arc<Vec<u8>>, delay: Option<Duration>) {
+async fn connection(
+    mut sock: TcpStream,
+    requests: Arc<AtomicU64>,
+    ok: Arc<Vec<u8>>,
+    delay: Option<Duration>,
+) {
     let _ = sock.set_nodelay(true);
     let mut buf = vec![0u8; 16 * 1024];
     let mut filled = 0usize;
@@ -83,9 +99,17 @@ async fn connection(mut sock: TcpStream, requests: Arc<AtomicU64>, ok: Arc<Vec<u
                 out.extend_from_slice(&ok);
             } else if head.starts_with(b"GET /__stats") {
                 let stats = json!({"requests": requests.load(Ordering::Relaxed), "cpu_ns": thread_cpu_ns()}).to_string();
-                out.extend_from_slice(&http_response("200 OK", "application/json", stats.as_bytes()));
+                out.extend_from_slice(&http_response(
+                    "200 OK",
+                    "application/json",
+                    stats.as_bytes(),
+                ));
             } else {
-                out.extend_from_slice(&http_response("404 Not Found", "application/json", br#"{"detail":"Not Found"}"#));
+                out.extend_from_slice(&http_response(
+                    "404 Not Found",
+                    "application/json",
+                    br#"{"detail":"Not Found"}"#,
+                ));
             }
             start += end + 4;
         }
@@ -115,7 +139,9 @@ async fn connection(mut sock: TcpStream, requests: Arc<AtomicU64>, ok: Arc<Vec<u
 pub async fn server_stats(addr: SocketAddr) -> (u64, u64) {
     let fetch = async {
         let mut s = TcpStream::connect(addr).await.ok()?;
-        s.write_all(b"GET /__stats HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await.ok()?;
+        s.write_all(b"GET /__stats HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .ok()?;
         let mut buf = Vec::new();
         let mut chunk = [0u8; 1024];
         loop {
@@ -136,4 +162,3 @@ pub async fn server_stats(addr: SocketAddr) -> (u64, u64) {
     };
     fetch.await.unwrap_or((0, 0))
 }
-
