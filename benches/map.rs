@@ -5,10 +5,14 @@
 //!
 //! `cargo bench --bench map`
 //!
-//! The library has no public "decode + map" function (`Runtime::call` does it internally:
-//! `map::decode` then `OutputMap::apply`, which *moves* the body for `$.`), so this measures
-//! the public API: `serde_json::from_slice::<Value>` + `naftiko::map::Query::extract`, and
-//! the extraction alone.
+//! Measured, each against the same bytes:
+//! * `from_slice` — the baseline, `serde_json::from_slice::<Value>`;
+//! * `map_response_root` / `map_response_ids` — `Operation::map_response(&bytes)`, the decode +
+//!   map step `Runtime::call` runs: `get_teams_users_v2_user_get` of `specs/vital/users.yaml`
+//!   (`result: $.`) and a one-operation capability whose output is `$.users[*].user_id`;
+//! * `decode+extract_*` — `from_slice` + the public `naftiko::map::Query::extract` (which
+//!   clones what it selects, the whole body for `$.`);
+//! * `extract_*_only` — the extraction alone on an already decoded value.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -37,7 +41,34 @@ pub fn paginated_users(min_bytes: usize) -> Vec<u8> {
         .unwrap()
 }
 
+const IDS_SPEC: &str = r#"
+naftiko: 1.0.0-alpha2
+info:
+  label: map bench
+capability:
+  consumes:
+  - type: http
+    namespace: bench
+    baseUri: http://127.0.0.1:9
+    resources:
+    - name: v2-user
+      path: /v2/user
+      operations:
+      - name: user_ids
+        method: GET
+        outputRawFormat: json
+        outputParameters:
+        - name: ids
+          type: array
+          value: $.users[*].user_id
+"#;
+
 fn bench_map(c: &mut Criterion) {
+    let users =
+        naftiko::Capability::from_path("specs/vital/users.yaml").expect("run from the crate root");
+    let op_root = users.operation("get_teams_users_v2_user_get").unwrap();
+    let ids_cap = naftiko::Capability::from_str_named(IDS_SPEC, "ids.yaml", None).unwrap();
+    let op_ids = ids_cap.operation("user_ids").unwrap();
     let root = Query::compile("$.").unwrap();
     let ids = Query::compile("$.users[*].user_id").unwrap();
     for (label, bytes) in [("1MB", 1 << 20), ("10MB", 10 << 20)] {
@@ -45,6 +76,14 @@ fn bench_map(c: &mut Criterion) {
         let decoded: Value = serde_json::from_slice(&body).unwrap();
         let n_users = decoded["users"].as_array().unwrap().len();
         assert_eq!(ids.extract(&decoded).as_array().unwrap().len(), n_users);
+        assert_eq!(op_root.map_response(&body).unwrap()["result"], decoded);
+        assert_eq!(
+            op_ids.map_response(&body).unwrap()["ids"]
+                .as_array()
+                .unwrap()
+                .len(),
+            n_users
+        );
         let mut g = c.benchmark_group(format!("map/{label}"));
         g.throughput(Throughput::Bytes(body.len() as u64));
         if bytes > 2 << 20 {
@@ -55,6 +94,12 @@ fn bench_map(c: &mut Criterion) {
         // Baseline: what any client has to do to get a serde_json::Value.
         g.bench_function("from_slice", |b| {
             b.iter(|| serde_json::from_slice::<Value>(black_box(&body)).unwrap())
+        });
+        g.bench_function("map_response_root", |b| {
+            b.iter(|| op_root.map_response(black_box(&body)).unwrap())
+        });
+        g.bench_function("map_response_ids", |b| {
+            b.iter(|| op_ids.map_response(black_box(&body)).unwrap())
         });
         g.bench_function("decode+extract_root", |b| {
             b.iter(|| {
