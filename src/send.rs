@@ -565,7 +565,8 @@ fn classify(
 /// and reqwest wraps that error. A request that was written, even partly, is never
 /// reported as canceled, so retrying a POST on this signal cannot duplicate it. When the
 /// reset races with the write and the request did go out, the error is an ordinary
-/// transport error and a POST is not retried.
+/// transport error and a POST is not retried. (When the reset arrives during the TCP
+/// handshake itself, reqwest reports `is_connect()`, also handled as not sent.)
 fn never_written(e: &reqwest::Error) -> bool {
     let mut source: Option<&(dyn StdError + 'static)> = e.source();
     while let Some(s) = source {
@@ -584,6 +585,9 @@ enum ReadError {
     Broken(reqwest::Error),
 }
 
+/// The largest buffer allocated ahead of the bytes, whatever `Content-Length` announces.
+const PREALLOC_MAX: usize = 1024 * 1024;
+
 async fn read_limited(
     mut response: reqwest::Response,
     limit: usize,
@@ -598,7 +602,12 @@ async fn read_limited(
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    let mut buf: Vec<u8> = Vec::with_capacity(response.content_length().map_or(0, |n| n as usize));
+    // Memory follows the bytes that arrived, not the length announced: a server announcing
+    // 32 MiB and sending a few bytes must not cost 32 MiB per call. The announced length
+    // only sizes the first allocation, up to `PREALLOC_MAX`; beyond that the buffer grows
+    // as data comes.
+    let announced = response.content_length().map_or(0, |n| n as usize);
+    let mut buf: Vec<u8> = Vec::new();
     let mut first: Option<Bytes> = None;
     while let Some(chunk) = response.chunk().await.map_err(ReadError::Broken)? {
         if first.is_none() && buf.is_empty() {
@@ -607,6 +616,7 @@ async fn read_limited(
             continue;
         }
         if let Some(f) = first.take() {
+            buf.reserve(announced.min(PREALLOC_MAX).max(f.len() + chunk.len()));
             buf.extend_from_slice(&f);
         }
         if buf.len() + chunk.len() > limit {

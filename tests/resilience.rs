@@ -797,6 +797,74 @@ async fn body_of_exactly_the_limit_is_accepted_and_one_byte_more_is_not() {
 }
 
 #[tokio::test]
+async fn announced_length_is_not_allocated_before_the_bytes_arrive() {
+    // 30 MiB announced (within the default 32 MiB limit), 2 chunks sent, then the
+    // connection closes: memory must follow what arrived, not what was announced.
+    let server = FaultServer::start(|_| Fault::TruncatedBody {
+        declared: 30 * MIB,
+        sent: vec![b' '; 64 * 1024],
+    })
+    .await;
+    let rt = builder(&server)
+        .retry(RetryPolicy::none())
+        .build()
+        .expect("rt");
+    let (result, growth) = peak_growth(get(&rt)).await;
+    assert!(
+        matches!(
+            result,
+            Err(Error::Send(SendError::Transport { attempts: 1, .. }))
+        ),
+        "{result:?}"
+    );
+    assert!(growth < 8 * MIB, "heap grew by {growth} bytes");
+    assert_eq!(server.count("GET", "/items"), 1);
+}
+
+#[tokio::test]
+async fn body_that_stalls_midway_is_ended_by_the_deadline() {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+    let uri = format!("http://{}", listener.local_addr().expect("addr"));
+    let requests = Arc::new(AtomicUsize::new(0));
+    let seen = requests.clone();
+    let server = tokio::spawn(async move {
+        loop {
+            let Ok((mut conn, _)) = listener.accept().await else {
+                return;
+            };
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let _ = read_head(&mut conn).await;
+                seen.fetch_add(1, Ordering::SeqCst);
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"a\":";
+                let _ = conn.write_all(head.as_bytes()).await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            });
+        }
+    });
+    let rt = builder_for(&uri)
+        .timeout(Duration::from_millis(500))
+        .build()
+        .expect("rt");
+    let started = Instant::now();
+    let result = get(&rt).await;
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            result,
+            Err(Error::Send(SendError::Timeout { attempts: 1, .. }))
+        ),
+        "{result:?}"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(490) && elapsed < Duration::from_millis(1500),
+        "{elapsed:?}"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+    server.abort();
+}
+
+#[tokio::test]
 async fn truncated_body_is_a_transport_error_and_a_get_is_retried() {
     let server = FaultServer::start(|_| Fault::TruncatedBody {
         declared: 100,
