@@ -18,7 +18,7 @@ use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
 
 use crate::bind::{BindError, Binds};
-use crate::secret::{self, Secret};
+use crate::secret::{self, Secret, REDACTED};
 use crate::spec::template::Part;
 use crate::spec::{
     closest, did_you_mean, Auth, BodySpec, Consumer, JsonTemplate, KeyPlacement, Method, Operation,
@@ -386,6 +386,42 @@ impl Ctx<'_> {
         Ok(s)
     }
 
+    /// Makes sure a credential is redacted wherever it shows, in its raw form and in the
+    /// `encode`d form it is sent in (returned). A credential that is not exactly one bound
+    /// secret (written literally in the capability, or mixing text and variables) is
+    /// registered as a secret of its own.
+    fn guard_credential(&mut self, text: &str, encode: Option<&'static AsciiSet>) -> String {
+        let encoded: String = match encode {
+            Some(set) => utf8_percent_encode(text, set).collect(),
+            None => text.to_string(),
+        };
+        if text.is_empty() {
+            return encoded;
+        }
+        let known = self.secrets.iter().find(|s| s.expose() == text).cloned();
+        let (name, shell) = match known {
+            Some(s) => (s.name().to_string(), s.shell().to_string()),
+            None => {
+                let shell = if secret::redact(text, &self.secrets) == text {
+                    REDACTED.to_string()
+                } else {
+                    secret::redact_with(text, &self.secrets, |s| s.shell()).into_owned()
+                };
+                self.secrets.push(Secret::derived(
+                    "credential",
+                    text.to_string(),
+                    shell.clone(),
+                ));
+                ("credential".to_string(), shell)
+            }
+        };
+        if encoded != text {
+            self.secrets
+                .push(Secret::derived(&name, encoded.clone(), shell));
+        }
+        encoded
+    }
+
     /// An argument's value, or `None` if unset (null counts as unset).
     fn arg(&self, name: &str) -> Option<&Value> {
         self.args.get(name).filter(|v| !v.is_null())
@@ -680,35 +716,18 @@ pub(crate) fn prepare(
             let n = name.clone();
             let usage = move || format!("the API key `{n}`");
             let text = ctx.render(value, &usage, None)?;
+            ctx.guard_credential(&text, None);
             match placement {
                 KeyPlacement::Header => {
                     check_header(&ctx.qualified, name, &text)?;
                     headers.push((name.to_ascii_lowercase(), text));
                 }
                 KeyPlacement::Query => {
-                    let encoded: String = utf8_percent_encode(&text, COMPONENT).collect();
-                    if let Some(s) = ctx.secrets.iter().find(|s| s.expose() == text).cloned() {
-                        if encoded != text {
-                            ctx.secrets.push(Secret::derived(
-                                s.name(),
-                                encoded,
-                                s.shell().to_string(),
-                            ));
-                        }
-                    }
+                    ctx.guard_credential(&text, Some(COMPONENT));
                     query.push((name.clone(), text));
                 }
                 KeyPlacement::Cookie => {
-                    let encoded: String = utf8_percent_encode(&text, COOKIE).collect();
-                    if let Some(s) = ctx.secrets.iter().find(|s| s.expose() == text).cloned() {
-                        if encoded != text {
-                            ctx.secrets.push(Secret::derived(
-                                s.name(),
-                                encoded.clone(),
-                                s.shell().to_string(),
-                            ));
-                        }
-                    }
+                    let encoded = ctx.guard_credential(&text, Some(COOKIE));
                     cookies.push((name.clone(), encoded));
                 }
                 KeyPlacement::Path => {} // placed in the URL at load time
@@ -719,12 +738,15 @@ pub(crate) fn prepare(
         }
         Some(Auth::Bearer { token }) => {
             let text = ctx.render(token, &|| "the bearer token".to_string(), None)?;
+            ctx.guard_credential(&text, None);
             check_header(&ctx.qualified, "authorization", &text)?;
             headers.push(("authorization".into(), format!("Bearer {text}")));
         }
         Some(Auth::Basic { username, password }) => {
             let user = ctx.render(username, &|| "the basic-auth username".to_string(), None)?;
             let pass = ctx.render(password, &|| "the basic-auth password".to_string(), None)?;
+            ctx.guard_credential(&user, None);
+            ctx.guard_credential(&pass, None);
             let encoded = base64(format!("{user}:{pass}").as_bytes());
             let shell_user = secret_shell(&ctx.secrets, &user);
             let shell_pass = secret_shell(&ctx.secrets, &pass);
@@ -739,13 +761,7 @@ pub(crate) fn prepare(
             for (name, t) in params {
                 let n = name.clone();
                 let text = ctx.render(t, &move || format!("the query credential `{n}`"), None)?;
-                let encoded: String = utf8_percent_encode(&text, COMPONENT).collect();
-                if let Some(s) = ctx.secrets.iter().find(|s| s.expose() == text).cloned() {
-                    if encoded != text {
-                        ctx.secrets
-                            .push(Secret::derived(s.name(), encoded, s.shell().to_string()));
-                    }
-                }
+                ctx.guard_credential(&text, Some(COMPONENT));
                 query.push((name.clone(), text));
             }
         }
@@ -853,7 +869,7 @@ fn add_encoded_forms(secrets: &mut Vec<Secret>) {
 fn secret_shell(secrets: &[Secret], value: &str) -> String {
     match secrets.iter().find(|s| s.expose() == value) {
         Some(s) => s.shell().to_string(),
-        None => value.replace(['"', '\\', '$', '`'], ""),
+        None => REDACTED.to_string(),
     }
 }
 

@@ -697,3 +697,41 @@ mod cli {
         assert!(!echo_json.requests().is_empty());
     }
 }
+
+#[test]
+fn a_credential_written_literally_in_the_capability_never_shows_in_debug() {
+    let spec = r#"
+naftiko: 1.0.0-alpha2
+capability:
+  consumes:
+  - type: http
+    namespace: lit
+    baseUri: https://api.example.test
+    authentication: {type: bearer, token: "literal-token-0xC0FFEE"}
+    resources:
+    - name: r
+      path: /r
+      operations:
+      - {name: get-r, method: GET}
+"#;
+    let cap = naftiko::Capability::from_str_named(spec, "literal.yaml", None).unwrap();
+    let rt = naftiko::Runtime::builder(cap.clone()).build().unwrap();
+    for text in [
+        format!("{cap:?}"),
+        format!("{rt:?}"),
+        format!("{:?}", cap.auth("lit")),
+    ] {
+        assert!(!text.contains("literal-token-0xC0FFEE"), "{text}");
+    }
+    let req = rt.prepare("get-r", serde_json::json!({})).unwrap();
+    // A literal credential is not a bound secret, but it is guarded like one.
+    assert!(format!("{:?}", cap.auth("lit")).contains("***"));
+    assert_eq!(req.header("authorization").as_deref(), Some("Bearer ***"));
+    for text in [
+        serde_json::to_string(&req).unwrap(),
+        req.to_curl(),
+        format!("{req:?}"),
+    ] {
+        assert!(!text.contains("literal-token-0xC0FFEE"), "{text}");
+    }
+}

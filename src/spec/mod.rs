@@ -54,7 +54,10 @@ pub struct Consumer {
 }
 
 /// How a consumed API authenticates.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` shows where each credential comes from (`{VITAL_API_KEY}`), and `***` for any
+/// credential text written literally in the capability.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Auth {
     /// A key sent in a header, query parameter, cookie, path placeholder or body field.
@@ -91,6 +94,65 @@ pub enum Auth {
         /// Why it cannot be used, in a few words.
         reason: String,
     },
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// A credential template with its literal text hidden.
+        struct Masked<'a>(&'a Template);
+        impl std::fmt::Debug for Masked<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let mut out = String::new();
+                for p in &self.0.parts {
+                    match p {
+                        template::Part::Lit(_) => out.push_str(crate::secret::REDACTED),
+                        template::Part::Var(v) => {
+                            out.push('{');
+                            out.push_str(v.name());
+                            out.push('}');
+                        }
+                    }
+                }
+                write!(f, "{out:?}")
+            }
+        }
+        match self {
+            Auth::ApiKey {
+                placement,
+                name,
+                value,
+            } => f
+                .debug_struct("ApiKey")
+                .field("placement", placement)
+                .field("name", name)
+                .field("value", &Masked(value))
+                .finish(),
+            Auth::Bearer { token } => f
+                .debug_struct("Bearer")
+                .field("token", &Masked(token))
+                .finish(),
+            Auth::Basic { username, password } => f
+                .debug_struct("Basic")
+                .field("username", &Masked(username))
+                .field("password", &Masked(password))
+                .finish(),
+            Auth::QueryParams { params } => f
+                .debug_struct("QueryParams")
+                .field(
+                    "params",
+                    &params
+                        .iter()
+                        .map(|(n, t)| (n, Masked(t)))
+                        .collect::<Vec<_>>(),
+                )
+                .finish(),
+            Auth::Unsupported { kind, reason } => f
+                .debug_struct("Unsupported")
+                .field("kind", kind)
+                .field("reason", reason)
+                .finish(),
+        }
+    }
 }
 
 /// Where an API key goes.
