@@ -204,6 +204,30 @@ struct Run {
     server_cpu_us_per_req: f64,
     /// Server CPU time ÷ wall time over the run (1.0 = one core saturated).
     server_busy: f64,
+    /// CPU time of this process's client threads (the bench server's thread excluded) per
+    /// request completed in the measured window, in µs. Much less sensitive than req/s to
+    /// other processes competing for the 2 cores.
+    client_cpu_us_per_req: f64,
+}
+
+/// CPU time (ns) of every thread of this process except the bench server's.
+fn client_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm"))
+                .map_or(true, |c| c.trim() != "bench-server")
+        })
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|f| f.parse::<u64>().ok())
+        })
+        .sum()
 }
 
 async fn worker(
@@ -245,6 +269,12 @@ async fn run(kind: Kind, c: &Arc<Clients>, conc: usize, warmup: Duration, secs: 
     let handles: Vec<_> = (0..conc)
         .map(|_| tokio::spawn(worker(kind, c.clone(), start, end)))
         .collect();
+    let cpu = tokio::spawn(async move {
+        tokio::time::sleep_until(start.into()).await;
+        let a = client_cpu_ns();
+        tokio::time::sleep_until(end.into()).await;
+        client_cpu_ns().saturating_sub(a)
+    });
     let (mut n, mut e, mut first) = (0, 0, None);
     for h in handles {
         let (a, b, f) = h.await.expect("worker panicked");
@@ -255,6 +285,7 @@ async fn run(kind: Kind, c: &Arc<Clients>, conc: usize, warmup: Duration, secs: 
         }
     }
     let wall = t0.elapsed();
+    let client_cpu = cpu.await.unwrap_or(0);
     let (req1, cpu1) = server_stats(c.addr).await;
     if let Some(f) = first {
         eprintln!("[e2e] {} c={conc}: {e} error(s), first: {f}", kind.name());
@@ -265,6 +296,7 @@ async fn run(kind: Kind, c: &Arc<Clients>, conc: usize, warmup: Duration, secs: 
         errors: e,
         server_cpu_us_per_req: cpu1.saturating_sub(cpu0) as f64 / 1000.0 / served as f64,
         server_busy: cpu1.saturating_sub(cpu0) as f64 / wall.as_nanos() as f64,
+        client_cpu_us_per_req: client_cpu as f64 / 1000.0 / n.max(1) as f64,
     }
 }
 
@@ -650,6 +682,9 @@ fn write_chart(results: &Value, peers: &[Value], path: &str) {
         "same loopback server, same session; {} cores; median of interleaved runs ({} s windows)",
         results["machine"]["cores"], results["config"]["secs"]
     );
+    if let Some(dir) = std::path::Path::new(path).parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
     std::fs::write(path, svg_chart(&series, &subtitle)).expect("write svg");
     eprintln!("[e2e] wrote {path}");
 }
@@ -865,11 +900,14 @@ fn main() {
             let pairs = if conc == 1 || conc == 64 { a.pairs } else { a.pairs_chart };
             let (mut ours, mut hand, mut ratios, mut overhead, mut busy, mut srv_us) = (vec![], vec![], vec![], vec![], vec![], vec![]);
             let mut errors = 0;
+            let (mut cpu_ours, mut cpu_hand, mut cpu_overhead) = (vec![], vec![], vec![]);
             for i in 0..pairs {
                 let order = if i % 2 == 0 { [Kind::Ours, Kind::Hand] } else { [Kind::Hand, Kind::Ours] };
                 let mut got = [0.0f64; 2];
+                let mut cpu = [0.0f64; 2];
                 for k in order {
                     let r = run(k, &c, conc, warmup, secs).await;
+                    cpu[(k == Kind::Hand) as usize] = r.client_cpu_us_per_req;
                     errors += r.errors;
                     if k == Kind::Hand {
                         busy.push(r.server_busy);
@@ -881,6 +919,9 @@ fn main() {
                 hand.push(got[1]);
                 ratios.push(got[0] / got[1]);
                 overhead.push(1e6 / got[0] - 1e6 / got[1]);
+                cpu_ours.push(cpu[0]);
+                cpu_hand.push(cpu[1]);
+                cpu_overhead.push(cpu[0] - cpu[1]);
             }
             let row = json!({
                 "concurrency": conc, "pairs": pairs,
@@ -892,16 +933,22 @@ fn main() {
                 "overhead_us_median": median(&overhead),
                 "server_busy_median": median(&busy), "server_cpu_us_per_req_median": median(&srv_us),
                 "errors": errors,
+                "naftiko_cpu_us_per_req_median": median(&cpu_ours),
+                "reqwest_cpu_us_per_req_median": median(&cpu_hand),
+                "cpu_overhead_us_median": median(&cpu_overhead),
                 "naftiko_rps": ours, "reqwest_rps": hand, "ratios": ratios,
             });
             eprintln!(
-                "[e2e] c={conc:>3}: naftiko {:>8.0} req/s, reqwest {:>8.0} req/s, ratio median {:.3} [{:.3}–{:.3}], overhead {:+.1} µs/call, server busy {:.0}%, errors {errors}",
+                "[e2e] c={conc:>3}: naftiko {:>8.0} req/s, reqwest {:>8.0} req/s, ratio median {:.3} [{:.3}–{:.3}], overhead {:+.1} µs/call, client CPU {:.1} vs {:.1} µs/req ({:+.1}), server busy {:.0}%, errors {errors}",
                 row["naftiko_rps_median"].as_f64().unwrap(),
                 row["reqwest_rps_median"].as_f64().unwrap(),
                 row["ratio_median"].as_f64().unwrap(),
                 row["ratio_min"].as_f64().unwrap(),
                 row["ratio_max"].as_f64().unwrap(),
                 row["overhead_us_median"].as_f64().unwrap(),
+                row["naftiko_cpu_us_per_req_median"].as_f64().unwrap(),
+                row["reqwest_cpu_us_per_req_median"].as_f64().unwrap(),
+                row["cpu_overhead_us_median"].as_f64().unwrap(),
                 row["server_busy_median"].as_f64().unwrap() * 100.0,
             );
             throughput.push(row);
