@@ -66,7 +66,7 @@ pub enum SendError {
         attempts: u32,
     },
     /// The response body is larger than the limit.
-    #[error("operation `{operation}`: the response body exceeds the limit of {limit} bytes; raise it with max_response_bytes")]
+    #[error("operation `{operation}`: the response body exceeds the limit of {limit} bytes (set by RuntimeBuilder::max_response_bytes, 32 MiB by default)")]
     BodyTooLarge {
         /// The operation.
         operation: String,
