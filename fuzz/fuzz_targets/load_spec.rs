@@ -1,0 +1,70 @@
+//! Arbitrary bytes as a capability file: loading, rendering diagnostics, building a runtime and
+//! dry-running every operation must never panic (errors are fine).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use naftiko::{Capability, Runtime};
+use serde_json::json;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    // A JSON-looking input is also loaded under a `.json` name (which may be parsed strictly).
+    if text.trim_start().starts_with('{') {
+        if let Err(e) = Capability::from_str_named(text, "fuzz.json", None) {
+            let _ = e.to_string();
+        }
+    }
+    let cap = match Capability::from_str_named(text, "fuzz.yaml", None) {
+        Ok(cap) => cap,
+        Err(e) => {
+            // Every rendering of a load error.
+            let _ = e.to_string();
+            for d in e.diagnostics() {
+                let _ = d.render(true);
+            }
+            return;
+        }
+    };
+    for d in cap.diagnostics() {
+        let _ = d.render(false);
+        let _ = d.render(true);
+        let _ = d.to_string();
+    }
+    // Everything `describe`/`ops` show about an operation.
+    let mut names = Vec::new();
+    for op in cap.operations() {
+        let _ = op.path_template();
+        let _ = op.args_schema();
+        let _ = op.output_mapping();
+        let _ = op.unfilled_placeholders();
+        let _ = op.required_params().count();
+        names.push(op.qualified_name());
+    }
+    for ns in cap.namespaces() {
+        let _ = cap.base_uri(ns);
+    }
+    let rt = match Runtime::builder(cap)
+        .env(std::iter::empty::<(String, String)>())
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = e.to_string();
+            return;
+        }
+    };
+    for name in &names {
+        match rt.dry_run(name, json!({})) {
+            Ok(req) => {
+                let _ = serde_json::to_string(&req);
+                let _ = req.to_curl();
+                let _ = format!("{req:?}");
+            }
+            Err(e) => {
+                let _ = e.to_string();
+            }
+        }
+    }
+});
