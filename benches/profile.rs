@@ -8,6 +8,9 @@
 //! profile prepare-all N   # load once, then N rounds over the 19 Users operations
 //! profile call N          # rt.call(get_user) N times against the loopback server
 //! profile hand N          # the hand-written reqwest call N times against the same server
+//! profile decode N        # serde_json::from_slice::<Value> of a 1 MB PaginatedUsersResponse
+//! profile map-root N      # Operation::map_response (`result: $.`) of the same bytes
+//! profile map-ids N       # Operation::map_response (`$.users[*].user_id`) of the same bytes
 //! ```
 //!
 //! Instructions per operation are `(Ir(N) − Ir(0)) / N` (see bench/profile.sh, which runs
@@ -24,6 +27,9 @@ use serde_json::{json, Value};
 
 #[path = "support/server.rs"]
 mod server;
+
+#[path = "support/data.rs"]
+mod data;
 
 const OP: &str = "get_user_v2_user__user_id__get";
 const UID: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
@@ -191,7 +197,25 @@ fn run(mode: &str, n: usize) -> f64 {
                 t.elapsed().as_nanos() as f64 / n.max(1) as f64
             })
         }
-        other => panic!("unknown mode {other}: load, prepare, prepare-all, call, hand"),
+        "decode" | "map-root" | "map-ids" => {
+            let body = data::paginated_users(1 << 20);
+            let users = naftiko::Capability::from_path(SPEC).unwrap();
+            let ids = naftiko::Capability::from_str_named(data::IDS_SPEC, "ids.yaml", None).unwrap();
+            let op = match mode {
+                "map-root" => users.operation("get_teams_users_v2_user_get").unwrap(),
+                _ => ids.operation("user_ids").unwrap(),
+            };
+            let t = Instant::now();
+            for _ in 0..n {
+                if mode == "decode" {
+                    black_box(serde_json::from_slice::<Value>(black_box(&body)).unwrap());
+                } else {
+                    black_box(op.map_response(black_box(&body)).unwrap());
+                }
+            }
+            t.elapsed().as_nanos() as f64 / n.max(1) as f64
+        }
+        other => panic!("unknown mode {other}: load, prepare, prepare-all, call, hand, decode, map-root, map-ids"),
     }
 }
 

@@ -129,6 +129,9 @@ def run_sync(a: argparse.Namespace) -> tuple[int, int, float]:
     counts = [0] * a.concurrency
     errors = [0] * a.concurrency
     err_lock, err_seen = threading.Lock(), []
+    # Two barriers: the window starts only once every thread has built its client (with 256
+    # threads, building the clients alone takes several seconds under the GIL).
+    ready = threading.Barrier(a.concurrency + 1)
     barrier = threading.Barrier(a.concurrency + 1)
     window: list[Window] = []
 
@@ -136,6 +139,7 @@ def run_sync(a: argparse.Namespace) -> tuple[int, int, float]:
         client = shared if shared is not None else make_client()
         get = client.user.get
         uid = a.user_id
+        ready.wait()
         barrier.wait()
         w = window[0]
         end, start = w.end, w.start
@@ -160,6 +164,7 @@ def run_sync(a: argparse.Namespace) -> tuple[int, int, float]:
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(a.concurrency)]
     for t in threads:
         t.start()
+    ready.wait()
     window.append(Window(a.warmup, a.duration))
     barrier.wait()
     for t in threads:
