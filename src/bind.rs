@@ -44,6 +44,18 @@ pub enum BindError {
         /// Where the capability uses it.
         usage: String,
     },
+    /// The bind's `location` uses a scheme this runtime cannot read (`vault://`, …).
+    #[error("operation `{operation}` needs `{variable}` for {usage}, but {message}")]
+    UnsupportedLocation {
+        /// The operation being prepared.
+        operation: String,
+        /// The template variable.
+        variable: String,
+        /// Why the location cannot be read.
+        message: String,
+        /// Where the capability uses it.
+        usage: String,
+    },
     /// The bind file could not be read or parsed.
     #[error("operation `{operation}` needs `{variable}` for {usage}, but the bind file {} cannot be read: {message}", path.display())]
     UnreadableFile {
@@ -75,7 +87,8 @@ impl BindError {
             BindError::Missing { source_key, .. } | BindError::MissingInFile { source_key, .. } => {
                 source_key
             }
-            BindError::UnreadableFile { variable, .. } => variable,
+            BindError::UnreadableFile { variable, .. }
+            | BindError::UnsupportedLocation { variable, .. } => variable,
         }
     }
 }
@@ -85,6 +98,7 @@ impl BindError {
 enum Source {
     Env(String),
     File { path: PathBuf, key: String },
+    Unsupported(String),
 }
 
 /// Resolved binds: a snapshot of every value the capability can use.
@@ -127,6 +141,9 @@ impl Binds {
         for bind in &cap.binds {
             for (var, key) in &bind.keys {
                 let source = match &bind.file {
+                    None if bind.unsupported.is_some() => {
+                        Source::Unsupported(bind.unsupported.clone().unwrap_or_default())
+                    }
                     None => Source::Env(key.clone()),
                     Some(path) => {
                         binds
@@ -148,7 +165,7 @@ impl Binds {
             .values()
             .filter_map(|s| match s {
                 Source::Env(k) => Some(k.clone()),
-                Source::File { .. } => None,
+                Source::File { .. } | Source::Unsupported(_) => None,
             })
             .collect();
         for var in cap_env_vars(cap) {
@@ -186,6 +203,12 @@ impl Binds {
             Var::Arg(name) => (name.as_str(), Source::Env(name.clone())),
         };
         match source {
+            Source::Unsupported(message) => Err(BindError::UnsupportedLocation {
+                operation: operation.to_string(),
+                variable: variable.to_string(),
+                message,
+                usage: usage(),
+            }),
             Source::Env(key) => self
                 .env
                 .get(&key)
@@ -282,7 +305,7 @@ fn cap_env_vars(cap: &Capability) -> Vec<String> {
 
 fn read_file(path: &std::path::Path) -> Result<HashMap<String, String>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let node = crate::spec::tree::parse(&text)
+    let node = crate::spec::tree::parse_file(&text, path)
         .map_err(|e| format!("{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
     let Some(entries) = node.as_map() else {
         return Err(format!(

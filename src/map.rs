@@ -220,8 +220,9 @@ impl OutputMap {
     }
 }
 
-/// Response formats the runtime decodes.
-pub(crate) fn supports_format(format: &str) -> bool {
+/// True for the response formats the runtime decodes (`json` and `text`); an operation
+/// declaring another `outputRawFormat` can only be sent for its raw body.
+pub fn supports_format(format: &str) -> bool {
     matches!(format, "json" | "text")
 }
 

@@ -21,8 +21,8 @@ use crate::bind::{BindError, Binds};
 use crate::secret::{self, Secret, REDACTED};
 use crate::spec::template::Part;
 use crate::spec::{
-    closest, did_you_mean, Auth, BodySpec, Consumer, JsonTemplate, KeyPlacement, Method, Operation,
-    ParamIn, ParamType, Segment, Template, Var,
+    closest, did_you_mean_inline, Auth, BodySpec, Consumer, JsonTemplate, KeyPlacement, Method,
+    Operation, ParamIn, ParamType, Segment, Template, Var,
 };
 
 /// RFC 3986 unreserved characters stay; everything else in a path segment or query
@@ -71,7 +71,7 @@ pub enum PrepareError {
         found: &'static str,
     },
     /// An argument the operation does not take.
-    #[error("operation `{operation}` has no parameter `{name}`{}; it takes: {}", did_you_mean(suggestion.as_deref()), list_or_none(accepted))]
+    #[error("operation `{operation}` has no parameter `{name}`{}; it takes: {}", did_you_mean_inline(suggestion.as_deref()), list_or_none(accepted))]
     UnknownArgument {
         /// The operation.
         operation: String,
@@ -484,6 +484,9 @@ fn describe_value(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
+            format!("the number {n}, too large to be sent exactly")
+        }
         Value::Number(n) => format!("the number {n}"),
         Value::String(s) => {
             let shown: String = s.chars().take(40).collect();
@@ -498,11 +501,13 @@ fn type_matches(t: ParamType, v: &Value) -> bool {
     match t {
         ParamType::Any => true,
         ParamType::String => v.is_string(),
+        // A float is an integer only if it is whole and exactly representable (|f| ≤ 2^53):
+        // `99999999999999999999` parses as 1e20, which cannot be sent as an integer.
         ParamType::Integer => {
             v.is_i64()
                 || v.is_u64()
                 || v.as_f64()
-                    .is_some_and(|f| f.fract() == 0.0 && f.is_finite())
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
         }
         ParamType::Number => v.is_number(),
         ParamType::Boolean => v.is_boolean(),

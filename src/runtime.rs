@@ -307,9 +307,28 @@ impl Runtime {
         }
         let req = self.prepare_with(operation, &args, Unset::Fail)?;
         let response = self.execute_op(i, &req, options).await?;
-        let body = map::decode(&req.operation, &op.format, &response.body)
-            .map_err(|e| redact_snippet(e, &req, &response.body))?;
-        Ok(op.output.apply(body))
+        self.map_response(&req, &response.body)
+    }
+
+    /// Decodes a response body to `req` and applies the operation's output mapping: what
+    /// [`Runtime::call`] returns, for a body obtained with [`Runtime::execute`]. An empty
+    /// body is `null`. A decode error quotes the start of the body with secrets redacted
+    /// (a server may echo the key).
+    pub fn map_response(&self, req: &PreparedRequest, body: &[u8]) -> Result<Value, Error> {
+        let op = &self.inner.cap.operations[self.index_of(req)?];
+        let value = map::decode(&req.operation, &op.format, body)
+            .map_err(|e| redact_snippet(e, req, body))?;
+        Ok(op.output.apply(value))
+    }
+
+    /// The operation a prepared request belongs to: the index recorded by `prepare`
+    /// (names can be ambiguous), or a lookup by name for a request from another runtime.
+    fn index_of(&self, req: &PreparedRequest) -> Result<usize, Error> {
+        let cap = &self.inner.cap;
+        Ok(match cap.operations.get(req.index) {
+            Some(op) if op.qualified_name() == req.operation => req.index,
+            _ => cap.operation_index(&req.operation)?,
+        })
     }
 
     /// Sends a prepared request and returns the undecoded response (status < 400).
@@ -318,13 +337,7 @@ impl Runtime {
         req: &PreparedRequest,
         options: &CallOptions,
     ) -> Result<Response, Error> {
-        // The index recorded by `prepare` (names can be ambiguous); a request prepared by
-        // another runtime is looked up by name.
-        let cap = &self.inner.cap;
-        let i = match cap.operations.get(req.index) {
-            Some(op) if op.qualified_name() == req.operation => req.index,
-            _ => cap.operation_index(&req.operation)?,
-        };
+        let i = self.index_of(req)?;
         self.execute_op(i, req, options).await
     }
 

@@ -46,7 +46,7 @@ pub enum SendError {
         attempts: u32,
     },
     /// The deadline passed.
-    #[error("operation `{operation}`: timed out after {:.1} s (after {attempts} attempt(s))", after.as_secs_f64())]
+    #[error("operation `{operation}`: timed out after {} (after {attempts} attempt(s))", human(*after))]
     Timeout {
         /// The operation.
         operation: String,
@@ -54,6 +54,17 @@ pub enum SendError {
         after: Duration,
         /// Attempts made.
         attempts: u32,
+    },
+    /// The TLS handshake failed (a certificate that does not verify, a server that does not
+    /// speak TLS, …). Never retried.
+    #[error("operation `{operation}`: TLS handshake with {origin} failed: {message}")]
+    Tls {
+        /// The operation.
+        operation: String,
+        /// Scheme, host and port.
+        origin: String,
+        /// What TLS reported.
+        message: String,
     },
     /// The connection broke while sending or receiving.
     #[error("operation `{operation}`: {message} (after {attempts} attempt(s))")]
@@ -165,6 +176,9 @@ impl std::fmt::Display for HttpError {
         };
         if !summary.is_empty() {
             write!(f, ": {summary}")?;
+        }
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
         }
         Ok(())
     }
@@ -508,6 +522,13 @@ fn classify(
     timeout_error: impl Fn() -> SendError,
 ) -> Attempt {
     let mut message = req.redact(&error_chain(e)).into_owned();
+    if let Some(tls) = tls_error(e) {
+        return Attempt::Fatal(SendError::Tls {
+            operation: req.operation.clone(),
+            origin: url.origin().ascii_serialization(),
+            message: req.redact(&tls).into_owned(),
+        });
+    }
     // Before `is_timeout`: a connect timeout is a connection that was never made (so the
     // request was not sent and may be retried), not the call's deadline.
     if e.is_connect() {
@@ -663,6 +684,35 @@ fn header_map(req: &PreparedRequest) -> Result<HeaderMap, SendError> {
         }
     }
     Ok(map)
+}
+
+/// The rustls error behind a failed connection, if TLS is what failed.
+fn tls_error(e: &(dyn StdError + 'static)) -> Option<String> {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(err) = current {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(tls.to_string());
+        }
+        // io::Error skips its payload in `source()` (it returns the payload's source):
+        // step into the payload instead, which may be another io::Error.
+        current = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => err.source(),
+        };
+    }
+    None
+}
+
+/// A duration for people: milliseconds below a second, seconds above.
+fn human(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
 
 /// The error and its causes, joined (reqwest's own message is often just "error sending request").

@@ -798,7 +798,7 @@ fn a_value_that_does_not_fit_the_declared_type_exits_1_naming_the_parameter() {
     assert_eq!(out.code, Some(1));
     assert_eq!(
         out.stderr.lines().next().unwrap(),
-        "error: argument `limit` of operation `users.get_teams_users_v2_user_get` must be an integer, got `five`"
+        "error: operation `users.get_teams_users_v2_user_get`: argument `limit` must be an integer, found `five`"
     );
     let out = run([
         "call",
@@ -813,7 +813,7 @@ fn a_value_that_does_not_fit_the_declared_type_exits_1_naming_the_parameter() {
         out.stderr.contains("`is_primary`")
             && out
                 .stderr
-                .contains("a boolean (true or false), got `maybe`"),
+                .contains("a boolean (true or false), found `maybe`"),
         "{}",
         out.stderr
     );
@@ -874,7 +874,7 @@ fn unknown_names_exit_1_with_did_you_mean() {
     assert!(
         param
             .stderr
-            .contains("has no parameter `limt`; did you mean `limit`?"),
+            .contains("has no parameter `limt` (did you mean `limit`?)"),
         "{}",
         param.stderr
     );

@@ -162,9 +162,9 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if secs.is_nan() || secs <= 0.0 {
+    if secs.is_nan() || secs < 0.001 {
         return Err(format!(
-            "the timeout must be more than 0 seconds, got `{s}`"
+            "the timeout must be at least 0.001 seconds (1 ms), got `{s}`"
         ));
     }
     Duration::try_from_secs_f64(secs).map_err(|_| format!("`{s}` seconds is too long"))

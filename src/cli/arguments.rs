@@ -99,8 +99,19 @@ fn coerce(operation: &str, name: &str, ty: ParamType, text: &str) -> Result<Valu
             .filter(Value::is_array),
     };
     value.ok_or_else(|| {
+        let whole = ty == ParamType::Integer
+            && !text.is_empty()
+            && text
+                .trim_start_matches(['-', '+'])
+                .bytes()
+                .all(|b| b.is_ascii_digit());
+        let why = if whole {
+            ", which is out of the 64-bit integer range"
+        } else {
+            ""
+        };
         Failure::invalid(format!(
-            "argument `{name}` of operation `{operation}` must be {}, got `{text}`",
+            "operation `{operation}`: argument `{name}` must be {}, found `{text}`{why}",
             expected(ty)
         ))
         .hint(format!(

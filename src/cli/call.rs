@@ -5,18 +5,18 @@
 
 use std::collections::HashMap;
 
-use naftiko::{CallOptions, Capability, Error, MapError, Operation, PreparedRequest, Runtime};
+use naftiko::{CallOptions, Capability, Error, MapError, PreparedRequest, Runtime};
 use serde_json::Value;
 
 use super::args::CallArgs;
-use super::{arguments, dotenv, load, output, Exit, Failure};
+use super::{arguments, dotenv, load, lookup_failure, output, Exit, Failure};
 
 /// Runs `naftiko call`.
 pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
     let cap = load(&a.spec)?;
     let op = cap
         .operation(&a.operation)
-        .map_err(|e| Failure::from(Error::from(e)))?;
+        .map_err(|e| lookup_failure(&cap, e))?;
     let call_args = arguments::parse(op, &a.args, a.body.as_deref())?;
     let format = op.format().to_string();
     let base_uris = base_uris(&cap, &a.base_uri)?;
@@ -66,8 +66,8 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
     let op = rt
         .capability()
         .operation(name)
-        .map_err(|e| Failure::from(Error::from(e)))?;
-    if !a.raw && !decodable(&format) {
+        .map_err(|e| lookup_failure(rt.capability(), e))?;
+    if !a.raw && !naftiko::map::supports_format(&format) {
         return Err(Error::from(MapError::UnsupportedFormat {
             operation: op.qualified_name(),
             format,
@@ -86,8 +86,7 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
             if a.raw {
                 output::raw(&resp.body)?;
             } else {
-                let body = decode(op, &req, &resp.body)?;
-                output::json(&apply_mapping(&op.output_mapping(), &body))?;
+                output::json(&rt.map_response(&req, &resp.body)?)?;
             }
             Ok(Exit::Ok)
         }
@@ -154,57 +153,6 @@ fn base_uris(cap: &Capability, items: &[String]) -> Result<Vec<(String, String)>
         .collect()
 }
 
-/// Response formats the runtime decodes (the library's `map::supports_format`, which is
-/// not public).
-fn decodable(format: &str) -> bool {
-    matches!(format, "json" | "text")
-}
-
-/// Decodes a response body like the library does: empty is `null`, `text` is a string,
-/// `json` is parsed.
-fn decode(op: &Operation, req: &PreparedRequest, body: &[u8]) -> Result<Value, Failure> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Null);
-    }
-    if op.format() == "text" {
-        return Ok(Value::String(String::from_utf8_lossy(body).into_owned()));
-    }
-    serde_json::from_slice(body).map_err(|source| {
-        Error::from(MapError::Decode {
-            operation: op.qualified_name(),
-            // Cut from the redacted body: a server may echo the key.
-            snippet: req
-                .redact(&String::from_utf8_lossy(&body[..body.len().min(4096)]))
-                .chars()
-                .take(80)
-                .collect(),
-            source,
-        })
-        .into()
-    })
-}
-
-/// Applies an output mapping as `Operation::output_mapping` describes it: a string starting
-/// with `$` is a JSONPath (singular queries give their node or `null`, others an array), an
-/// object maps each field, anything else is a constant. Same engine as the library.
-fn apply_mapping(mapping: &Value, body: &Value) -> Value {
-    match mapping {
-        Value::String(expr) if expr.trim_start().starts_with('$') => {
-            match naftiko::map::Query::compile(expr) {
-                Ok(q) => q.extract(body),
-                Err(_) => Value::Null,
-            }
-        }
-        Value::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(name, m)| (name.clone(), apply_mapping(m, body)))
-                .collect(),
-        ),
-        constant => constant.clone(),
-    }
-}
-
 /// `-v`: the request on stderr, curl-style, secrets as `***`.
 fn print_request(req: &PreparedRequest) {
     let mut lines = vec![format!("> {} {}", req.method(), req.url())];
@@ -230,27 +178,4 @@ fn print_status(status: u16, headers: &[(String, String)]) {
     let mut lines = vec![format!("< {status} {reason}").trim_end().to_string()];
     lines.extend(headers.iter().map(|(k, v)| format!("< {k}: {v}")));
     output::stderr_lines(lines.iter().map(String::as_str));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn mappings_apply_like_the_library() {
-        let body = json!({"data": [{"id": 1}, {"id": 2}], "n": 2});
-        assert_eq!(apply_mapping(&json!("$"), &body), body);
-        assert_eq!(
-            apply_mapping(&json!({"result": "$."}), &body),
-            json!({"result": body})
-        );
-        assert_eq!(
-            apply_mapping(
-                &json!({"ids": "$.data[*].id", "n": "$.n", "k": "fixed", "m": "$.missing"}),
-                &body
-            ),
-            json!({"ids": [1, 2], "n": 2, "k": "fixed", "m": null})
-        );
-    }
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use naftiko::{Error, PrepareError, SendError, Severity, SpecError};
+use naftiko::{BindError, Error, PrepareError, SendError, Severity, SpecError};
 
 /// The process exit code (a contract: scripts rely on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,10 +117,21 @@ impl From<Error> for Failure {
         };
         match &e {
             Error::Bind(b) | Error::Prepare(PrepareError::Bind(b)) => {
-                failure = failure.hint(format!(
-                    "export {} (or put it in a file given with --env-file); --dry-run and --curl work without it",
-                    b.variable()
-                ));
+                let hint = match &**b {
+                    BindError::Missing { source_key, .. } => format!(
+                        "export {source_key} (or put it in a file given with --env-file); --dry-run and --curl work without it"
+                    ),
+                    BindError::MissingInFile { path, source_key, .. } => format!(
+                        "add `{source_key}: …` to the bind file {}; --dry-run and --curl work without it",
+                        path.display()
+                    ),
+                    BindError::UnreadableFile { path, .. } => format!(
+                        "create or fix the bind file {} (a flat YAML or JSON mapping); --dry-run and --curl work without it",
+                        path.display()
+                    ),
+                    _ => "change the bind's `location` to a file:/// path, or remove it to read the environment; --dry-run and --curl work without it".to_string(),
+                };
+                failure = failure.hint(hint);
             }
             Error::Lookup(_) => {
                 failure = failure.hint("`naftiko ops SPEC` lists the operations");

@@ -3,11 +3,11 @@
 use std::fmt::Write as _;
 
 use naftiko::spec::{Auth, KeyPlacement, Template, Var};
-use naftiko::{Capability, Diagnostic, Error, Operation, Severity};
+use naftiko::{Capability, Diagnostic, Operation, Severity};
 use serde_json::{json, Value};
 
 use super::args::{DescribeArgs, OpsArgs};
-use super::{load, output, Exit, Failure};
+use super::{load, lookup_failure, output, Exit, Failure};
 
 /// Runs `naftiko ops`.
 pub fn ops(a: &OpsArgs) -> Result<Exit, Failure> {
@@ -59,6 +59,20 @@ pub fn ops(a: &OpsArgs) -> Result<Exit, Failure> {
         .iter()
         .filter(|r| r[3].ends_with("[not callable]"))
         .count();
+    let errors: Vec<&Diagnostic> = cap
+        .diagnostics()
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if let Some(first) = errors.first() {
+        output::stderr_lines([format!(
+            "warning: the capability has {} error(s) that may hide operations, the first: {}; `naftiko validate {}` lists them",
+            errors.len(),
+            first.render(false),
+            cap.file().display()
+        )
+        .as_str()]);
+    }
     if blocked > 0 {
         output::stderr_lines([format!(
             "{blocked} operation(s) cannot be called; `naftiko ops --json` or `naftiko describe` says why"
@@ -124,7 +138,7 @@ pub fn describe(a: &DescribeArgs) -> Result<Exit, Failure> {
     let cap = load(&a.spec)?;
     let op = cap
         .operation(&a.operation)
-        .map_err(|e| Failure::from(Error::from(e)))?;
+        .map_err(|e| lookup_failure(&cap, e))?;
     if a.json {
         output::json(&op.args_schema())?;
         return Ok(Exit::Ok);

@@ -44,6 +44,26 @@ pub fn main() -> ExitCode {
     ExitCode::from(exit as u8)
 }
 
+/// An operation that cannot be found. When the capability itself has errors (an import
+/// that could not be read, say), the operation may be missing because of them: say so.
+pub(crate) fn lookup_failure(cap: &naftiko::Capability, e: naftiko::spec::LookupError) -> Failure {
+    let mut failure = Failure::from(naftiko::Error::from(e));
+    let errors: Vec<&naftiko::Diagnostic> = cap
+        .diagnostics()
+        .iter()
+        .filter(|d| d.severity == naftiko::Severity::Error)
+        .collect();
+    if let Some(first) = errors.first() {
+        failure = failure.hint(format!(
+            "the capability has {} error(s) that may hide operations, the first: {}; `naftiko validate {}` lists them",
+            errors.len(),
+            first.render(false),
+            cap.file().display()
+        ));
+    }
+    failure
+}
+
 /// Loads a capability, or explains in one sentence (plus its diagnostics) why it cannot.
 pub(crate) fn load(path: &Path) -> Result<naftiko::Capability, Failure> {
     naftiko::Capability::from_path(path).map_err(|e| Failure::spec(path, &e))

@@ -1,12 +1,13 @@
 //! `naftiko validate`: every diagnostic as `file:line:col: error|warning: message`.
 
-use naftiko::{Capability, Diagnostic, Severity};
+use naftiko::{Capability, Diagnostic};
 
 use super::args::ValidateArgs;
 use super::{output, Exit, Failure};
 
-/// Runs `naftiko validate`. Plain: errors and warnings are shown, errors fail. Strict:
-/// schema deviations are shown too, and everything is an error.
+/// Runs `naftiko validate`. Plain: errors, warnings and notes are shown (notes as
+/// warnings), errors fail. Strict: schema deviations are shown too, and warnings and
+/// deviations are errors; notes (valid features not supported yet) stay warnings.
 pub fn run(a: &ValidateArgs) -> Result<Exit, Failure> {
     let (mut errors, mut warnings) = (0usize, 0usize);
     let mut text = String::new();
@@ -25,11 +26,10 @@ pub fn run(a: &ValidateArgs) -> Result<Exit, Failure> {
             )
         });
         for d in diagnostics {
-            let shown = a.strict || d.severity != Severity::Deviation;
-            if !shown {
+            if !d.is_shown(a.strict) {
                 continue;
             }
-            if a.strict || d.severity == Severity::Error {
+            if d.is_error(a.strict) {
                 errors += 1;
             } else {
                 warnings += 1;

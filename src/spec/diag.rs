@@ -71,15 +71,30 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// Renders the diagnostic as `file:line:col: severity: message`; with `strict`,
-    /// warnings and schema deviations are reported as errors.
+    /// Renders the diagnostic as `file:line:col: error|warning: message`. With `strict`,
+    /// warnings and schema deviations are errors. Notes are rendered as warnings.
     pub fn render(&self, strict: bool) -> String {
-        let severity = if strict {
-            Severity::Error
+        let severity = if self.is_error(strict) {
+            "error"
         } else {
-            self.severity
+            "warning"
         };
         format!("{}: {}: {}", self.location, severity, self.message)
+    }
+
+    /// True if validation reports it as an error (with `strict`, warnings and schema
+    /// deviations too; notes never).
+    pub fn is_error(&self, strict: bool) -> bool {
+        match self.severity {
+            Severity::Error => true,
+            Severity::Warning | Severity::Deviation => strict,
+            Severity::Note => false,
+        }
+    }
+
+    /// True if validation shows it: schema deviations only with `strict`.
+    pub fn is_shown(&self, strict: bool) -> bool {
+        strict || self.severity != Severity::Deviation
     }
 }
 

@@ -34,7 +34,7 @@ pub(super) fn from_text(
     base_dir: Option<&Path>,
 ) -> Result<Capability, SpecError> {
     let file: Arc<Path> = Arc::from(name);
-    let root = tree::parse(text).map_err(|e| SpecError::Syntax {
+    let root = tree::parse_file(text, name).map_err(|e| SpecError::Syntax {
         file: file.clone(),
         pos: e.pos,
         message: e.message,
@@ -417,6 +417,7 @@ impl Loader {
                     namespace: "env".into(),
                     file: None,
                     keys: vec![(name.clone(), name)],
+                    unsupported: None,
                 });
                 continue;
             }
@@ -435,27 +436,29 @@ impl Loader {
             let namespace = self
                 .str_field(item_at, "namespace")
                 .unwrap_or_else(|| "env".into());
+            let mut unsupported = None;
             let file = match self.str_field(item_at, "location") {
                 None => None,
                 Some(loc) => match loc.strip_prefix("file://") {
                     Some(p) => {
-                        let p = p
-                            .strip_prefix("/./")
-                            .map(|r| format!("./{r}"))
-                            .unwrap_or_else(|| p.to_string());
-                        let p = PathBuf::from(p);
-                        Some(if p.is_absolute() {
+                        // `file:///./x.yaml` and `file:///x.yaml` are relative to the capability;
+                        // `file:////etc/x.yaml` (four slashes) is absolute.
+                        let relative = p.strip_prefix("/./").or_else(|| p.strip_prefix("./"));
+                        let p = match relative {
+                            Some(r) => PathBuf::from(r),
+                            None => PathBuf::from(p),
+                        };
+                        Some(if p.is_absolute() && relative.is_none() {
                             p
                         } else {
-                            self.base_dir.join(p)
+                            self.base_dir.join(p.strip_prefix("/").unwrap_or(&p))
                         })
                     }
                     None => {
-                        self.error(
-                            item_at.key_loc("location"),
-                            format!("bind location `{loc}` is not supported: only file:/// locations and the environment are"),
-                        );
-                        continue;
+                        let message = format!("bind location `{loc}` is not supported: only file:/// locations and the environment are");
+                        self.error(item_at.key_loc("location"), message.clone());
+                        unsupported = Some(message);
+                        None
                     }
                 },
             };
@@ -482,6 +485,7 @@ impl Loader {
                 namespace,
                 file,
                 keys,
+                unsupported,
             });
         }
     }
@@ -625,6 +629,7 @@ impl Loader {
             return;
         }
         let relative = location.strip_prefix("file://").unwrap_or(location);
+        let relative = relative.strip_prefix("./").unwrap_or(relative);
         let dir = at
             .file
             .parent()
@@ -645,7 +650,7 @@ impl Loader {
             }
         };
         let file: Arc<Path> = Arc::from(path.as_path());
-        let root = match tree::parse(&text) {
+        let root = match tree::parse_file(&text, &path) {
             Ok(r) => r,
             Err(e) => {
                 self.error(

@@ -178,6 +178,8 @@ pub struct Bind {
     pub(crate) file: Option<PathBuf>,
     /// Template variable → key at the source.
     pub(crate) keys: Vec<(String, String)>,
+    /// Why the bind's source cannot be read (an unsupported location scheme).
+    pub(crate) unsupported: Option<String>,
 }
 
 /// Where a parameter goes in the request.
@@ -595,6 +597,12 @@ pub enum LookupError {
 
 pub(crate) fn did_you_mean(s: Option<&str>) -> String {
     s.map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
+}
+
+/// ` (did you mean `x`?)`, for messages that go on after the suggestion.
+pub(crate) fn did_you_mean_inline(s: Option<&str>) -> String {
+    s.map(|s| format!(" (did you mean `{s}`?)"))
         .unwrap_or_default()
 }
 

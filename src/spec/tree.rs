@@ -184,6 +184,30 @@ enum Frame {
     },
 }
 
+/// Parses a file's text: YAML, or strict JSON when `path` ends in `.json` (YAML would also
+/// accept JSON with trailing commas or comments, which JSON tools then reject).
+pub fn parse_file(text: &str, path: &std::path::Path) -> Result<Node, SyntaxError> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            return Err(SyntaxError {
+                pos: Pos {
+                    line: e.line().max(1),
+                    col: e.column().max(1),
+                },
+                message: format!("invalid JSON: {e}")
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            });
+        }
+    }
+    parse(text)
+}
+
 /// Parses the first document of `text` into a [`Node`] tree.
 ///
 /// An empty document gives a `Null` node.
