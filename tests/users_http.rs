@@ -338,7 +338,7 @@ async fn bad_arguments_are_refused_before_any_request() {
     assert!(
         unknown
             .to_string()
-            .contains("has no parameter `limt`; did you mean `limit`?"),
+            .contains("has no parameter `limt` (did you mean `limit`?)"),
         "{unknown}"
     );
     let missing = rt
