@@ -23,7 +23,7 @@
 //! assert_eq!(req.method().as_str(), "GET");
 //! assert_eq!(req.url(), "https://api.us.junction.com/v2/user/u-1");
 //! assert_eq!(
-//!     serde_json::to_value(&req).unwrap(),
+//!     serde_json::to_value(&req)?,
 //!     json!({
 //!         "method": "GET",
 //!         "url": "https://api.us.junction.com/v2/user/u-1",
@@ -31,7 +31,7 @@
 //!         "body": null
 //!     })
 //! );
-//! # Ok::<(), naftiko::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Sending is `rt.call(name, args).await`, which returns the mapped JSON output or a typed

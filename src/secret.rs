@@ -9,8 +9,9 @@ use std::sync::Arc;
 /// let key = naftiko::Secret::new("VITAL_API_KEY", "sk_live_123");
 /// assert_eq!(format!("{key}"), "***");
 /// assert_eq!(format!("{key:?}"), "Secret(VITAL_API_KEY=***)");
-/// assert_eq!(serde_json::to_string(&key).unwrap(), "\"***\"");
+/// assert_eq!(serde_json::to_string(&key)?, "\"***\"");
 /// assert_eq!(key.expose(), "sk_live_123");
+/// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret {

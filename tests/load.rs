@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use naftiko::{Capability, Error, RetryPolicy, Runtime, SendError};
+use naftiko::{Error, RetryPolicy, Runtime, SendError};
 use serde_json::json;
 use support::fault_server::{Fault, FaultServer, Recorded};
 
@@ -26,50 +26,6 @@ const DEADLINE: Duration = Duration::from_secs(2);
 const SLACK: Duration = Duration::from_millis(500);
 /// Beyond the deadline.
 const STALL: Duration = Duration::from_secs(3);
-
-const YAML: &str = r#"naftiko: 1.0.0-alpha2
-info:
-  label: Load test
-capability:
-  consumes:
-  - type: http
-    namespace: ns
-    baseUri: https://api.example.invalid
-    resources:
-    - name: items
-      path: /items
-      operations:
-      - name: list_items
-        method: GET
-        outputRawFormat: json
-        outputParameters:
-        - name: result
-          type: object
-          value: $.
-        inputParameters:
-        - name: n
-          in: query
-          type: integer
-          required: false
-      - name: create_item
-        method: POST
-        outputRawFormat: json
-        outputParameters:
-        - name: result
-          type: object
-          value: $.
-        inputParameters:
-        - name: body
-          in: body
-          type: object
-          required: true
-    auth:
-      type: apiKey
-      in: header
-      name: X-Api-Key
-      valueFrom:
-        env: TEST_KEY
-"#;
 
 /// A cheap deterministic random number in [0, 100) for the n-th draw (splitmix64).
 fn percent(n: u64) -> u64 {
@@ -152,7 +108,7 @@ async fn ten_thousand_calls_under_faults_end_in_time_and_never_duplicate_a_creat
         move |r| script(&seen, r),
     )
     .await;
-    let cap = Capability::from_str_named(YAML, "load.yaml", None).expect("capability");
+    let cap = support::items::capability(&support::items::api_key_auth("header", "X-Api-Key"));
     let rt = Runtime::builder(cap)
         .env([("TEST_KEY", "k-secret-123")])
         .base_uri("ns", server.uri())

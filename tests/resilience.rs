@@ -74,47 +74,7 @@ async fn peak_growth<T>(f: impl std::future::Future<Output = T>) -> (T, usize) {
 /// A capability with a GET and a POST on `/items` and an API key placed as `placement` says
 /// (`in: header` / `in: query` / `in: cookie`).
 fn capability(placement: &str, key_name: &str) -> Capability {
-    let yaml = format!(
-        r#"naftiko: 1.0.0-alpha2
-info:
-  label: Resilience test
-capability:
-  consumes:
-  - type: http
-    namespace: ns
-    baseUri: https://api.example.invalid
-    resources:
-    - name: items
-      path: /items
-      operations:
-      - name: list_items
-        method: GET
-        outputRawFormat: json
-        outputParameters:
-        - name: result
-          type: object
-          value: $.
-      - name: create_item
-        method: POST
-        outputRawFormat: json
-        outputParameters:
-        - name: result
-          type: object
-          value: $.
-        inputParameters:
-        - name: body
-          in: body
-          type: object
-          required: false
-    auth:
-      type: apiKey
-      in: {placement}
-      name: {key_name}
-      valueFrom:
-        env: TEST_KEY
-"#
-    );
-    Capability::from_str_named(&yaml, "test.yaml", None).expect("the test capability loads")
+    support::items::capability(&support::items::api_key_auth(placement, key_name))
 }
 
 /// Short backoffs so retries cost milliseconds.

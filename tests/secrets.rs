@@ -60,48 +60,11 @@ fn auth_yaml(p: Placement) -> &'static str {
 }
 
 fn capability_yaml(p: Placement) -> String {
-    format!(
-        r#"naftiko: 1.0.0-alpha2
-info:
-  label: Secrets test
-capability:
-  consumes:
-  - type: http
-    namespace: ns
-    baseUri: https://api.example.invalid
-    resources:
-    - name: items
-      path: /items
-      operations:
-      - name: list_items
-        method: GET
-        outputRawFormat: json
-        outputParameters:
-        - name: result
-          type: object
-          value: $.
-      - name: create_item
-        method: POST
-        outputRawFormat: json
-        outputParameters:
-        - name: result
-          type: object
-          value: $.
-        inputParameters:
-        - name: body
-          in: body
-          type: object
-          required: false
-    auth:
-      {}
-"#,
-        auth_yaml(p)
-    )
+    support::items::yaml(&format!("    auth:\n      {}\n", auth_yaml(p)))
 }
 
 fn capability(p: Placement) -> Capability {
-    Capability::from_str_named(&capability_yaml(p), "test.yaml", None)
-        .expect("the test capability loads")
+    support::items::capability(&format!("    auth:\n      {}\n", auth_yaml(p)))
 }
 
 fn base64(bytes: &[u8]) -> String {

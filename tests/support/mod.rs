@@ -1,4 +1,5 @@
 #![allow(dead_code)]
 pub mod args;
 pub mod fault_server;
+pub mod items;
 pub mod vital;
