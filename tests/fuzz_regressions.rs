@@ -222,3 +222,107 @@ fn fuzz_inputs_for_the_inline_capability_leak_no_key() {
         }
     }
 }
+
+/// Found by `load_spec` with a URL check (a dry-run URL must parse and serialize back
+/// unchanged), from the upstream example `register.capability.yml` (`path: "users/me"` under
+/// `baseUri: ".../1.0.0"`): a path without a leading `/` was glued to the base URI, giving
+/// `…/1.0.0users/me` — or `http://localhost:8080users/me`, which does not parse at all.
+#[test]
+fn a_path_without_a_leading_slash_is_joined_with_one() {
+    let yaml = "naftiko: 1.0.0-alpha2
+capability:
+  consumes:
+  - type: http
+    namespace: notion
+    baseUri: http://host.docker.internal:8080/rest/Notion+API/1.0.0
+    resources:
+    - name: users
+      path: users/me
+      operations:
+      - name: get-my-user
+        method: GET
+  - type: http
+    namespace: local
+    baseUri: http://localhost:8080
+    resources:
+    - name: users
+      path: api/users
+      operations:
+      - name: list-users
+";
+    let cap = Capability::from_str_named(yaml, "fuzz-regression.yaml", None).unwrap();
+    assert!(cap
+        .diagnostics()
+        .iter()
+        .any(|d| d.message.contains("does not start with `/`")));
+    let rt = Runtime::builder(cap).build().unwrap();
+    let req = rt.dry_run("get-my-user", json!({})).unwrap();
+    assert_eq!(
+        req.url(),
+        "http://host.docker.internal:8080/rest/Notion+API/1.0.0/users/me"
+    );
+    let req = rt.dry_run("list-users", json!({})).unwrap();
+    assert_eq!(req.url(), "http://localhost:8080/api/users");
+}
+
+/// The same gap let an argument extend the host: with `path: '{{sub}}'`, the value
+/// `.evil.example` made `https://api.example.com.evil.example`, which would have received the
+/// API key.
+#[test]
+fn a_leading_path_argument_cannot_extend_the_host() {
+    let yaml = "naftiko: 1.0.0-alpha2
+capability:
+  consumes:
+  - type: http
+    namespace: api
+    baseUri: https://api.example.com
+    authentication:
+      type: apikey
+      key: x-api-key
+      value: '{{API_KEY}}'
+      placement: header
+    resources:
+    - name: things
+      path: '{{sub}}'
+      operations:
+      - name: get
+        inputParameters:
+        - name: sub
+          in: path
+";
+    let cap = Capability::from_str_named(yaml, "fuzz-regression.yaml", None).unwrap();
+    let rt = Runtime::builder(cap)
+        .env([("API_KEY", "k")])
+        .build()
+        .unwrap();
+    let req = rt.prepare("get", json!({"sub": ".evil.example"})).unwrap();
+    assert_eq!(req.url(), "https://api.example.com/.evil.example");
+    let url = reqwest::Url::parse(&req.url()).unwrap();
+    assert_eq!(url.host_str(), Some("api.example.com"));
+}
+
+/// Found the same way: `baseUri: "https:/k/mocs.naftiko.net/..."` (one slash) was accepted;
+/// URL parsers read it as host `k`, so the request would not go where the dry run showed.
+#[test]
+fn a_base_uri_without_the_double_slash_is_refused() {
+    let yaml = "naftiko: 1.0.0-alpha2
+capability:
+  consumes:
+  - type: http
+    namespace: api
+    baseUri: https:/k/mocks.naftiko.net/rest
+    resources:
+    - name: things
+      path: /things
+      operations:
+      - name: list
+";
+    let message = match Capability::from_str_named(yaml, "fuzz-regression.yaml", None) {
+        Err(e) => e.to_string(),
+        Ok(cap) => match Runtime::builder(cap).build() {
+            Err(e) => e.to_string(),
+            Ok(rt) => rt.dry_run("list", json!({})).unwrap_err().to_string(),
+        },
+    };
+    assert!(message.contains("must start with `https://`"), "{message}");
+}

@@ -1391,6 +1391,15 @@ impl Loader {
         if let Some(extra) = self.str_field(at, "path") {
             path_text.push_str(&extra);
         }
+        // Glued to the base URI as written, `users/me` would extend its last segment or even
+        // its host or port (`http://h:8080users/me`).
+        if !path_text.is_empty() && !path_text.starts_with('/') {
+            self.warn(
+                at.loc(),
+                format!("operation `{name}`: path `{path_text}` does not start with `/`; sending it as `/{path_text}`"),
+            );
+            path_text.insert(0, '/');
+        }
         let mut segments = Vec::new();
         let mut placed: HashSet<String> = HashSet::new();
         let mut unfilled = Vec::new();
@@ -1838,6 +1847,19 @@ fn render_literal(t: &Template) -> String {
 /// Checks a literal base URI: an absolute http(s) URL with a host.
 pub(crate) fn check_base_uri(text: &str) -> Result<(), String> {
     match reqwest::Url::parse(text) {
+        // `https:/host` and `https:host` parse (the parser guesses the host), but what is
+        // sent would not be what is written.
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && !text
+                    .get(url.scheme().len()..)
+                    .is_some_and(|rest| rest.starts_with("://")) =>
+        {
+            Err(format!(
+                "baseUri `{text}` must start with `{}://`",
+                url.scheme()
+            ))
+        }
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
         Ok(url) => Err(format!(
             "baseUri `{text}` must be an http(s) URL with a host, found scheme `{}`",
