@@ -461,7 +461,7 @@ struct Series {
 }
 
 fn svg_chart(series: &[Series], subtitle: &str) -> String {
-    let (w, h) = (820.0, 480.0);
+    let (w, h) = (860.0, 480.0);
     let (left, right, top, bottom) = (80.0, 230.0, 60.0, 60.0);
     let pw = w - left - right;
     let ph = h - top - bottom;
@@ -655,17 +655,11 @@ fn write_chart(results: &Value, peers: &[Value], path: &str) {
         (
             "python-sdk",
             "sync",
-            "Python SDK (sync, thread/conn)",
+            "Python SDK, sync threads",
             "#2ca02c",
             "none",
         ),
-        (
-            "python-sdk",
-            "async",
-            "Python SDK (async)",
-            "#98df8a",
-            "4 3",
-        ),
+        ("python-sdk", "async", "Python SDK, async", "#98df8a", "4 3"),
         ("node-sdk", "async", "Node SDK", "#9467bd", "2 3"),
     ] {
         let p = peer_points(peers, peer, mode);
