@@ -326,3 +326,36 @@ capability:
     };
     assert!(message.contains("must start with `https://`"), "{message}");
 }
+
+/// Found the same way: a base URI with a fragment or a query (`https://api.factset.co#/wealth`,
+/// `https://api.the?ovi%db.org/3`) was only a strict-mode deviation, yet the operation path
+/// was appended after the `#` (never sent) or inside the query.
+#[test]
+fn a_base_uri_with_a_query_or_fragment_is_refused() {
+    for base in [
+        "https://api.factset.co#/wealth/v3",
+        "https://api.example.org/3?v=1",
+    ] {
+        let yaml = format!(
+            "naftiko: 1.0.0-alpha2
+capability:
+  consumes:
+  - type: http
+    namespace: api
+    baseUri: '{base}'
+    resources:
+    - name: things
+      path: /things
+      operations:
+      - name: list
+"
+        );
+        let cap = Capability::from_str_named(&yaml, "fuzz-regression.yaml", None).unwrap();
+        let rt = Runtime::builder(cap).build().unwrap();
+        let message = rt.dry_run("list", json!({})).unwrap_err().to_string();
+        assert!(
+            message.contains("must not have a query (`?`) or fragment (`#`)"),
+            "{message}"
+        );
+    }
+}

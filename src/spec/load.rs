@@ -826,11 +826,6 @@ impl Loader {
                 let msg = format!("namespace `{namespace}`: {msg}");
                 self.error(at.key_loc("baseUri"), msg.clone());
                 base_uri_problem = Some(msg);
-            } else if base_trimmed.contains('?') || base_trimmed.contains('#') {
-                self.deviation(
-                    at.key_loc("baseUri"),
-                    "baseUri should not carry a query or fragment",
-                );
             }
         } else if !base_uri.is_literal() {
             self.deviation(at.key_loc("baseUri"), "baseUri should be a literal http(s) URI without templates (pattern ^https?://[^/]+(/[^{]*)?$)");
@@ -1860,6 +1855,11 @@ pub(crate) fn check_base_uri(text: &str) -> Result<(), String> {
                 url.scheme()
             ))
         }
+        // The operation's path is appended to the base: after a `?` or `#` it would land in
+        // the query or the fragment (never sent).
+        Ok(url) if url.query().is_some() || url.fragment().is_some() => Err(format!(
+            "baseUri `{text}` must not have a query (`?`) or fragment (`#`): the operation path would be appended after it"
+        )),
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
         Ok(url) => Err(format!(
             "baseUri `{text}` must be an http(s) URL with a host, found scheme `{}`",
