@@ -34,6 +34,7 @@ fuzz_target!(|data: &[u8]| {
     }
     // Everything `describe`/`ops` show about an operation.
     let mut names = Vec::new();
+    let mut bases = Vec::new();
     for op in cap.operations() {
         let _ = op.path_template();
         let _ = op.args_schema();
@@ -41,6 +42,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = op.unfilled_placeholders();
         let _ = op.required_params().count();
         names.push(op.qualified_name());
+        bases.push(cap.base_uri(op.namespace()));
     }
     for ns in cap.namespaces() {
         let _ = cap.base_uri(ns);
@@ -55,9 +57,12 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    for name in &names {
+    for (name, base) in names.iter().zip(&bases) {
         match rt.dry_run(name, json!({})) {
             Ok(req) => {
+                if let Some(base) = base {
+                    same_origin(name, base, &req.url());
+                }
                 let _ = serde_json::to_string(&req);
                 let _ = req.to_curl();
                 let _ = format!("{req:?}");
@@ -68,3 +73,25 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// A request prepared for a literal base URI goes to that base URI's scheme, host and port,
+/// whatever the operation's path (found: `path: users/me` made `http://h:8080users/me`), and
+/// has no fragment (found: `baseUri: https://h#/v3`).
+fn same_origin(op: &str, base: &str, url: &str) {
+    if base.contains('{') {
+        return; // a template: checked when its values are known
+    }
+    let Ok(b) = reqwest::Url::parse(base) else {
+        return; // refused at load; the dry run cannot have succeeded with it
+    };
+    let u = match reqwest::Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => panic!("{op}: the prepared URL {url:?} does not parse ({e}); base URI {base:?}"),
+    };
+    assert_eq!(
+        (u.scheme(), u.host_str(), u.port()),
+        (b.scheme(), b.host_str(), b.port()),
+        "{op}: {url:?} does not go to the base URI {base:?}"
+    );
+    assert!(u.fragment().is_none(), "{op}: {url:?} has a fragment");
+}
