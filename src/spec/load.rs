@@ -113,9 +113,10 @@ struct Loader {
 }
 
 /// A consumer entry with the file it came from (imports come from other files).
-struct ConsumerNode {
+struct ConsumerNode<'a> {
     file: Arc<Path>,
-    node: Node,
+    /// Borrowed from the capability's tree; owned when imported from another file.
+    node: std::borrow::Cow<'a, Node>,
     path: String,
     rename: Option<String>,
 }
@@ -329,7 +330,7 @@ impl Loader {
         cap.binds = self.binds.clone();
 
         // Collect consumer entries: root `consumes` (a shared consumes file) and `capability.consumes`.
-        let mut nodes: Vec<ConsumerNode> = Vec::new();
+        let mut nodes: Vec<ConsumerNode<'_>> = Vec::new();
         if let Some(list) = root.get("consumes") {
             self.consumer_nodes(file, list, "consumes", &mut nodes, 0);
         }
@@ -537,12 +538,12 @@ impl Loader {
         }
     }
 
-    fn consumer_nodes(
+    fn consumer_nodes<'a>(
         &mut self,
         file: &Arc<Path>,
-        list: &Node,
+        list: &'a Node,
         path: &str,
-        out: &mut Vec<ConsumerNode>,
+        out: &mut Vec<ConsumerNode<'a>>,
         depth: usize,
     ) {
         let at = At {
@@ -605,7 +606,7 @@ impl Loader {
             }
             out.push(ConsumerNode {
                 file: file.clone(),
-                node: item.clone(),
+                node: std::borrow::Cow::Borrowed(item),
                 path: item_path.clone(),
                 rename: None,
             });
@@ -618,7 +619,7 @@ impl Loader {
         location: &str,
         namespace: &str,
         rename: Option<String>,
-        out: &mut Vec<ConsumerNode>,
+        out: &mut Vec<ConsumerNode<'_>>,
         depth: usize,
     ) {
         if depth >= MAX_IMPORT_DEPTH {
@@ -685,7 +686,7 @@ impl Loader {
                 } else {
                     out.push(ConsumerNode {
                         file: file.clone(),
-                        node: node.clone(),
+                        node: std::borrow::Cow::Owned(node.clone()),
                         path: format!("consumes[{i}]"),
                         rename,
                     });
@@ -698,7 +699,7 @@ impl Loader {
         }
     }
 
-    fn consumer(&mut self, cn: &ConsumerNode, cap: &mut Capability) {
+    fn consumer(&mut self, cn: &ConsumerNode<'_>, cap: &mut Capability) {
         let file = &cn.file;
         let at = At {
             file,
