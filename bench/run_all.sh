@@ -74,7 +74,7 @@ fi
 
 echo "[run_all] e2e" >&2
 # shellcheck disable=SC2086
-"$E2E" --url "$URL" --peers "$OUT/peers.jsonl" --svg docs/throughput.svg --out "$OUT/e2e.json" ${E2E_ARGS:-} 2> >(tee "$OUT/e2e.log" >&2)
+"$E2E" --control --url "$URL" --peers "$OUT/peers.jsonl" --svg docs/throughput.svg --out "$OUT/e2e.json" ${E2E_ARGS:-} 2> >(tee "$OUT/e2e.log" >&2)
 
 echo "[run_all] cli" >&2
 bash bench/cli.sh "$URL" >&2

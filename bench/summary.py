@@ -72,6 +72,13 @@ if e2e:
     for s in e2e["server_check"]:
         lines.append(f"| c={s['concurrency']} | {f(s['raw_rps_median'])} | {s['server_cpu_us_per_req']:.1f} | {s['server_busy'] * 100:.0f} % |")
     lines.append("")
+    ctl = e2e.get("control_reqwest_vs_reqwest") or []
+    if ctl:
+        lines.append("| A/A control: reqwest vs reqwest, same pairing | pairs | ratio median [min – max] |")
+        lines.append("| --- | --- | --- |")
+        for r in ctl:
+            lines.append(f"| c={r['concurrency']} | {r['pairs']} | {r['ratio_median']:.3f} [{r['ratio_min']:.3f} – {r['ratio_max']:.3f}] |")
+        lines.append("")
     lines.append(f"Identical request heads (naftiko vs hand-written): **{e2e['identical_request_heads']}**")
     lines.append("")
     mem = e2e.get("memory_under_load") or []

@@ -32,7 +32,8 @@
 //! Options: `--pairs N` (15, at concurrency 1 and 64), `--pairs-chart N` (5, at 4, 16, 256),
 //! `--secs S` (1.0 measured seconds per run), `--warmup S` (0.2), `--conc 1,4,16,64,256`,
 //! `--url URL` (use a running server), `--no-mem`, `--in-flight N` (1000), `--peers FILE`
-//! (JSON lines from bench/peers scripts, for the chart), `--svg PATH`, `--out PATH`, `--quick`.
+//! (JSON lines from bench/peers scripts, for the chart), `--svg PATH`, `--out PATH`, `--quick`,
+//! `--control` (also run reqwest-vs-reqwest pairs at 1 and 64: the noise floor of the ratio).
 
 use std::hint::black_box;
 use std::io::{Read as _, Write as _};
@@ -704,6 +705,7 @@ struct Args {
     mem_child: Option<String>,
     chart_only: Option<String>,
     oneshot: Option<String>,
+    control: bool,
 }
 
 fn parse_args() -> Args {
@@ -724,6 +726,7 @@ fn parse_args() -> Args {
         mem_child: None,
         chart_only: None,
         oneshot: None,
+        control: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -751,6 +754,7 @@ fn parse_args() -> Args {
             "--mem-child" => a.mem_child = Some(v()),
             "--chart-only" => a.chart_only = Some(v()),
             "--oneshot" => a.oneshot = Some(v()),
+            "--control" => a.control = true,
             other if other.starts_with('-') => panic!("unknown option {other}"),
             _ => {} // a cargo bench filter
         }
@@ -947,7 +951,27 @@ fn main() {
             );
             throughput.push(row);
         }
+        // A/A control: the hand-written client against itself, same pairing, to show how far
+        // the ratio wanders when nothing differs.
+        let mut control = Vec::new();
+        if a.control {
+            for conc in [1usize, 64] {
+                let mut ratios = Vec::new();
+                for _ in 0..a.pairs {
+                    let x = run(Kind::Hand, &c, conc, warmup, secs).await.rps;
+                    let y = run(Kind::Hand, &c, conc, warmup, secs).await.rps;
+                    ratios.push(x / y);
+                }
+                let row = json!({"concurrency": conc, "pairs": a.pairs, "ratio_median": median(&ratios),
+                    "ratio_min": ratios.iter().cloned().fold(f64::INFINITY, f64::min),
+                    "ratio_max": ratios.iter().cloned().fold(0.0, f64::max), "ratios": ratios});
+                eprintln!("[e2e] control reqwest vs reqwest c={conc}: ratio median {:.3} [{:.3}–{:.3}]",
+                    row["ratio_median"].as_f64().unwrap(), row["ratio_min"].as_f64().unwrap(), row["ratio_max"].as_f64().unwrap());
+                control.push(row);
+            }
+        }
         json!({
+            "control_reqwest_vs_reqwest": control,
             "machine": machine(),
             "server": if in_process { "in-process (own thread, current-thread tokio runtime)" } else { "external" },
             "base": base,
