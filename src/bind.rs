@@ -108,6 +108,8 @@ pub(crate) struct Binds {
     sources: HashMap<String, Source>,
     /// Environment snapshot (only the variables the capability names).
     env: HashMap<String, Secret>,
+    /// Every variable that has a value, resolved once: what `prepare` looks up per call.
+    resolved: rustc_hash::FxHashMap<Box<str>, Secret>,
     /// Bind files: path → parsed contents or the reason they cannot be read.
     files: HashMap<PathBuf, Result<HashMap<String, String>, String>>,
 }
@@ -171,11 +173,18 @@ impl Binds {
         for var in cap_env_vars(cap) {
             wanted.push(var);
         }
-        for key in wanted {
-            if let Some(value) = env.get(&key) {
+        for key in &wanted {
+            if let Some(value) = env.get(key) {
                 binds
                     .env
                     .insert(key.clone(), Secret::new(key.as_str(), value));
+            }
+        }
+        // Resolve every variable the capability names once, so a call looks each up once.
+        let names: Vec<String> = binds.sources.keys().cloned().chain(wanted).collect();
+        for name in names {
+            if let Ok(secret) = binds.lookup_slow(&Var::Env(name.clone()), "", &String::new) {
+                binds.resolved.insert(name.into_boxed_str(), secret);
             }
         }
         binds
@@ -183,6 +192,19 @@ impl Binds {
 
     /// The secret value of a bind or environment variable.
     pub(crate) fn lookup(
+        &self,
+        var: &Var,
+        operation: &str,
+        usage: &dyn Fn() -> String,
+    ) -> Result<Secret, BindError> {
+        if let Some(found) = self.resolved.get(var.name()) {
+            return Ok(found.clone());
+        }
+        self.lookup_slow(var, operation, usage)
+    }
+
+    /// Where a variable's value comes from, read from the sources (and why it has none).
+    fn lookup_slow(
         &self,
         var: &Var,
         operation: &str,

@@ -203,7 +203,7 @@ pub enum Body {
 /// ```
 #[derive(Clone)]
 pub struct PreparedRequest {
-    pub(crate) operation: String,
+    pub(crate) operation: std::sync::Arc<str>,
     /// The operation's index in its capability (set by the runtime).
     pub(crate) index: usize,
     pub(crate) method: Method,
@@ -211,9 +211,21 @@ pub struct PreparedRequest {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Option<Body>,
     pub(crate) secrets: Vec<Secret>,
+    /// `secrets` plus their encoded forms, derived on first use (display paths only).
+    pub(crate) redaction: std::sync::OnceLock<Vec<Secret>>,
 }
 
 impl PreparedRequest {
+    /// Every secret of the request in every form it may be written in (raw, percent-encoded,
+    /// cookie-encoded, JSON-escaped), for redaction. Computed once, on first display.
+    pub(crate) fn all_secrets(&self) -> &[Secret] {
+        self.redaction.get_or_init(|| {
+            let mut all = self.secrets.clone();
+            add_encoded_forms(&mut all);
+            all
+        })
+    }
+
     /// The operation's qualified name (`namespace.name`).
     pub fn operation(&self) -> &str {
         &self.operation
@@ -224,13 +236,18 @@ impl PreparedRequest {
     }
     /// The full URL, with secrets shown as `***`.
     pub fn url(&self) -> String {
-        secret::redact(&self.url, &self.secrets).into_owned()
+        secret::redact(&self.url, self.all_secrets()).into_owned()
     }
     /// The headers (names in lower case), with secrets shown as `***`.
     pub fn headers(&self) -> Vec<(String, String)> {
         self.headers
             .iter()
-            .map(|(k, v)| (k.clone(), secret::redact(v, &self.secrets).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    secret::redact(v, self.all_secrets()).into_owned(),
+                )
+            })
             .collect()
     }
     /// One header's value (secrets shown as `***`).
@@ -238,16 +255,16 @@ impl PreparedRequest {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| secret::redact(v, &self.secrets).into_owned())
+            .map(|(_, v)| secret::redact(v, self.all_secrets()).into_owned())
     }
     /// The body as JSON (text bodies as a JSON string), with secrets shown as `***`;
     /// `null` when there is no body.
     pub fn body(&self) -> Value {
         match &self.body {
             None => Value::Null,
-            Some(Body::Json(v)) => secret::redact_json(v, &self.secrets),
+            Some(Body::Json(v)) => secret::redact_json(v, self.all_secrets()),
             Some(Body::Text { text, .. }) => {
-                Value::String(secret::redact(text, &self.secrets).into_owned())
+                Value::String(secret::redact(text, self.all_secrets()).into_owned())
             }
         }
     }
@@ -256,14 +273,19 @@ impl PreparedRequest {
     /// (`"${VITAL_API_KEY}"`), never as their values.
     pub fn to_curl(&self) -> String {
         let shell = |text: &str| -> String {
-            let replaced = secret::redact_with(text, &self.secrets, |s| s.shell());
-            if replaced.contains('$') && self.secrets.iter().any(|s| replaced.contains(s.shell())) {
+            let replaced = secret::redact_with(text, self.all_secrets(), |s| s.shell());
+            if replaced.contains('$')
+                && self
+                    .all_secrets()
+                    .iter()
+                    .any(|s| replaced.contains(s.shell()))
+            {
                 // Double quotes so the shell expands the variable; escape what double quotes interpret
                 // except the variable references themselves.
                 let mut out = String::from("\"");
                 let mut rest: &str = &replaced;
                 'outer: while !rest.is_empty() {
-                    for s in &self.secrets {
+                    for s in self.all_secrets() {
                         if let Some(after) = rest.strip_prefix(s.shell()) {
                             out.push_str(s.shell());
                             rest = after;
@@ -319,7 +341,7 @@ impl PreparedRequest {
     /// Replaces every secret of this request (in every form it is sent in) with `***` in
     /// any text, e.g. a message built from what a server sent back, which may echo the key.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        secret::redact(text, &self.secrets)
+        secret::redact(text, self.all_secrets())
     }
 }
 
@@ -330,7 +352,7 @@ impl serde::Serialize for PreparedRequest {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut map = s.serialize_map(Some(self.0.headers.len()))?;
                 for (k, v) in &self.0.headers {
-                    map.serialize_entry(k, &secret::redact(v, &self.0.secrets))?;
+                    map.serialize_entry(k, &secret::redact(v, self.0.all_secrets()))?;
                 }
                 map.end()
             }
@@ -366,7 +388,7 @@ pub(crate) enum Unset {
 }
 
 struct Ctx<'a> {
-    qualified: String,
+    qualified: &'a str,
     args: &'a Map<String, Value>,
     binds: &'a Binds,
     unset: Unset,
@@ -375,7 +397,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn secret(&mut self, var: &Var, usage: &dyn Fn() -> String) -> Result<Secret, PrepareError> {
-        let s = match self.binds.lookup(var, &self.qualified, usage) {
+        let s = match self.binds.lookup(var, self.qualified, usage) {
             Ok(s) => s,
             Err(_) if self.unset == Unset::Placeholder => Binds::placeholder(var),
             Err(e) => return Err(e.into()),
@@ -448,7 +470,7 @@ impl Ctx<'_> {
                     }
                     None => {
                         return Err(PrepareError::MissingArguments {
-                            operation: self.qualified.clone(),
+                            operation: self.qualified.to_string(),
                             names: vec![name.clone()],
                         })
                     }
@@ -465,18 +487,19 @@ impl Ctx<'_> {
 
 /// Text of a JSON value as it goes into a URL or header: strings as they are, numbers in
 /// their shortest form (integers without `.0`), booleans as `true`/`false`, others as JSON.
-fn scalar_text(v: &Value) -> String {
+fn scalar_text(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => match n.as_f64() {
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Number(n) => Cow::Owned(match n.as_f64() {
             Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
                 format!("{}", f as i64)
             }
             _ => n.to_string(),
-        },
-        Value::Bool(b) => b.to_string(),
-        Value::Null => String::new(),
-        other => other.to_string(),
+        }),
+        Value::Bool(true) => Cow::Borrowed("true"),
+        Value::Bool(false) => Cow::Borrowed("false"),
+        Value::Null => Cow::Borrowed(""),
+        other => Cow::Owned(other.to_string()),
     }
 }
 
@@ -525,14 +548,14 @@ pub(crate) fn prepare(
     binds: &Binds,
     unset: Unset,
 ) -> Result<PreparedRequest, PrepareError> {
-    let qualified = op.qualified_name();
+    let qualified: &str = &op.qualified;
     let empty = Map::new();
     let args = match args {
         Value::Object(m) => m,
         Value::Null => &empty,
         other => {
             return Err(PrepareError::NotAnObject {
-                operation: qualified,
+                operation: qualified.to_string(),
                 found: match other {
                     Value::Array(_) => "an array",
                     Value::String(_) => "a string",
@@ -547,7 +570,7 @@ pub(crate) fn prepare(
     for name in args.keys() {
         if op.arg_names.binary_search(name).is_err() {
             return Err(PrepareError::UnknownArgument {
-                operation: qualified,
+                operation: qualified.to_string(),
                 name: name.clone(),
                 suggestion: closest(name, op.arg_names.iter().map(String::as_str)),
                 accepted: op.arg_names.clone(),
@@ -563,7 +586,7 @@ pub(crate) fn prepare(
         .collect();
     if !missing.is_empty() {
         return Err(PrepareError::MissingArguments {
-            operation: qualified,
+            operation: qualified.to_string(),
             names: missing,
         });
     }
@@ -571,7 +594,7 @@ pub(crate) fn prepare(
         if let Some(v) = args.get(&p.name).filter(|v| !v.is_null()) {
             if !type_matches(p.ty, v) {
                 return Err(PrepareError::WrongType {
-                    operation: qualified,
+                    operation: qualified.to_string(),
                     name: p.name.clone(),
                     expected: p.ty,
                     found: describe_value(v),
@@ -581,13 +604,13 @@ pub(crate) fn prepare(
     }
     if let Some(reason) = &op.unsupported {
         return Err(PrepareError::Unsupported {
-            operation: qualified,
+            operation: qualified.to_string(),
             reason: reason.clone(),
         });
     }
     if let Some(placeholder) = op.unfilled_placeholders().first() {
         return Err(PrepareError::UnfilledPlaceholder {
-            operation: qualified,
+            operation: qualified.to_string(),
             placeholder: placeholder.to_string(),
             location: op.location.to_string(),
         });
@@ -607,7 +630,7 @@ pub(crate) fn prepare(
         None => {
             if let Some(problem) = &consumer.base_uri_problem {
                 return Err(PrepareError::BaseUri {
-                    operation: ctx.qualified,
+                    operation: ctx.qualified.to_string(),
                     message: problem.clone(),
                 });
             }
@@ -622,7 +645,7 @@ pub(crate) fn prepare(
             if !consumer.base_uri.is_literal() && unset == Unset::Fail {
                 if let Err(message) = crate::spec::check_base_uri_text(&base) {
                     return Err(PrepareError::BaseUri {
-                        operation: ctx.qualified.clone(),
+                        operation: ctx.qualified.to_string(),
                         message: secret::redact(&message, &ctx.secrets).into_owned(),
                     });
                 }
@@ -632,21 +655,21 @@ pub(crate) fn prepare(
     };
     for seg in &op.segments {
         match seg {
-            Segment::Lit(text) => url.extend(utf8_percent_encode(text, LITERAL_PATH)),
+            Segment::Lit(text) => url.push_str(text),
             Segment::Var(Var::Arg(name)) => {
                 let value = ctx.arg(name).map(scalar_text);
                 let Some(value) = value else {
                     return Err(PrepareError::MissingArguments {
-                        operation: ctx.qualified,
+                        operation: ctx.qualified.to_string(),
                         names: vec![name.clone()],
                     });
                 };
-                check_segment(&ctx.qualified, name, &value)?;
+                check_segment(ctx.qualified, name, &value)?;
                 url.extend(utf8_percent_encode(&value, COMPONENT));
             }
             Segment::Var(var) => {
                 let s = ctx.secret(var, &|| "a path segment".to_string())?;
-                check_segment(&ctx.qualified, var.name(), s.expose())?;
+                check_segment(ctx.qualified, var.name(), s.expose())?;
                 let encoded: String = utf8_percent_encode(s.expose(), COMPONENT).collect();
                 if encoded != s.expose() {
                     ctx.secrets.push(Secret::derived(
@@ -661,51 +684,52 @@ pub(crate) fn prepare(
         }
     }
 
-    // 3. Query, headers, cookies, body parameters.
-    let mut query: Vec<(String, String)> = Vec::new();
-    let mut headers: Vec<(String, String)> = Vec::new();
-    let mut cookies: Vec<(String, String)> = Vec::new();
+    // 3. Query, headers, cookies, body parameters: values are borrowed from the arguments
+    // wherever they can be.
+    let mut query: Vec<(&str, Cow<'_, str>)> = Vec::new();
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(4);
+    let mut cookies: Vec<(&str, String)> = Vec::new();
     let mut body_values: Vec<(&str, ParamType, Value)> = Vec::new();
     for p in &op.params {
-        let value: Option<Value> = match ctx.arg(&p.name) {
-            Some(v) => Some(v.clone()),
-            None => match &p.value {
-                Some(t) => {
-                    let name = p.name.clone();
-                    let loc = p.location.as_str();
-                    Some(Value::String(ctx.render(
-                        t,
-                        &|| format!("the {loc} parameter `{name}`"),
-                        None,
-                    )?))
+        if matches!(p.location, ParamIn::Path | ParamIn::Environment) {
+            continue;
+        }
+        let given = args.get(&p.name).filter(|v| !v.is_null());
+        let rendered: String;
+        let text: Cow<'_, str> = match (given, &p.value) {
+            (Some(Value::Array(items)), _) if p.location == ParamIn::Query => {
+                for item in items.iter().filter(|i| !i.is_null()) {
+                    query.push((&p.name, scalar_text(item)));
                 }
-                None => None,
-            },
+                continue;
+            }
+            (Some(v), _) if p.location == ParamIn::Body => {
+                body_values.push((&p.name, p.ty, v.clone()));
+                continue;
+            }
+            (Some(v), _) => scalar_text(v),
+            (None, Some(t)) => {
+                let loc = p.location.as_str();
+                let name = &p.name;
+                rendered = ctx.render(t, &|| format!("the {loc} parameter `{name}`"), None)?;
+                if p.location == ParamIn::Body {
+                    body_values.push((&p.name, p.ty, Value::String(rendered)));
+                    continue;
+                }
+                Cow::Owned(rendered)
+            }
+            (None, None) => continue,
         };
-        let Some(value) = value else { continue };
         match p.location {
-            ParamIn::Path | ParamIn::Environment => {}
-            ParamIn::Query => match &value {
-                Value::Array(items) => {
-                    for item in items.iter().filter(|i| !i.is_null()) {
-                        query.push((p.name.clone(), scalar_text(item)));
-                    }
-                }
-                v => query.push((p.name.clone(), scalar_text(v))),
-            },
+            ParamIn::Query => query.push((&p.name, text)),
             ParamIn::Header => {
-                let text = scalar_text(&value);
-                check_header(&ctx.qualified, &p.name, &text)?;
-                headers.push((p.name.to_ascii_lowercase(), text));
+                check_header(ctx.qualified, &p.name, &text)?;
+                headers.push((p.wire_name.clone(), text.into_owned()));
             }
             ParamIn::Cookie => {
-                let text = scalar_text(&value);
-                cookies.push((
-                    p.name.clone(),
-                    utf8_percent_encode(&text, COOKIE).to_string(),
-                ));
+                cookies.push((&p.name, utf8_percent_encode(&text, COOKIE).to_string()));
             }
-            ParamIn::Body => body_values.push((&p.name, p.ty, value)),
+            ParamIn::Path | ParamIn::Environment | ParamIn::Body => {}
         }
     }
 
@@ -724,16 +748,16 @@ pub(crate) fn prepare(
             ctx.guard_credential(&text, None);
             match placement {
                 KeyPlacement::Header => {
-                    check_header(&ctx.qualified, name, &text)?;
+                    check_header(ctx.qualified, name, &text)?;
                     headers.push((name.to_ascii_lowercase(), text));
                 }
                 KeyPlacement::Query => {
                     ctx.guard_credential(&text, Some(COMPONENT));
-                    query.push((name.clone(), text));
+                    query.push((name, Cow::Owned(text)));
                 }
                 KeyPlacement::Cookie => {
                     let encoded = ctx.guard_credential(&text, Some(COOKIE));
-                    cookies.push((name.clone(), encoded));
+                    cookies.push((name, encoded));
                 }
                 KeyPlacement::Path => {} // placed in the URL at load time
                 KeyPlacement::Body => {
@@ -744,7 +768,7 @@ pub(crate) fn prepare(
         Some(Auth::Bearer { token }) => {
             let text = ctx.render(token, &|| "the bearer token".to_string(), None)?;
             ctx.guard_credential(&text, None);
-            check_header(&ctx.qualified, "authorization", &text)?;
+            check_header(ctx.qualified, "authorization", &text)?;
             headers.push(("authorization".into(), format!("Bearer {text}")));
         }
         Some(Auth::Basic { username, password }) => {
@@ -767,7 +791,7 @@ pub(crate) fn prepare(
                 let n = name.clone();
                 let text = ctx.render(t, &move || format!("the query credential `{n}`"), None)?;
                 ctx.guard_credential(&text, Some(COMPONENT));
-                query.push((name.clone(), text));
+                query.push((name, Cow::Owned(text)));
             }
         }
     }
@@ -827,22 +851,22 @@ pub(crate) fn prepare(
             }
             Some(_) => {
                 return Err(PrepareError::Unsupported {
-                    operation: ctx.qualified,
+                    operation: ctx.qualified.to_string(),
                     reason: "an API key placed in the body needs a JSON object body".into(),
                 })
             }
         }
     }
 
-    add_encoded_forms(&mut ctx.secrets);
     Ok(PreparedRequest {
-        operation: ctx.qualified,
+        operation: op.qualified.clone(),
         index: usize::MAX,
         method: op.method,
         url,
         headers,
         body,
         secrets: ctx.secrets,
+        redaction: std::sync::OnceLock::new(),
     })
 }
 
@@ -876,6 +900,12 @@ fn secret_shell(secrets: &[Secret], value: &str) -> String {
         Some(s) => s.shell().to_string(),
         None => REDACTED.to_string(),
     }
+}
+
+/// Literal path text from a capability, encoded once at load: its structure (`/`, `:`, `@`)
+/// stays, characters never valid in a URL path are percent-encoded.
+pub(crate) fn encode_literal_path(text: &str) -> String {
+    utf8_percent_encode(text, LITERAL_PATH).to_string()
 }
 
 /// One `in: body` parameter named `body` (or typed object/array) is the whole body;

@@ -204,7 +204,8 @@ impl RuntimeBuilder {
                 base_overrides,
                 config: self.config,
                 retry_ops,
-                client: OnceLock::new(),
+                plain_client: OnceLock::new(),
+                tls_client: OnceLock::new(),
             }),
         })
     }
@@ -233,7 +234,10 @@ struct Inner {
     base_overrides: Vec<Option<String>>,
     config: SendConfig,
     retry_ops: Vec<bool>,
-    client: OnceLock<Result<reqwest::Client, String>>,
+    /// For `http://` URLs: built without TLS roots.
+    plain_client: OnceLock<Result<reqwest::Client, String>>,
+    /// For `https://` URLs.
+    tls_client: OnceLock<Result<reqwest::Client, String>>,
 }
 
 impl Runtime {
@@ -272,8 +276,17 @@ impl Runtime {
         args: &Value,
         unset: Unset,
     ) -> Result<PreparedRequest, Error> {
+        let i = self.inner.cap.operation_index(operation)?;
+        self.prepare_index(i, args, unset)
+    }
+
+    fn prepare_index(
+        &self,
+        i: usize,
+        args: &Value,
+        unset: Unset,
+    ) -> Result<PreparedRequest, Error> {
         let cap = &self.inner.cap;
-        let i = cap.operation_index(operation)?;
         let op = &cap.operations[i];
         let consumer = &cap.consumers[op.consumer];
         let base = self.inner.base_overrides[op.consumer].as_deref();
@@ -305,9 +318,11 @@ impl Runtime {
             }
             .into());
         }
-        let req = self.prepare_with(operation, &args, Unset::Fail)?;
-        let response = self.execute_op(i, &req, options).await?;
-        self.map_response(&req, &response.body)
+        let req = self.prepare_index(i, &args, Unset::Fail)?;
+        let response = self.execute_op(i, &req, options, false).await?;
+        let value = map::decode(&req.operation, &op.format, &response.body)
+            .map_err(|e| redact_snippet(e, &req, &response.body))?;
+        Ok(op.output.apply(value))
     }
 
     /// Decodes a response body to `req` and applies the operation's output mapping: what
@@ -326,7 +341,7 @@ impl Runtime {
     fn index_of(&self, req: &PreparedRequest) -> Result<usize, Error> {
         let cap = &self.inner.cap;
         Ok(match cap.operations.get(req.index) {
-            Some(op) if op.qualified_name() == req.operation => req.index,
+            Some(op) if op.qualified == req.operation => req.index,
             _ => cap.operation_index(&req.operation)?,
         })
     }
@@ -338,7 +353,7 @@ impl Runtime {
         options: &CallOptions,
     ) -> Result<Response, Error> {
         let i = self.index_of(req)?;
-        self.execute_op(i, req, options).await
+        self.execute_op(i, req, options, true).await
     }
 
     async fn execute_op(
@@ -346,16 +361,22 @@ impl Runtime {
         index: usize,
         req: &PreparedRequest,
         options: &CallOptions,
+        keep_headers: bool,
     ) -> Result<Response, Error> {
         let inner = &self.inner;
-        let client = match inner
-            .client
-            .get_or_init(|| send::build_client(&inner.config))
-        {
+        // A plain-http call never builds the TLS client (loading the system's root
+        // certificates is most of a one-call process's start-up).
+        let tls = !req.expose_url().starts_with("http://");
+        let slot = if tls {
+            &inner.tls_client
+        } else {
+            &inner.plain_client
+        };
+        let client = match slot.get_or_init(|| send::build_client(&inner.config, tls)) {
             Ok(c) => c,
             Err(e) => {
                 return Err(SendError::Transport {
-                    operation: req.operation.clone(),
+                    operation: req.operation.to_string(),
                     message: format!("cannot build the HTTP client: {e}"),
                     attempts: 0,
                 }
@@ -371,10 +392,13 @@ impl Runtime {
             .unwrap_or(retry.retry_non_idempotent || inner.retry_ops[index]);
         let timeout = options.timeout.unwrap_or(inner.config.timeout);
         let span = tracing::info_span!("naftiko.call", operation = %req.operation, method = %req.method, status = tracing::field::Empty, attempts = tracing::field::Empty, latency_ms = tracing::field::Empty);
+        let sending = send::send(client, req, &inner.config, timeout, &retry, keep_headers);
+        if span.is_disabled() {
+            // No subscriber wants the span: skip its timing and bookkeeping.
+            return Ok(sending.await?);
+        }
         let started = Instant::now();
-        let result = send::send(client, req, &inner.config, timeout, &retry)
-            .instrument(span.clone())
-            .await;
+        let result = sending.instrument(span.clone()).await;
         let latency = started.elapsed().as_secs_f64() * 1000.0;
         match &result {
             Ok(r) => {

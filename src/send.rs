@@ -254,14 +254,23 @@ pub struct Response {
     pub attempts: u32,
 }
 
-/// Builds the pooled client. Called once per runtime, on the first call (dry runs never pay for it).
-pub(crate) fn build_client(config: &SendConfig) -> Result<reqwest::Client, String> {
+/// Builds a pooled client. Called once per runtime and scheme, on the first call of that
+/// scheme (dry runs never pay for it). Without `tls` the client has no root certificates:
+/// it serves `http://` only (redirects never leave the origin, so never its scheme), and
+/// does not pay for loading the system's certificate store.
+pub(crate) fn build_client(config: &SendConfig, tls: bool) -> Result<reqwest::Client, String> {
     // reqwest is built without a default crypto provider (ring builds much faster than
     // aws-lc-rs); install ring unless the application installed one.
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder();
+    let builder = if tls {
+        builder
+    } else {
+        builder.tls_certs_only(std::iter::empty())
+    };
+    builder
         .user_agent(concat!("naftiko/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(config.connect_timeout)
         .redirect(reqwest::redirect::Policy::custom(|attempt| {
@@ -300,14 +309,16 @@ pub(crate) async fn send(
     config: &SendConfig,
     timeout: Duration,
     retry: &RetryPolicy,
+    keep_headers: bool,
 ) -> Result<Response, SendError> {
     let started = Instant::now();
     let deadline = started + timeout;
     let url = reqwest::Url::parse(req.expose_url()).map_err(|e| SendError::InvalidUrl {
-        operation: req.operation.clone(),
+        operation: req.operation.to_string(),
         message: format!("{} ({e})", req.url()),
     })?;
-    let headers = header_map(req)?;
+    // Built once; the first attempt takes it, a retry builds it again.
+    let mut first_headers = Some(header_map(req)?);
     let body: Option<(Bytes, &'static str)> = match &req.body {
         None => None,
         Some(Body::Json(v)) => Some((
@@ -323,21 +334,28 @@ pub(crate) async fn send(
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Err(SendError::Timeout {
-                operation: req.operation.clone(),
+                operation: req.operation.to_string(),
                 after: timeout,
                 attempts: attempts - 1,
             });
         }
+        let headers = match first_headers.take() {
+            Some(h) => h,
+            None => header_map(req)?,
+        };
         let outcome = attempt(
             client,
             req,
             &url,
-            &headers,
+            headers,
             body.as_ref(),
             config,
-            remaining,
-            attempts,
-            timeout,
+            Budget {
+                remaining,
+                total: timeout,
+                attempts,
+                keep_headers,
+            },
         )
         .await;
         let (error, server_delay) = match outcome {
@@ -374,17 +392,26 @@ pub(crate) async fn send(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What one attempt may spend, and what it reports.
+struct Budget {
+    /// Time left before the call's deadline.
+    remaining: Duration,
+    /// The call's whole deadline (for messages).
+    total: Duration,
+    /// This attempt's number, from 1.
+    attempts: u32,
+    /// Copy (and redact) the response headers: only `execute` and errors need them.
+    keep_headers: bool,
+}
+
 async fn attempt(
     client: &reqwest::Client,
     req: &PreparedRequest,
     url: &reqwest::Url,
-    headers: &HeaderMap,
+    headers: HeaderMap,
     body: Option<&(Bytes, &'static str)>,
     config: &SendConfig,
-    remaining: Duration,
-    attempts: u32,
-    total: Duration,
+    budget: Budget,
 ) -> Attempt {
     let method = match req.method {
         Method::Get => reqwest::Method::GET,
@@ -395,10 +422,7 @@ async fn attempt(
         Method::Head => reqwest::Method::HEAD,
         Method::Options => reqwest::Method::OPTIONS,
     };
-    let mut builder = client
-        .request(method, url.clone())
-        .headers(headers.clone())
-        .timeout(remaining);
+    let mut builder = client.request(method, url.clone()).headers(headers);
     match body {
         Some((bytes, content_type)) => {
             builder = builder
@@ -414,26 +438,40 @@ async fn attempt(
         }
         None => {}
     }
-    let operation = &req.operation;
+    let attempts = budget.attempts;
     let timeout_error = || SendError::Timeout {
-        operation: operation.clone(),
-        after: total,
+        operation: req.operation.to_string(),
+        after: budget.total,
         attempts,
     };
-    let response = match tokio::time::timeout(remaining, builder.send()).await {
-        Err(_) => return Attempt::MaybeSent(timeout_error()),
-        Ok(Err(e)) => {
-            return classify(
-                req,
-                url,
-                &e,
-                attempts,
-                config.connect_timeout,
-                timeout_error,
-            )
-        }
-        Ok(Ok(r)) => r,
-    };
+    // One timer bounds the whole exchange: sending, the response head and the body.
+    let exchange = exchange(builder, req, url, config, &budget);
+    match tokio::time::timeout(budget.remaining, exchange).await {
+        Err(_) => Attempt::MaybeSent(timeout_error()),
+        Ok(Err(e)) => classify(
+            req,
+            url,
+            &e,
+            attempts,
+            config.connect_timeout,
+            timeout_error,
+        ),
+        Ok(Ok(outcome)) => outcome,
+    }
+}
+
+/// Sends the request and reads the response; a transport error before the response head
+/// is returned for `classify`.
+async fn exchange(
+    builder: reqwest::RequestBuilder,
+    req: &PreparedRequest,
+    url: &reqwest::Url,
+    config: &SendConfig,
+    budget: &Budget,
+) -> Result<Attempt, reqwest::Error> {
+    let response = builder.send().await?;
+    let operation = &req.operation;
+    let attempts = budget.attempts;
     let status = response.status().as_u16();
     if (300..400).contains(&status) {
         if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
@@ -444,27 +482,31 @@ async fn attempt(
                     |_| "an invalid location".to_string(),
                     |t| t.origin().ascii_serialization(),
                 );
-                return Attempt::Fatal(SendError::CrossOriginRedirect {
-                    operation: operation.clone(),
+                return Ok(Attempt::Fatal(SendError::CrossOriginRedirect {
+                    operation: operation.to_string(),
                     status,
                     from: url.origin().ascii_serialization(),
                     to: req.redact(&to).into_owned(),
-                });
+                }));
             }
         }
     }
-    let response_headers: Vec<(String, String)> = response
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            // A server may echo the key in a header value, or even use it as a header name.
-            (
-                req.redact(k.as_str()).into_owned(),
-                req.redact(&String::from_utf8_lossy(v.as_bytes()))
-                    .into_owned(),
-            )
-        })
-        .collect();
+    let response_headers: Vec<(String, String)> = if budget.keep_headers || status >= 400 {
+        response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                // A server may echo the key in a header value, or even use it as a header name.
+                (
+                    req.redact(k.as_str()).into_owned(),
+                    req.redact(&String::from_utf8_lossy(v.as_bytes()))
+                        .into_owned(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let retry_after = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
@@ -472,19 +514,16 @@ async fn attempt(
         .and_then(parse_retry_after);
     let body = match read_limited(response, config.max_response_bytes, operation).await {
         Ok(b) => b,
-        Err(ReadError::TooLarge(e)) => return Attempt::Fatal(e),
+        Err(ReadError::TooLarge(e)) => return Ok(Attempt::Fatal(e)),
         Err(ReadError::Broken(e)) => {
-            if e.is_timeout() {
-                return Attempt::MaybeSent(timeout_error());
-            }
-            return Attempt::MaybeSent(SendError::Transport {
-                operation: operation.clone(),
+            return Ok(Attempt::MaybeSent(SendError::Transport {
+                operation: operation.to_string(),
                 message: format!(
                     "the response body broke off: {}",
                     req.redact(&error_chain(&e))
                 ),
                 attempts,
-            });
+            }));
         }
     };
     if status >= 400 {
@@ -494,23 +533,23 @@ async fn attempt(
             serde_json::from_slice(&body)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
         };
-        return Attempt::Status(
+        return Ok(Attempt::Status(
             HttpError {
-                operation: operation.clone(),
+                operation: operation.to_string(),
                 status,
                 headers: response_headers,
-                body: crate::secret::redact_json(&parsed, &req.secrets),
+                body: crate::secret::redact_json(&parsed, req.all_secrets()),
                 attempts,
             },
             retry_after,
-        );
+        ));
     }
-    Attempt::Done(Response {
+    Ok(Attempt::Done(Response {
         status,
         headers: response_headers,
         body,
         attempts,
-    })
+    }))
 }
 
 fn classify(
@@ -524,7 +563,7 @@ fn classify(
     let mut message = req.redact(&error_chain(e)).into_owned();
     if let Some(tls) = tls_error(e) {
         return Attempt::Fatal(SendError::Tls {
-            operation: req.operation.clone(),
+            operation: req.operation.to_string(),
             origin: url.origin().ascii_serialization(),
             message: req.redact(&tls).into_owned(),
         });
@@ -539,7 +578,7 @@ fn classify(
             );
         }
         let error = SendError::Connect {
-            operation: req.operation.clone(),
+            operation: req.operation.to_string(),
             origin: url.origin().ascii_serialization(),
             message,
             attempts,
@@ -555,20 +594,20 @@ fn classify(
     }
     if never_written(e) {
         return Attempt::NotSent(SendError::Transport {
-            operation: req.operation.clone(),
+            operation: req.operation.to_string(),
             message: format!("the connection closed before the request was sent: {message}"),
             attempts,
         });
     }
     if e.is_redirect() {
         return Attempt::Fatal(SendError::Transport {
-            operation: req.operation.clone(),
+            operation: req.operation.to_string(),
             message,
             attempts,
         });
     }
     Attempt::MaybeSent(SendError::Transport {
-        operation: req.operation.clone(),
+        operation: req.operation.to_string(),
         message,
         attempts,
     })
@@ -661,23 +700,24 @@ fn header_map(req: &PreparedRequest) -> Result<HeaderMap, SendError> {
     for (k, v) in &req.headers {
         let name = HeaderName::from_bytes(k.as_bytes());
         let value = HeaderValue::from_bytes(v.as_bytes());
+        let value_text: &str = v;
         match (name, value) {
             (Ok(n), Ok(mut v)) => {
                 if matches!(
                     n.as_str(),
                     "authorization" | "cookie" | "proxy-authorization"
-                ) || req.secrets.iter().any(|s| {
-                    v.as_bytes()
-                        .windows(s.expose().len().max(1))
-                        .any(|w| w == s.expose().as_bytes())
-                }) {
+                ) || req
+                    .secrets
+                    .iter()
+                    .any(|s| !s.expose().is_empty() && value_text.contains(s.expose()))
+                {
                     v.set_sensitive(true);
                 }
                 map.append(n, v);
             }
             _ => {
                 return Err(SendError::InvalidUrl {
-                    operation: req.operation.clone(),
+                    operation: req.operation.to_string(),
                     message: format!("header `{k}` cannot be sent"),
                 })
             }

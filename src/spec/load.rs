@@ -1,7 +1,7 @@
 //! Turns a document tree into a [`Capability`], accepting both dialects and reporting
 //! everything it had to interpret, with its position.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -198,7 +198,7 @@ impl Loader {
             description: None,
             consumers: Vec::new(),
             operations: Vec::new(),
-            index: HashMap::new(),
+            index: Default::default(),
             binds: Vec::new(),
             diagnostics: Vec::new(),
         };
@@ -1259,6 +1259,11 @@ impl Loader {
                     });
             out.push((
                 Param {
+                    wire_name: if location == ParamIn::Header {
+                        name.to_ascii_lowercase()
+                    } else {
+                        name.clone()
+                    },
                     name,
                     location,
                     ty,
@@ -1401,7 +1406,9 @@ impl Loader {
         let mut unfilled = Vec::new();
         for part in template::split(&path_text, true) {
             match part {
-                RawPart::Lit(s) => segments.push(Segment::Lit(s)),
+                RawPart::Lit(s) => {
+                    segments.push(Segment::Lit(crate::prepare::encode_literal_path(&s)))
+                }
                 RawPart::Var(raw) => {
                     let var = self.resolve(&raw, &scope);
                     let declared_path = params
@@ -1411,7 +1418,9 @@ impl Loader {
                         if let Some(Auth::ApiKey { value, .. }) = ctx.auth {
                             match value.as_single_var() {
                                 Some(v) => segments.push(Segment::Var(v.clone())),
-                                None => segments.push(Segment::Lit(render_literal(value))),
+                                None => segments.push(Segment::Lit(
+                                    crate::prepare::encode_literal_path(&render_literal(value)),
+                                )),
                             }
                         }
                     } else if declared_path || var.is_secret() || names.contains(var.name()) {
@@ -1435,6 +1444,7 @@ impl Loader {
         }
         let mut op = Operation {
             consumer: ctx.consumer_index,
+            qualified: format!("{}.{}", ctx.namespace, name).into(),
             namespace: ctx.namespace.to_string(),
             resource: ctx.resource.to_string(),
             name: name.clone(),
@@ -1773,12 +1783,12 @@ impl Loader {
     }
 
     fn index(&mut self, cap: &mut Capability) {
-        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut index: rustc_hash::FxHashMap<Box<str>, Vec<usize>> = Default::default();
         for (i, op) in cap.operations.iter().enumerate() {
             for key in [
-                op.name.clone(),
-                format!("{}.{}", op.namespace, op.name),
-                format!("{}.{}.{}", op.namespace, op.resource, op.name),
+                Box::from(op.name.as_str()),
+                Box::from(&*op.qualified),
+                format!("{}.{}.{}", op.namespace, op.resource, op.name).into_boxed_str(),
             ] {
                 let entry = index.entry(key).or_default();
                 if !entry.contains(&i) {
@@ -1788,8 +1798,8 @@ impl Loader {
         }
         let mut reported = HashSet::new();
         for (i, op) in cap.operations.iter().enumerate() {
-            let qualified = format!("{}.{}", op.namespace, op.name);
-            if let Some(list) = index.get(&qualified) {
+            let qualified = op.qualified.to_string();
+            if let Some(list) = index.get(qualified.as_str()) {
                 if list.len() > 1 && list[0] != i && reported.insert((qualified.clone(), i)) {
                     let first = &cap.operations[list[0]];
                     self.error(

@@ -11,7 +11,6 @@ mod load;
 pub(crate) mod template;
 pub mod tree;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -38,7 +37,8 @@ pub struct Capability {
     pub(crate) description: Option<String>,
     pub(crate) consumers: Vec<Consumer>,
     pub(crate) operations: Vec<Operation>,
-    pub(crate) index: HashMap<String, Vec<usize>>,
+    /// `name`, `namespace.name` and `namespace.resource.name` → operation indices.
+    pub(crate) index: rustc_hash::FxHashMap<Box<str>, Vec<usize>>,
     pub(crate) binds: Vec<Bind>,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
@@ -253,6 +253,8 @@ impl ParamType {
 #[derive(Debug, Clone)]
 pub struct Param {
     pub(crate) name: String,
+    /// The name as sent: lower case for headers (HTTP names are case-insensitive).
+    pub(crate) wire_name: String,
     pub(crate) location: ParamIn,
     pub(crate) ty: ParamType,
     pub(crate) required: bool,
@@ -296,7 +298,7 @@ impl Param {
 /// A piece of the URL path after the base URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Segment {
-    /// Literal path text, sent as written.
+    /// Literal path text, percent-encoded at load where a URL path needs it.
     Lit(String),
     /// A variable whose value becomes exactly one percent-encoded path segment.
     Var(Var),
@@ -398,6 +400,8 @@ impl std::fmt::Display for Method {
 #[derive(Debug, Clone)]
 pub struct Operation {
     pub(crate) consumer: usize,
+    /// `namespace.name`, computed once.
+    pub(crate) qualified: std::sync::Arc<str>,
     pub(crate) namespace: String,
     pub(crate) resource: String,
     pub(crate) name: String,
@@ -432,7 +436,7 @@ impl Operation {
     /// `namespace.name`: the name that always addresses this operation unless the
     /// namespace itself declares the name twice.
     pub fn qualified_name(&self) -> String {
-        format!("{}.{}", self.namespace, self.name)
+        self.qualified.to_string()
     }
     /// The HTTP method.
     pub fn method(&self) -> Method {
@@ -700,7 +704,11 @@ impl Capability {
                     .map(|&i| {
                         let op = &self.operations[i];
                         let qualified = op.qualified_name();
-                        if self.index.get(&qualified).is_some_and(|v| v.len() == 1) {
+                        if self
+                            .index
+                            .get(qualified.as_str())
+                            .is_some_and(|v| v.len() == 1)
+                        {
                             qualified
                         } else {
                             format!("{}.{}.{}", op.namespace, op.resource, op.name)
@@ -711,7 +719,7 @@ impl Capability {
             _ => Err(LookupError::Unknown {
                 name: name.to_string(),
                 file: self.file.display().to_string(),
-                suggestion: closest(name, self.index.keys().map(String::as_str)),
+                suggestion: closest(name, self.index.keys().map(|k| &**k)),
             }),
         }
     }
