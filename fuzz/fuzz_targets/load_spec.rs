@@ -84,10 +84,18 @@ fn same_origin(op: &str, base: &str, url: &str) {
     let Ok(b) = reqwest::Url::parse(base) else {
         return; // refused at load; the dry run cannot have succeeded with it
     };
+    // Redaction replaces a secret's text wherever it occurs, also inside the host when the
+    // base URI happens to contain it (a dry-run placeholder `naftiko-unset-X`, a literal
+    // credential): display only, the request itself keeps the real text.
+    let redacted = url.contains("***");
     let u = match reqwest::Url::parse(url) {
         Ok(u) => u,
+        Err(_) if redacted => return,
         Err(e) => panic!("{op}: the prepared URL {url:?} does not parse ({e}); base URI {base:?}"),
     };
+    if redacted && u.host_str().is_some_and(|h| h.contains('*')) {
+        return;
+    }
     assert_eq!(
         (u.scheme(), u.host_str(), u.port()),
         (b.scheme(), b.host_str(), b.port()),
