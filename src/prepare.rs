@@ -408,40 +408,21 @@ impl Ctx<'_> {
         Ok(s)
     }
 
-    /// Makes sure a credential is redacted wherever it shows, in its raw form and in the
-    /// `encode`d form it is sent in (returned). A credential that is not exactly one bound
-    /// secret (written literally in the capability, or mixing text and variables) is
-    /// registered as a secret of its own.
-    fn guard_credential(&mut self, text: &str, encode: Option<&'static AsciiSet>) -> String {
-        let encoded: String = match encode {
-            Some(set) => utf8_percent_encode(text, set).collect(),
-            None => text.to_string(),
-        };
-        if text.is_empty() {
-            return encoded;
+    /// Makes sure a credential is redacted wherever it shows. A credential that is not
+    /// exactly one bound secret (written literally in the capability, or mixing text and
+    /// variables) is registered as a secret of its own. Encoded forms (percent, cookie,
+    /// JSON) of every secret are derived when the request is displayed.
+    fn guard_credential(&mut self, text: &str) {
+        if text.is_empty() || self.secrets.iter().any(|s| s.expose() == text) {
+            return;
         }
-        let known = self.secrets.iter().find(|s| s.expose() == text).cloned();
-        let (name, shell) = match known {
-            Some(s) => (s.name().to_string(), s.shell().to_string()),
-            None => {
-                let shell = if secret::redact(text, &self.secrets) == text {
-                    REDACTED.to_string()
-                } else {
-                    secret::redact_with(text, &self.secrets, |s| s.shell()).into_owned()
-                };
-                self.secrets.push(Secret::derived(
-                    "credential",
-                    text.to_string(),
-                    shell.clone(),
-                ));
-                ("credential".to_string(), shell)
-            }
+        let shell = if secret::redact(text, &self.secrets) == text {
+            REDACTED.to_string()
+        } else {
+            secret::redact_with(text, &self.secrets, |s| s.shell()).into_owned()
         };
-        if encoded != text {
-            self.secrets
-                .push(Secret::derived(&name, encoded.clone(), shell));
-        }
-        encoded
+        self.secrets
+            .push(Secret::derived("credential", text.to_string(), shell));
     }
 
     /// An argument's value, or `None` if unset (null counts as unset).
@@ -670,15 +651,7 @@ pub(crate) fn prepare(
             Segment::Var(var) => {
                 let s = ctx.secret(var, &|| "a path segment".to_string())?;
                 check_segment(ctx.qualified, var.name(), s.expose())?;
-                let encoded: String = utf8_percent_encode(s.expose(), COMPONENT).collect();
-                if encoded != s.expose() {
-                    ctx.secrets.push(Secret::derived(
-                        s.name(),
-                        encoded.clone(),
-                        s.shell().to_string(),
-                    ));
-                }
-                url.push_str(&encoded);
+                url.extend(utf8_percent_encode(s.expose(), COMPONENT));
             }
             Segment::Unfilled(_) => {}
         }
@@ -745,18 +718,19 @@ pub(crate) fn prepare(
             let n = name.clone();
             let usage = move || format!("the API key `{n}`");
             let text = ctx.render(value, &usage, None)?;
-            ctx.guard_credential(&text, None);
+            ctx.guard_credential(&text);
             match placement {
                 KeyPlacement::Header => {
                     check_header(ctx.qualified, name, &text)?;
                     headers.push((name.to_ascii_lowercase(), text));
                 }
                 KeyPlacement::Query => {
-                    ctx.guard_credential(&text, Some(COMPONENT));
+                    ctx.guard_credential(&text);
                     query.push((name, Cow::Owned(text)));
                 }
                 KeyPlacement::Cookie => {
-                    let encoded = ctx.guard_credential(&text, Some(COOKIE));
+                    ctx.guard_credential(&text);
+                    let encoded = utf8_percent_encode(&text, COOKIE).to_string();
                     cookies.push((name, encoded));
                 }
                 KeyPlacement::Path => {} // placed in the URL at load time
@@ -767,15 +741,15 @@ pub(crate) fn prepare(
         }
         Some(Auth::Bearer { token }) => {
             let text = ctx.render(token, &|| "the bearer token".to_string(), None)?;
-            ctx.guard_credential(&text, None);
+            ctx.guard_credential(&text);
             check_header(ctx.qualified, "authorization", &text)?;
             headers.push(("authorization".into(), format!("Bearer {text}")));
         }
         Some(Auth::Basic { username, password }) => {
             let user = ctx.render(username, &|| "the basic-auth username".to_string(), None)?;
             let pass = ctx.render(password, &|| "the basic-auth password".to_string(), None)?;
-            ctx.guard_credential(&user, None);
-            ctx.guard_credential(&pass, None);
+            ctx.guard_credential(&user);
+            ctx.guard_credential(&pass);
             let encoded = base64(format!("{user}:{pass}").as_bytes());
             let shell_user = secret_shell(&ctx.secrets, &user);
             let shell_pass = secret_shell(&ctx.secrets, &pass);
@@ -790,7 +764,7 @@ pub(crate) fn prepare(
             for (name, t) in params {
                 let n = name.clone();
                 let text = ctx.render(t, &move || format!("the query credential `{n}`"), None)?;
-                ctx.guard_credential(&text, Some(COMPONENT));
+                ctx.guard_credential(&text);
                 query.push((name, Cow::Owned(text)));
             }
         }
