@@ -53,21 +53,23 @@ pub(super) fn from_text(
     }
     let mut cap = cap;
     let mut diagnostics = loader.diagnostics;
-    // Document order (imported files after the capability, each in its own order).
-    diagnostics.sort_by(|a, b| {
-        (
-            a.location.file != cap.file,
-            &a.location.file,
-            a.location.pos.line,
-            a.location.pos.col,
-        )
-            .cmp(&(
-                b.location.file != cap.file,
-                &b.location.file,
-                b.location.pos.line,
-                b.location.pos.col,
-            ))
-    });
+    // Document order (imported files after the capability, each in its own order). Most
+    // diagnostics share the capability's file: compare pointers before paths.
+    let key = |d: &Diagnostic| {
+        let own = Arc::ptr_eq(&d.location.file, &cap.file);
+        (!own, d.location.pos.line, d.location.pos.col)
+    };
+    if !diagnostics.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        diagnostics.sort_by(|a, b| {
+            key(a).0.cmp(&key(b).0).then_with(|| {
+                if key(a).0 {
+                    a.location.file.cmp(&b.location.file)
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            }).then_with(|| key(a).cmp(&key(b)))
+        });
+    }
     cap.diagnostics = diagnostics;
     Ok(cap)
 }

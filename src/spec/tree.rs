@@ -175,12 +175,16 @@ enum Frame {
         items: Vec<Node>,
         anchor: usize,
         omap: bool,
+        /// Nodes below, aliases expanded (for the alias budget).
+        size: usize,
     },
     Map {
         pos: Pos,
         entries: Vec<(Key, Node)>,
         pending_key: Option<Key>,
         anchor: usize,
+        /// Nodes below, aliases expanded.
+        size: usize,
     },
 }
 
@@ -271,7 +275,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             Event::Scalar(value, style, anchor, tag) => {
                 total_nodes += 1;
                 let tag_suffix = tag.as_ref().map(|t| t.suffix.as_str());
-                let kind = resolve_scalar(&value, style, tag_suffix);
+                let kind = resolve_scalar(value, style, tag_suffix);
                 Some((Node { pos, kind }, anchor, 1))
             }
             Event::SequenceStart(anchor, tag) => {
@@ -289,6 +293,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     items: Vec::new(),
                     anchor,
                     omap,
+                    size: 0,
                 });
                 None
             }
@@ -304,6 +309,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     entries: Vec::new(),
                     pending_key: None,
                     anchor,
+                    size: 0,
                 });
                 None
             }
@@ -313,9 +319,10 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     items,
                     anchor,
                     omap,
+                    size,
                 }) => {
                     total_nodes += 1;
-                    let size = subtree_size(&items);
+                    let size = 1 + size;
                     let node = if omap {
                         omap_to_map(pos, items)?
                     } else {
@@ -333,10 +340,11 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     pos,
                     entries,
                     anchor,
+                    size,
                     ..
                 }) => {
                     total_nodes += 1;
-                    let size = 1 + entries.iter().map(|(_, v)| node_size(v)).sum::<usize>();
+                    let size = 1 + size;
                     Some((
                         Node {
                             pos,
@@ -355,7 +363,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 message: format!("document has more than {MAX_NODES} nodes"),
             });
         }
-        if let Some((node, anchor, size)) = finished {
+        if let Some((mut node, anchor, size)) = finished {
             if anchor != 0 {
                 anchors.push((anchor, node.clone(), size));
             }
@@ -365,25 +373,36 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                         root = Some(node);
                     }
                 }
-                Some(Frame::Seq { items, .. }) => items.push(node),
+                Some(Frame::Seq {
+                    items,
+                    size: below,
+                    ..
+                }) => {
+                    *below += size;
+                    items.push(node);
+                }
                 Some(Frame::Map {
                     entries,
                     pending_key,
+                    size: below,
                     ..
                 }) => match pending_key.take() {
                     None => {
-                        let name = match node.scalar_text() {
-                            Some(t) => t,
-                            None if matches!(node.kind, Kind::Null) => String::new(),
-                            None => {
-                                return Err(SyntaxError {
-                                    pos: node.pos,
-                                    message: format!(
-                                        "mapping keys must be scalars, found {}",
-                                        node.kind_name()
-                                    ),
-                                })
-                            }
+                        let name = match node.kind {
+                            Kind::Str(ref mut text) => std::mem::take(text),
+                            _ => match node.scalar_text() {
+                                Some(t) => t,
+                                None if matches!(node.kind, Kind::Null) => String::new(),
+                                None => {
+                                    return Err(SyntaxError {
+                                        pos: node.pos,
+                                        message: format!(
+                                            "mapping keys must be scalars, found {}",
+                                            node.kind_name()
+                                        ),
+                                    })
+                                }
+                            },
                         };
                         if entries.iter().any(|(k, _)| k.name == name) {
                             return Err(SyntaxError {
@@ -396,7 +415,10 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                             pos: node.pos,
                         });
                     }
-                    Some(key) => entries.push((key, node)),
+                    Some(key) => {
+                        *below += size;
+                        entries.push((key, node));
+                    }
                 },
             }
         }
@@ -405,18 +427,6 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         pos: Pos { line: 1, col: 1 },
         kind: Kind::Null,
     }))
-}
-
-fn node_size(node: &Node) -> usize {
-    match &node.kind {
-        Kind::Seq(items) => subtree_size(items),
-        Kind::Map(entries) => 1 + entries.iter().map(|(_, v)| node_size(v)).sum::<usize>(),
-        _ => 1,
-    }
-}
-
-fn subtree_size(items: &[Node]) -> usize {
-    1 + items.iter().map(node_size).sum::<usize>()
 }
 
 /// `!!omap` / `!!pairs`: a sequence of one-key mappings becomes one mapping.
@@ -449,15 +459,16 @@ fn omap_to_map(pos: Pos, items: Vec<Node>) -> Result<Node, SyntaxError> {
 }
 
 /// Resolves a scalar with the YAML 1.2 core schema (plain scalars only; quoted ones are strings).
-fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> Kind {
+fn resolve_scalar(text: std::borrow::Cow<'_, str>, style: ScalarStyle, tag: Option<&str>) -> Kind {
     match tag {
-        Some("str") => return Kind::Str(value.to_string()),
+        Some("str") => return Kind::Str(text.into_owned()),
         Some("null") => return Kind::Null,
         _ => {}
     }
     if style != ScalarStyle::Plain {
-        return Kind::Str(value.to_string());
+        return Kind::Str(text.into_owned());
     }
+    let value: &str = &text;
     match value {
         "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
         "true" | "True" | "TRUE" => return Kind::Bool(true),
@@ -491,7 +502,7 @@ fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> Kind {
             return Kind::Float(f);
         }
     }
-    Kind::Str(value.to_string())
+    Kind::Str(text.into_owned())
 }
 
 /// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`
