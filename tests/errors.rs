@@ -496,7 +496,12 @@ async fn run_library(entry: &Entry, world: &World) -> Lib {
             let strict = argv.iter().any(|a| a == "--strict");
             let mut out = Vec::new();
             for path in argv[1..].iter().filter(|a| !a.starts_with("--")) {
-                let diagnostics = match Capability::from_path(path) {
+                let options = if strict {
+                    naftiko::spec::LoadOptions::strict()
+                } else {
+                    naftiko::spec::LoadOptions::default()
+                };
+                let diagnostics = match Capability::from_path_with(path, &options) {
                     Ok(cap) => cap.diagnostics().to_vec(),
                     Err(e) => e.diagnostics(),
                 };

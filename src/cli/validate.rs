@@ -1,5 +1,6 @@
 //! `naftiko validate`: every diagnostic as `file:line:col: error|warning: message`.
 
+use naftiko::spec::LoadOptions;
 use naftiko::{Capability, Diagnostic};
 
 use super::args::ValidateArgs;
@@ -12,7 +13,12 @@ pub fn run(a: &ValidateArgs) -> Result<Exit, Failure> {
     let (mut errors, mut warnings) = (0usize, 0usize);
     let mut text = String::new();
     for path in &a.specs {
-        let mut diagnostics: Vec<Diagnostic> = match Capability::from_path(path) {
+        let options = if a.strict {
+            LoadOptions::strict()
+        } else {
+            LoadOptions::default()
+        };
+        let mut diagnostics: Vec<Diagnostic> = match Capability::from_path_with(path, &options) {
             Ok(cap) => cap.diagnostics().to_vec(),
             Err(e) => e.diagnostics(),
         };

@@ -9,8 +9,8 @@ use super::diag::{Diagnostic, Location, Severity, SpecError};
 use super::template::{self, Part, RawPart, RawVar, Template, Var};
 use super::tree::{self, Key, Kind, Node};
 use super::{
-    Auth, Bind, BodySpec, Capability, Consumer, JsonTemplate, KeyPlacement, Method, Operation,
-    Param, ParamIn, ParamType, Segment,
+    Auth, Bind, BodySpec, Capability, Consumer, JsonTemplate, KeyPlacement, LoadOptions, Method,
+    Operation, Param, ParamIn, ParamType, Segment,
 };
 use crate::map::OutputMap;
 
@@ -20,18 +20,29 @@ const KNOWN_VERSIONS: &[&str] = &["1.0.0-alpha1", "1.0.0-alpha2", "1.0.0-alpha3"
 /// How deep imports may nest (a file importing a file importing …).
 const MAX_IMPORT_DEPTH: usize = 8;
 
-pub(super) fn from_path(path: &Path) -> Result<Capability, SpecError> {
+/// Records a schema deviation, computing its location and message only when deviations are
+/// wanted (strict validation): most loads do not need them.
+macro_rules! deviation {
+    ($loader:expr, $location:expr, $message:expr $(,)?) => {
+        if $loader.deviations {
+            $loader.deviation($location, $message)
+        }
+    };
+}
+
+pub(super) fn from_path(path: &Path, options: &LoadOptions) -> Result<Capability, SpecError> {
     let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    from_text(&text, path, path.parent())
+    from_text(&text, path, path.parent(), options)
 }
 
 pub(super) fn from_text(
     text: &str,
     name: &Path,
     base_dir: Option<&Path>,
+    options: &LoadOptions,
 ) -> Result<Capability, SpecError> {
     let file: Arc<Path> = Arc::from(name);
     let root = tree::parse_file(text, name).map_err(|e| SpecError::Syntax {
@@ -44,6 +55,7 @@ pub(super) fn from_text(
         diagnostics: Vec::new(),
         fatal: false,
         binds: Vec::new(),
+        deviations: options.schema_deviations,
     };
     let cap = loader.capability(&file, &root);
     if loader.fatal {
@@ -61,13 +73,17 @@ pub(super) fn from_text(
     };
     if !diagnostics.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
         diagnostics.sort_by(|a, b| {
-            key(a).0.cmp(&key(b).0).then_with(|| {
-                if key(a).0 {
-                    a.location.file.cmp(&b.location.file)
-                } else {
-                    std::cmp::Ordering::Equal
-                }
-            }).then_with(|| key(a).cmp(&key(b)))
+            key(a)
+                .0
+                .cmp(&key(b).0)
+                .then_with(|| {
+                    if key(a).0 {
+                        a.location.file.cmp(&b.location.file)
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
+                })
+                .then_with(|| key(a).cmp(&key(b)))
         });
     }
     cap.diagnostics = diagnostics;
@@ -108,6 +124,8 @@ fn join(path: &str, key: &str) -> String {
 }
 
 struct Loader {
+    /// Record deviations from the schema (strict validation).
+    deviations: bool,
     base_dir: PathBuf,
     diagnostics: Vec<Diagnostic>,
     fatal: bool,
@@ -156,12 +174,16 @@ impl Loader {
     /// Reports keys outside `allowed` as schema deviations (they are otherwise ignored,
     /// which is said too, so nothing is dropped silently).
     fn check_keys(&mut self, at: At<'_>, allowed: &[&str], what: &str) {
+        if !self.deviations {
+            return;
+        }
         let Some(entries) = at.node.as_map() else {
             return;
         };
         for (k, _) in entries {
             if !allowed.contains(&k.name.as_str()) {
-                self.deviation(
+                deviation!(
+                    self,
                     key_location(at, k),
                     format!(
                         "`{}` is not a key of {what} in the 1.0.0-alpha2 schema",
@@ -365,7 +387,8 @@ impl Loader {
             Kind::Str(s) => Some(s.clone()),
             Kind::Map(_) => {
                 let v = node.get("version").and_then(Node::scalar_text);
-                self.deviation(
+                deviation!(
+                    self,
                     loc.clone(),
                     "`naftiko` should be a version string, found a mapping",
                 );
@@ -389,7 +412,11 @@ impl Loader {
                     ),
                 );
             } else if v != "1.0.0-alpha2" {
-                self.deviation(loc, format!("naftiko version `{v}` is not 1.0.0-alpha2"));
+                deviation!(
+                    self,
+                    loc,
+                    format!("naftiko version `{v}` is not 1.0.0-alpha2")
+                );
             }
         }
         cap.version = version;
@@ -412,7 +439,8 @@ impl Loader {
             };
             if let Some(name) = item.scalar_text() {
                 // `- SOME_TOKEN`: a bare variable name, read from the environment.
-                self.deviation(
+                deviation!(
+                    self,
                     item_at.loc(),
                     "a bind should be a mapping with `namespace` and `keys`, found a string",
                 );
@@ -470,7 +498,8 @@ impl Loader {
                 Some(Kind::Map(entries)) => {
                     for (k, v) in entries {
                         if !template::is_env_style(&k.name) {
-                            self.deviation(
+                            deviation!(
+                                self,
                                 key_location(item_at, k),
                                 format!("bind key `{}` should match ^[A-Z][A-Z0-9_]*$", k.name),
                             );
@@ -737,7 +766,8 @@ impl Loader {
             }
         };
         if !is_kebab(&namespace) {
-            self.deviation(
+            deviation!(
+                self,
                 at.key_loc("namespace"),
                 format!("namespace `{namespace}` should match ^[a-zA-Z0-9-]+$"),
             );
@@ -747,7 +777,7 @@ impl Loader {
         }
         match self.str_field(at, "type").as_deref() {
             Some("http") => {}
-            None => self.deviation(at.loc(), "a consumer should say `type: http`"),
+            None => deviation!(self, at.loc(), "a consumer should say `type: http`"),
             Some(other) => {
                 self.note(at.key_loc("type"), format!("not supported yet: consumer type `{other}`; namespace `{namespace}` is skipped"));
                 return;
@@ -776,7 +806,8 @@ impl Loader {
             }
             (Some(a), None) => Some(("authentication", a)),
             (None, Some(a)) => {
-                self.deviation(
+                deviation!(
+                    self,
                     at.key_loc("auth"),
                     "`auth` is not a schema key: the schema calls it `authentication`",
                 );
@@ -807,7 +838,8 @@ impl Loader {
         }
         let mut base_trimmed = base_text.trim().to_string();
         if base_trimmed.ends_with('/') && base_trimmed.len() > 1 {
-            self.deviation(
+            deviation!(
+                self,
                 at.key_loc("baseUri"),
                 "baseUri must not end with `/` (the runtime removes it)",
             );
@@ -831,7 +863,7 @@ impl Loader {
                 base_uri_problem = Some(msg);
             }
         } else if !base_uri.is_literal() {
-            self.deviation(at.key_loc("baseUri"), "baseUri should be a literal http(s) URI without templates (pattern ^https?://[^/]+(/[^{]*)?$)");
+            deviation!(self, at.key_loc("baseUri"), "baseUri should be a literal http(s) URI without templates (pattern ^https?://[^/]+(/[^{]*)?$)");
         }
 
         let consumer = Consumer {
@@ -893,14 +925,16 @@ impl Loader {
                 .str_field(rat, "name")
                 .unwrap_or_else(|| format!("resource{ri}"));
             if !is_kebab(&resource_name) {
-                self.deviation(
+                deviation!(
+                    self,
                     rat.key_loc("name"),
                     format!("resource name `{resource_name}` should match ^[a-zA-Z0-9-]+$"),
                 );
             }
             let resource_path = self.str_field(rat, "path").unwrap_or_default();
             if resource_path.contains('?') {
-                self.deviation(
+                deviation!(
+                    self,
                     rat.key_loc("path"),
                     "a resource path should not carry a query string",
                 );
@@ -1029,7 +1063,8 @@ impl Loader {
         };
         if let Some(d) = &declared {
             if !matches!(d.as_str(), "apikey" | "bearer" | "basic" | "digest") {
-                self.deviation(
+                deviation!(
+                    self,
                     at.key_loc("type"),
                     format!(
                         "authentication type `{d}` is not one of apikey, bearer, basic, digest"
@@ -1190,7 +1225,8 @@ impl Loader {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*'))
             {
-                self.deviation(
+                deviation!(
+                    self,
                     pat.key_loc("name"),
                     format!("parameter name `{name}` should match ^[a-zA-Z0-9-_*]+$"),
                 );
@@ -1321,7 +1357,8 @@ impl Loader {
             }
         };
         if !is_kebab(&name) {
-            self.deviation(
+            deviation!(
+                self,
                 at.key_loc("name"),
                 format!("operation name `{name}` should match ^[a-zA-Z0-9-]+$"),
             );
@@ -1335,7 +1372,8 @@ impl Loader {
                         Method::Get | Method::Post | Method::Put | Method::Patch | Method::Delete
                     ) || m != method.as_str()
                     {
-                        self.deviation(
+                        deviation!(
+                            self,
                             at.key_loc("method"),
                             format!("method `{m}` is not one of GET, POST, PUT, PATCH, DELETE"),
                         );
@@ -1626,7 +1664,8 @@ impl Loader {
                 }
             }
             _ => {
-                self.deviation(
+                deviation!(
+                    self,
                     at.loc(),
                     "a body should be a string template or `{type, data}`",
                 );
@@ -1751,7 +1790,7 @@ impl Loader {
                     t.as_str(),
                     "string" | "number" | "boolean" | "object" | "array"
                 ) {
-                    self.deviation(oat.key_loc("type"), format!("output type `{t}` is not one of string, number, boolean, object, array"));
+                    deviation!(self, oat.key_loc("type"), format!("output type `{t}` is not one of string, number, boolean, object, array"));
                 }
             }
             match OutputMap::compile_value(&text) {

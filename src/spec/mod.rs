@@ -619,11 +619,47 @@ pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>)
         .map(|(_, c)| c.to_string())
 }
 
+/// How a capability is loaded.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    /// Also record every deviation from the `1.0.0-alpha2` schema
+    /// ([`Severity::Deviation`]), as strict validation reports them. Off by default: running
+    /// a capability does not need them, and finding them costs a fifth of a load.
+    pub schema_deviations: bool,
+}
+
+impl LoadOptions {
+    /// Options for strict validation: deviations from the schema are recorded.
+    pub fn strict() -> LoadOptions {
+        LoadOptions {
+            schema_deviations: true,
+        }
+    }
+}
+
 impl Capability {
     /// Loads a capability from a YAML or JSON file. Imports and bind files resolve relative
-    /// to the file's directory.
+    /// to the file's directory. Schema deviations are not recorded (see
+    /// [`Capability::from_path_with`]).
     pub fn from_path(path: impl AsRef<Path>) -> Result<Capability, SpecError> {
-        load::from_path(path.as_ref())
+        load::from_path(path.as_ref(), &LoadOptions::default())
+    }
+
+    /// [`Capability::from_path`] with options, e.g. [`LoadOptions::strict`] to record every
+    /// deviation from the schema.
+    ///
+    /// ```
+    /// use naftiko::spec::{LoadOptions, Severity};
+    /// let cap = naftiko::Capability::from_path_with("specs/vital/users.yaml", &LoadOptions::strict())?;
+    /// assert!(cap.diagnostics().iter().any(|d| d.severity == Severity::Deviation));
+    /// # Ok::<(), naftiko::SpecError>(())
+    /// ```
+    pub fn from_path_with(
+        path: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<Capability, SpecError> {
+        load::from_path(path.as_ref(), options)
     }
 
     /// Loads a capability from text; `name` is used in diagnostics and `base_dir`
@@ -633,7 +669,7 @@ impl Capability {
         name: impl AsRef<Path>,
         base_dir: Option<&Path>,
     ) -> Result<Capability, SpecError> {
-        load::from_text(text, name.as_ref(), base_dir)
+        load::from_text(text, name.as_ref(), base_dir, &LoadOptions::default())
     }
 
     /// The file the capability was loaded from.

@@ -374,9 +374,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     }
                 }
                 Some(Frame::Seq {
-                    items,
-                    size: below,
-                    ..
+                    items, size: below, ..
                 }) => {
                     *below += size;
                     items.push(node);
