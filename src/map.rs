@@ -123,6 +123,36 @@ impl Query {
     }
 }
 
+impl Query {
+    /// Like [`Query::extract`], but takes the document and moves the selected value out of
+    /// it instead of copying it: `$.` returns the document itself, a singular path the value
+    /// at that place. What output mapping uses.
+    ///
+    /// ```
+    /// let q = naftiko::map::Query::compile("$.data")?;
+    /// let doc = serde_json::json!({"data": [1, 2, 3], "other": true});
+    /// assert_eq!(q.extract_owned(doc), serde_json::json!([1, 2, 3]));
+    /// # Ok::<(), naftiko::map::PathError>(())
+    /// ```
+    pub fn extract_owned(&self, mut value: Value) -> Value {
+        match &self.path {
+            None => value,
+            Some(p) if self.singular => {
+                let pointer = p
+                    .query_located(&value)
+                    .at_most_one()
+                    .ok()
+                    .flatten()
+                    .map(|node| node.location().to_json_pointer());
+                pointer
+                    .and_then(|ptr| value.pointer_mut(&ptr).map(Value::take))
+                    .unwrap_or(Value::Null)
+            }
+            Some(_) => self.extract(&value),
+        }
+    }
+}
+
 fn hint(expr: &str, message: &str) -> String {
     let member_with_space = expr
         .split('.')
@@ -143,6 +173,13 @@ pub(crate) enum Extract {
 }
 
 impl Extract {
+    fn apply_owned(&self, body: Value) -> Value {
+        match self {
+            Extract::Query(q) => q.extract_owned(body),
+            Extract::Const(v) => v.clone(),
+        }
+    }
+
     fn apply(&self, body: &Value) -> Value {
         match self {
             Extract::Query(q) => q.extract(body),
@@ -184,15 +221,11 @@ impl OutputMap {
     pub(crate) fn apply(&self, body: Value) -> Value {
         match self {
             OutputMap::Whole => body,
-            // The common `$.` mapping moves the body instead of cloning it.
-            OutputMap::Single(Extract::Query(q)) if q.path.is_none() => body,
-            OutputMap::Single(e) => e.apply(&body),
+            // One output: the body is moved, not copied (`$.` is the body itself).
+            OutputMap::Single(e) => e.apply_owned(body),
             OutputMap::Named(fields) if fields.len() == 1 => {
                 let (name, e) = &fields[0];
-                let value = match e {
-                    Extract::Query(q) if q.path.is_none() => body,
-                    _ => e.apply(&body),
-                };
+                let value = e.apply_owned(body);
                 let mut out = serde_json::Map::with_capacity(1);
                 out.insert(name.clone(), value);
                 Value::Object(out)
@@ -284,6 +317,25 @@ mod tests {
             json!([10, 20])
         );
         assert!(!Query::compile("$..b").unwrap().is_singular());
+    }
+
+    #[test]
+    fn extract_owned_gives_what_extract_gives() {
+        let doc = json!({"a": {"b": [10, {"c": "x"}]}, "l": [1, 2]});
+        for expr in [
+            "$",
+            "$.",
+            "$.a",
+            "$.a.b[1].c",
+            "$.a.b[5]",
+            "$.missing",
+            "$.l[*]",
+            "$..c",
+            "$['a']['b'][0]",
+        ] {
+            let q = Query::compile(expr).unwrap();
+            assert_eq!(q.extract_owned(doc.clone()), q.extract(&doc), "{expr}");
+        }
     }
 
     #[test]
