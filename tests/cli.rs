@@ -2,6 +2,8 @@
 //! of the 19 Users operations, `--curl` redaction, and `call` against a mock server on
 //! 127.0.0.1 (wiremock). No test sends anything to any other address.
 
+mod support;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,24 +19,7 @@ const D: &str = "1c6f6e9e-8f4a-4b8e-9a43-0b8f8a1d2e3f";
 const KEY: &str = "sk_us_oracle_test_key_123";
 const PROD: &str = "https://api.us.junction.com";
 
-/// The binary, run from the crate root, with no key and no proxy in its environment.
-fn naftiko() -> Command {
-    let mut cmd = Command::cargo_bin("naftiko").expect("the naftiko binary is built");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    for var in [
-        "VITAL_API_KEY",
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.timeout(Duration::from_secs(60));
-    cmd
-}
+use support::bin::naftiko;
 
 struct Run {
     code: Option<i32>,

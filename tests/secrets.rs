@@ -526,17 +526,7 @@ mod cli {
     }
 
     fn run(key: &str, args: &[&str]) -> Out {
-        let mut cmd = assert_cmd::Command::cargo_bin("naftiko").expect("the naftiko binary");
-        for var in [
-            "HTTP_PROXY",
-            "http_proxy",
-            "HTTPS_PROXY",
-            "https_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-        ] {
-            cmd.env_remove(var);
-        }
+        let mut cmd = support::bin::naftiko();
         cmd.env("TEST_KEY", key)
             .env("NO_COLOR", "1")
             .args(args)
