@@ -3,7 +3,7 @@
 //! `cargo bench --bench load`
 //!
 //! For each file it measures, in the same run:
-//! * `parse_yaml`       — `naftiko::spec::tree::parse` only (YAML text → positioned tree);
+//! * `parse_yaml`       — `naftiko::__bench::parse_tree` only (YAML text → positioned tree);
 //! * `load_str`         — `Capability::from_str_named` (parse + interpret + index, no file I/O);
 //! * `load_path`        — `Capability::from_path` (the same plus reading the file);
 //! * `serde_json_value` — baseline: `serde_json::from_str::<Value>` of the same document
@@ -25,13 +25,13 @@ const FILES: &[(&str, &str)] = &[
 fn bench_load(c: &mut Criterion) {
     for (name, path) in FILES {
         let text = std::fs::read_to_string(path).expect("run from the crate root");
-        let json = naftiko::spec::tree::parse(&text)
+        let json = naftiko::__bench::parse_tree(&text)
             .expect("parses")
             .to_json()
             .to_string();
         let mut g = c.benchmark_group(format!("load/{name}"));
         g.bench_function("parse_yaml", |b| {
-            b.iter(|| naftiko::spec::tree::parse(black_box(&text)).unwrap())
+            b.iter(|| naftiko::__bench::parse_tree(black_box(&text)).unwrap())
         });
         g.bench_function("load_str", |b| {
             b.iter(|| {

@@ -10,7 +10,7 @@
 //! * `map_response_root` / `map_response_ids` — `Operation::map_response(&bytes)`, the decode +
 //!   map step `Runtime::call` runs: `get_teams_users_v2_user_get` of `specs/vital/users.yaml`
 //!   (`result: $.`) and a one-operation capability whose output is `$.users[*].user_id`;
-//! * `decode+extract_*` — `from_slice` + the public `naftiko::map::Query::extract` (which
+//! * `decode+extract_*` — `from_slice` + the public `naftiko::Query::extract` (which
 //!   clones what it selects, the whole body for `$.`);
 //! * `extract_*_only` — the extraction alone on an already decoded value.
 
@@ -18,7 +18,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use naftiko::map::Query;
+use naftiko::Query;
 use serde_json::Value;
 
 #[path = "support/data.rs"]

@@ -40,21 +40,32 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod bind;
-pub mod map;
-pub mod prepare;
+// Every module is private: the public API is what this file re-exports, one path per item.
+mod bind;
+mod map;
+mod prepare;
 mod runtime;
 mod secret;
-pub mod send;
-pub mod spec;
+mod send;
+mod spec;
 
 pub use bind::BindError;
-pub use map::MapError;
-pub use prepare::{PrepareError, PreparedRequest};
+pub use map::{query, supports_format, MapError, PathError, Query};
+pub use prepare::{Body, PrepareError, PreparedRequest};
 pub use runtime::{CallOptions, Error, Runtime, RuntimeBuilder};
 pub use secret::Secret;
 pub use send::{HttpError, Response, RetryPolicy, SendError};
-pub use spec::{Capability, Diagnostic, Operation, Severity, SpecError};
+pub use spec::{
+    Auth, Bind, Capability, Consumer, Diagnostic, KeyPlacement, LoadOptions, Location,
+    LookupError, Method, Operation, Param, ParamIn, ParamType, Part, Severity, SpecError,
+    Template, Var,
+};
+
+/// Internals exposed only for the project's own benchmarks; not part of the API.
+#[doc(hidden)]
+pub mod __bench {
+    pub use crate::spec::tree::parse as parse_tree;
+}
 
 /// The examples in README.md are compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1494,8 +1494,8 @@ fn help_documents_the_exit_codes() {
 // Every shipped spec.
 
 /// A value of the declared type, for filling required arguments.
-fn sample(p: &naftiko::spec::Param) -> Value {
-    use naftiko::spec::ParamType;
+fn sample(p: &naftiko::Param) -> Value {
+    use naftiko::ParamType;
     match p.ty() {
         ParamType::Integer => json!(1),
         ParamType::Number => json!(1.5),

@@ -1,6 +1,6 @@
 //! The RFC 9535 JSONPath Compliance Test Suite (tests/fixtures/jsonpath-cts/cts.json, from
 //! github.com/jsonpath-standard/jsonpath-compliance-test-suite; licence alongside) run
-//! through `naftiko::map::query`, the function behind `naftiko query` and output mapping.
+//! through `naftiko::query`, the function behind `naftiko query` and output mapping.
 //!
 //! A valid case passes when the node list equals `result` or one of `results` (cases
 //! whose order is not fixed); an `invalid_selector` case passes when the expression is
@@ -35,7 +35,7 @@ fn cases() -> Vec<Value> {
 /// Whether a case passes, or why it fails.
 fn check(case: &Value) -> Result<(), String> {
     let selector = case["selector"].as_str().expect("selector");
-    let got = naftiko::map::query(selector, case.get("document").unwrap_or(&Value::Null));
+    let got = naftiko::query(selector, case.get("document").unwrap_or(&Value::Null));
     if case["invalid_selector"].as_bool() == Some(true) {
         return match got {
             Err(_) => Ok(()),
@@ -89,7 +89,7 @@ fn the_suite_has_no_case_about_dollar_dot() {
         .iter()
         .all(|c| c["selector"].as_str().map(str::trim) != Some("$.")));
     assert_eq!(
-        naftiko::map::query("$.", &serde_json::json!({"a": 1})).unwrap(),
+        naftiko::query("$.", &serde_json::json!({"a": 1})).unwrap(),
         serde_json::json!([{"a": 1}])
     );
 }
@@ -129,7 +129,7 @@ fn the_binary_gives_the_same_answers_as_the_library_on_sample_cases() {
             .arg(&doc_path)
             .output()
             .unwrap();
-        let library = naftiko::map::query(selector, case.get("document").unwrap_or(&Value::Null));
+        let library = naftiko::query(selector, case.get("document").unwrap_or(&Value::Null));
         match library {
             Ok(nodes) => {
                 assert_eq!(

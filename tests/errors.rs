@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use naftiko::spec::{ParamIn, ParamType};
+use naftiko::{ParamIn, ParamType};
 use naftiko::{Capability, Error, Runtime, Severity};
 use serde_json::{Map, Value};
 use support::fault_server::{Fault, FaultServer};
@@ -497,9 +497,9 @@ async fn run_library(entry: &Entry, world: &World) -> Lib {
             let mut out = Vec::new();
             for path in argv[1..].iter().filter(|a| !a.starts_with("--")) {
                 let options = if strict {
-                    naftiko::spec::LoadOptions::strict()
+                    naftiko::LoadOptions::strict()
                 } else {
-                    naftiko::spec::LoadOptions::default()
+                    naftiko::LoadOptions::default()
                 };
                 let diagnostics = match Capability::from_path_with(path, &options) {
                     Ok(cap) => cap.diagnostics().to_vec(),
@@ -514,7 +514,7 @@ async fn run_library(entry: &Entry, world: &World) -> Lib {
             }
             Lib::Lines(out)
         }
-        "query" => match naftiko::map::Query::compile(&argv[1]) {
+        "query" => match naftiko::Query::compile(&argv[1]) {
             Ok(_) => Lib::CliOnly("the input document is read by the CLI"),
             Err(e) => Lib::Lines(lines(&e.to_string())),
         },

@@ -8,7 +8,7 @@
 
 use std::io::Read;
 
-use naftiko::spec::{ParamIn, ParamType};
+use naftiko::{ParamIn, ParamType};
 use naftiko::Operation;
 use serde_json::{Map, Value};
 

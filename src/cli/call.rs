@@ -67,7 +67,7 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
         .capability()
         .operation(name)
         .map_err(|e| lookup_failure(rt.capability(), e))?;
-    if !a.raw && !naftiko::map::supports_format(&format) {
+    if !a.raw && !naftiko::supports_format(&format) {
         return Err(Error::from(MapError::UnsupportedFormat {
             operation: op.qualified_name(),
             format,

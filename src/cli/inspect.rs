@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use naftiko::spec::{Auth, KeyPlacement, Template, Var};
+use naftiko::{Auth, KeyPlacement, Template, Var};
 use naftiko::{Capability, Diagnostic, Operation, Severity};
 use serde_json::{json, Value};
 

@@ -46,7 +46,7 @@ pub fn main() -> ExitCode {
 
 /// An operation that cannot be found. When the capability itself has errors (an import
 /// that could not be read, say), the operation may be missing because of them: say so.
-pub(crate) fn lookup_failure(cap: &naftiko::Capability, e: naftiko::spec::LookupError) -> Failure {
+pub(crate) fn lookup_failure(cap: &naftiko::Capability, e: naftiko::LookupError) -> Failure {
     let mut failure = Failure::from(naftiko::Error::from(e));
     let errors: Vec<&naftiko::Diagnostic> = cap
         .diagnostics()

@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use naftiko::map::Query;
+use naftiko::Query;
 use serde_json::Value;
 
 use super::args::QueryArgs;

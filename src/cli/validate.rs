@@ -1,6 +1,6 @@
 //! `naftiko validate`: every diagnostic as `file:line:col: error|warning: message`.
 
-use naftiko::spec::LoadOptions;
+use naftiko::LoadOptions;
 use naftiko::{Capability, Diagnostic};
 
 use super::args::ValidateArgs;

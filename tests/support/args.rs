@@ -1,6 +1,6 @@
 //! Representative arguments for any operation, derived from its declared parameters.
 
-use naftiko::spec::ParamType;
+use naftiko::ParamType;
 use naftiko::Operation;
 use serde_json::{json, Map, Value};
 
