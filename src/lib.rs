@@ -5,9 +5,9 @@
 //! code generation: a new capability works without recompiling.
 //!
 //! A call flows through five steps, one module each:
-//! **[`spec`]** (load and index the capability, once) → **[`bind`]** (secrets from the
-//! environment or a bind file) → **[`prepare`]** (a pure, serializable [`PreparedRequest`]) →
-//! **[`send`]** (HTTP with deadline, safe retries and limits) → **[`map`]** (decode and apply
+//! **`spec`** (load and index the capability, once) → **`bind`** (secrets from the
+//! environment or a bind file) → **`prepare`** (a pure, serializable [`PreparedRequest`]) →
+//! **`send`** (HTTP with deadline, safe retries and limits) → **`map`** (decode and apply
 //! the `outputParameters` JSONPath).
 //!
 //! ```

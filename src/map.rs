@@ -55,10 +55,10 @@ impl Query {
     /// Compiles `expr`. `$.` and `$` both mean the root.
     ///
     /// ```
-    /// let q = naftiko::map::Query::compile("$.data[*].id")?;
+    /// let q = naftiko::Query::compile("$.data[*].id")?;
     /// let doc = serde_json::json!({"data": [{"id": 1}, {"id": 2}]});
     /// assert_eq!(q.nodes(&doc), vec![&serde_json::json!(1), &serde_json::json!(2)]);
-    /// # Ok::<(), naftiko::map::PathError>(())
+    /// # Ok::<(), naftiko::PathError>(())
     /// ```
     pub fn compile(expr: &str) -> Result<Query, PathError> {
         if expr == "$" || expr == "$." {
@@ -129,10 +129,10 @@ impl Query {
     /// at that place. What output mapping uses.
     ///
     /// ```
-    /// let q = naftiko::map::Query::compile("$.data")?;
+    /// let q = naftiko::Query::compile("$.data")?;
     /// let doc = serde_json::json!({"data": [1, 2, 3], "other": true});
     /// assert_eq!(q.extract_owned(doc), serde_json::json!([1, 2, 3]));
-    /// # Ok::<(), naftiko::map::PathError>(())
+    /// # Ok::<(), naftiko::PathError>(())
     /// ```
     pub fn extract_owned(&self, mut value: Value) -> Value {
         match &self.path {
@@ -283,9 +283,9 @@ pub(crate) fn decode(operation: &str, format: &str, body: &[u8]) -> Result<Value
 ///
 /// ```
 /// let doc = serde_json::json!({"users": [{"user_id": "a"}, {"user_id": "b"}]});
-/// let nodes = naftiko::map::query("$.users[*].user_id", &doc)?;
+/// let nodes = naftiko::query("$.users[*].user_id", &doc)?;
 /// assert_eq!(nodes, serde_json::json!(["a", "b"]));
-/// # Ok::<(), naftiko::map::PathError>(())
+/// # Ok::<(), naftiko::PathError>(())
 /// ```
 pub fn query(expr: &str, document: &Value) -> Result<Value, PathError> {
     let q = Query::compile(expr)?;

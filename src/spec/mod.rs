@@ -650,7 +650,7 @@ impl Capability {
     /// deviation from the schema.
     ///
     /// ```
-    /// use naftiko::spec::{LoadOptions, Severity};
+    /// use naftiko::{LoadOptions, Severity};
     /// let cap = naftiko::Capability::from_path_with("specs/vital/users.yaml", &LoadOptions::strict())?;
     /// assert!(cap.diagnostics().iter().any(|d| d.severity == Severity::Deviation));
     /// # Ok::<(), naftiko::SpecError>(())
