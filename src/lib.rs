@@ -42,6 +42,8 @@
 
 // Every module is private: the public API is what this file re-exports, one path per item.
 mod bind;
+#[cfg(feature = "serve")]
+mod expose;
 mod map;
 mod prepare;
 mod runtime;
@@ -50,15 +52,17 @@ mod send;
 mod spec;
 
 pub use bind::BindError;
+#[cfg(feature = "serve")]
+pub use expose::{HttpOptions, McpOptions, McpServer};
 pub use map::{query, supports_format, MapError, PathError, Query};
 pub use prepare::{Body, PrepareError, PreparedRequest};
 pub use runtime::{CallOptions, Error, Runtime, RuntimeBuilder};
 pub use secret::Secret;
 pub use send::{HttpError, Response, RetryPolicy, SendError};
 pub use spec::{
-    Auth, Bind, Capability, Consumer, Diagnostic, KeyPlacement, LoadOptions, Location,
-    LookupError, Method, Operation, Param, ParamIn, ParamType, Part, Severity, SpecError,
-    Template, Var,
+    Adapter, AdapterKind, Auth, Bind, Capability, Consumer, Diagnostic, Hints, InboundAuth,
+    KeyPlacement, LoadOptions, Location, LookupError, Method, Operation, Param, ParamIn, ParamType,
+    Part, Severity, SpecError, Template, Tool, Transport, Var,
 };
 
 /// Internals exposed only for the project's own benchmarks; not part of the API.

@@ -257,6 +257,69 @@ impl Runtime {
         &self.inner.cap
     }
 
+    /// The value of a credential template (literal text and bound secrets), for checking
+    /// what a client of a served adapter presents; `None` when a secret has no value.
+    /// (mcp helper hook, used by `expose`.)
+    pub(crate) fn secret_text(&self, t: &crate::spec::Template) -> Option<String> {
+        let mut out = String::new();
+        for p in &t.parts {
+            match p {
+                crate::spec::Part::Lit(s) => out.push_str(s),
+                crate::spec::Part::Var(v) => {
+                    let s = self.inner.binds.lookup(v, "", &String::new).ok()?;
+                    out.push_str(s.expose());
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// Every secret value this runtime knows (binds and environment variables the
+    /// capability uses), for redacting text that did not come through a request.
+    /// (mcp helper hook, used by `expose`.)
+    pub(crate) fn known_secrets(&self) -> Vec<crate::Secret> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let cap = &self.inner.cap;
+        let mut vars: Vec<&crate::spec::Var> = Vec::new();
+        for c in &cap.consumers {
+            vars.extend(c.base_uri.vars());
+            match &c.auth {
+                Some(crate::spec::Auth::ApiKey { value, .. }) => vars.extend(value.vars()),
+                Some(crate::spec::Auth::Bearer { token }) => vars.extend(token.vars()),
+                Some(crate::spec::Auth::Basic { username, password }) => {
+                    vars.extend(username.vars());
+                    vars.extend(password.vars());
+                }
+                Some(crate::spec::Auth::QueryParams { params }) => {
+                    params.iter().for_each(|(_, t)| vars.extend(t.vars()))
+                }
+                _ => {}
+            }
+        }
+        for b in &cap.binds {
+            for (k, _) in &b.keys {
+                if let Ok(s) =
+                    self.inner
+                        .binds
+                        .lookup(&crate::spec::Var::Bind(k.clone()), "", &String::new)
+                {
+                    if seen.insert(s.name().to_string()) {
+                        out.push(s);
+                    }
+                }
+            }
+        }
+        for v in vars.into_iter().filter(|v| v.is_secret()) {
+            if let Ok(s) = self.inner.binds.lookup(v, "", &String::new) {
+                if seen.insert(s.name().to_string()) {
+                    out.push(s);
+                }
+            }
+        }
+        out
+    }
+
     /// Builds the request for an operation without sending it. Pure: no I/O.
     /// A missing secret is an error ([`Error::Bind`]).
     pub fn prepare(&self, operation: &str, args: Value) -> Result<PreparedRequest, Error> {

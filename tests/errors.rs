@@ -29,8 +29,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use naftiko::{ParamIn, ParamType};
 use naftiko::{Capability, Error, Runtime, Severity};
+use naftiko::{ParamIn, ParamType};
 use serde_json::{Map, Value};
 use support::fault_server::{Fault, FaultServer};
 

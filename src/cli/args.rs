@@ -56,6 +56,14 @@ pub enum Command {
     Query(QueryArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Serve the capability's tools to an AI agent over MCP on stdin/stdout
+    #[cfg(feature = "serve")]
+    #[command(after_help = super::mcp::MCP_HELP)]
+    Mcp(super::mcp::McpArgs),
+    /// Serve every declared HTTP adapter (MCP now) on its port; `--mcp` adds an auto one
+    #[cfg(feature = "serve")]
+    #[command(after_help = super::serve::SERVE_HELP)]
+    Serve(super::serve::ServeArgs),
 }
 
 const CALL_HELP: &str = concat!(
@@ -157,7 +165,7 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-fn parse_seconds(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .trim()
         .parse()

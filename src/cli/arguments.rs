@@ -8,8 +8,8 @@
 
 use std::io::Read;
 
-use naftiko::{ParamIn, ParamType};
 use naftiko::Operation;
+use naftiko::{ParamIn, ParamType};
 use serde_json::{Map, Value};
 
 use super::Failure;

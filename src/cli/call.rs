@@ -116,7 +116,9 @@ fn failed(e: Error, raw: bool) -> Failure {
 
 /// The environment for binds: the process environment, overlaid with the env files
 /// (later files win).
-fn environment(files: &[std::path::PathBuf]) -> Result<HashMap<String, String>, Failure> {
+pub(crate) fn environment(
+    files: &[std::path::PathBuf],
+) -> Result<HashMap<String, String>, Failure> {
     let mut env: HashMap<String, String> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
@@ -127,7 +129,10 @@ fn environment(files: &[std::path::PathBuf]) -> Result<HashMap<String, String>, 
 }
 
 /// `--base-uri URL` (the only namespace) or `--base-uri NAMESPACE=URL`.
-fn base_uris(cap: &Capability, items: &[String]) -> Result<Vec<(String, String)>, Failure> {
+pub(crate) fn base_uris(
+    cap: &Capability,
+    items: &[String],
+) -> Result<Vec<(String, String)>, Failure> {
     let namespaces: Vec<&str> = cap.namespaces().collect();
     items
         .iter()

@@ -7,8 +7,12 @@ mod call;
 mod dotenv;
 mod exit;
 mod inspect;
+#[cfg(feature = "serve")]
+mod mcp;
 mod output;
 mod query;
+#[cfg(feature = "serve")]
+mod serve;
 mod validate;
 
 use std::path::Path;
@@ -33,6 +37,10 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(&a),
         Command::Query(a) => query::run(&a),
         Command::Completions(a) => completions(a.shell),
+        #[cfg(feature = "serve")]
+        Command::Mcp(a) => mcp::run(&a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(&a),
     };
     let exit = match outcome {
         Ok(exit) => exit,

@@ -225,6 +225,7 @@ impl Loader {
             index: Default::default(),
             binds: Vec::new(),
             diagnostics: Vec::new(),
+            exposes: Vec::new(),
         };
         let Some(entries) = root.as_map() else {
             self.fatal(
@@ -326,7 +327,8 @@ impl Loader {
                 "`capability`",
             );
             for (k, v) in cap_node.as_map().unwrap_or_default() {
-                if !matches!(k.name.as_str(), "binds" | "consumes") {
+                // `exposes` is parsed by exposes_load (mcp helper hook).
+                if !matches!(k.name.as_str(), "binds" | "consumes" | "exposes") {
                     let detail = match (&v.kind, k.name.as_str()) {
                         (Kind::Seq(items), "exposes") => {
                             let types: Vec<String> = items
@@ -371,6 +373,11 @@ impl Loader {
             self.consumer(cn, &mut cap);
         }
         self.index(&mut cap);
+        // mcp helper hook: the served adapters, once the operations they call are indexed.
+        if let Some(list) = capability.and_then(|c| c.get("exposes")) {
+            let adapters = super::exposes_load::load(file, list, &cap, &mut self.diagnostics);
+            cap.exposes = adapters;
+        }
         cap
     }
 

@@ -7,6 +7,8 @@
 //! templates are parsed, JSONPath expressions compiled, imports resolved and operations indexed.
 
 mod diag;
+mod exposes;
+mod exposes_load;
 mod load;
 pub(crate) mod template;
 pub mod tree;
@@ -15,6 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use diag::{Diagnostic, Location, Severity, SpecError};
+pub use exposes::{
+    Adapter, AdapterKind, Hints, InboundAuth, OutputParam, Tool, ToolInput, Transport, WithValue,
+};
 pub(crate) use load::check_base_uri as check_base_uri_text;
 pub use template::{Part, Template, Var};
 
@@ -41,6 +46,8 @@ pub struct Capability {
     pub(crate) index: rustc_hash::FxHashMap<Box<str>, Vec<usize>>,
     pub(crate) binds: Vec<Bind>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// `capability.exposes` (mcp helper hook).
+    pub(crate) exposes: Vec<Adapter>,
 }
 
 /// One consumed HTTP API (`consumes[]` entry).
@@ -721,6 +728,11 @@ impl Capability {
     /// warnings, and (for strict validation) deviations from the schema.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
+    }
+
+    /// The served adapters (`capability.exposes`), in document order.
+    pub fn adapters(&self) -> &[Adapter] {
+        &self.exposes
     }
 
     /// Finds an operation by `name` (when unique), `namespace.name`, or

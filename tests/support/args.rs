@@ -1,7 +1,7 @@
 //! Representative arguments for any operation, derived from its declared parameters.
 
-use naftiko::ParamType;
 use naftiko::Operation;
+use naftiko::ParamType;
 use serde_json::{json, Map, Value};
 
 /// A value of the declared type, recognisable by the parameter's name.

@@ -1,0 +1,64 @@
+//! The rmcp `ServerHandler`, written by hand: tools come from the capability at run time,
+//! so rmcp's `#[tool]` macros do not apply (its conformance server does the same).
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, ErrorData, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, ServerHandler};
+
+use super::McpServer;
+
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        let mut config = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new(
+                self.namespace().to_string(),
+                env!("CARGO_PKG_VERSION"),
+            ));
+        let instructions = self
+            .inner
+            .adapter
+            .as_ref()
+            .and_then(|a| a.description.clone())
+            .or_else(|| self.inner.rt.capability().description().map(str::to_string));
+        if let Some(i) = instructions {
+            config = config.with_instructions(i);
+        }
+        config
+    }
+
+    async fn list_tools(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let entries = &self.inner.tools.entries;
+        let size = self.inner.options.page_size.max(1);
+        let start = match request.and_then(|r| r.cursor) {
+            None => 0,
+            Some(c) => c
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n <= entries.len())
+                .ok_or_else(|| ErrorData::invalid_params(format!("invalid cursor `{c}`"), None))?,
+        };
+        let end = (start + size).min(entries.len());
+        let page = entries[start..end].iter().map(|e| e.tool.clone()).collect();
+        let mut result = ListToolsResult::with_all_items(page);
+        if end < entries.len() {
+            result.next_cursor = Some(end.to_string());
+        }
+        Ok(result)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let result = super::call::call(&self.inner, &request.name, request.arguments).await?;
+        Ok(result.into())
+    }
+}

@@ -1,0 +1,29 @@
+//! MCP over stdio: newline-delimited JSON-RPC on stdin/stdout (what an agent's MCP config
+//! launches). Nothing else may write to stdout: logs go to stderr.
+
+use rmcp::ServiceExt;
+
+use super::McpServer;
+
+impl McpServer {
+    /// Serves MCP on this process's stdin and stdout until the client closes stdin.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+    /// let rt = naftiko::Runtime::builder(cap).build()?;
+    /// naftiko::McpServer::new(rt, Default::default())?.serve_stdio().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn serve_stdio(self) -> std::io::Result<()> {
+        let running = self
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        running
+            .waiting()
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,12 @@
+//! Serving a capability: its MCP adapters (declared tools) or, for any capability, every
+//! consumed operation as a tool. The last step of the data flow seen from an agent:
+//! **expose** → runtime (spec → bind → prepare → send → map).
+//!
+//! [`McpServer`] holds the tool table built once at start-up; it implements rmcp's
+//! `ServerHandler` and is served over stdio ([`McpServer::serve_stdio`]) or streamable HTTP
+//! ([`McpServer::router`], an axum `Router` to mount or serve).
+
+mod mcp;
+
+pub use mcp::http::HttpOptions;
+pub use mcp::{McpOptions, McpServer};
