@@ -14,20 +14,7 @@ const MAX_NODES: usize = 1_000_000;
 /// The deepest nesting accepted.
 const MAX_DEPTH: usize = 128;
 
-/// A 1-based line and column in a source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
-    /// Line, starting at 1.
-    pub line: usize,
-    /// Column, starting at 1.
-    pub col: usize,
-}
-
-impl std::fmt::Display for Pos {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.line, self.col)
-    }
-}
+pub use crate::spec::Pos;
 
 /// A document node with its position.
 #[derive(Debug, Clone, PartialEq)]
