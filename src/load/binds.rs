@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
+use super::schema::{Name, Object};
 use super::tree::Kind;
 use super::{key_location, At, Loader};
-use crate::spec::template;
 use crate::spec::Bind;
 
 impl Loader {
@@ -46,51 +46,18 @@ impl Loader {
                 );
                 continue;
             }
-            self.check_keys(
-                item_at,
-                &["namespace", "description", "location", "keys"],
-                "a bind",
-            );
+            self.check_keys(item_at, Object::Bind);
             let namespace = self
                 .str_field(item_at, "namespace")
                 .unwrap_or_else(|| "env".into());
-            let mut unsupported = None;
-            let file = match self.str_field(item_at, "location") {
-                None => None,
-                Some(loc) => match loc.strip_prefix("file://") {
-                    Some(p) => {
-                        // `file:///./x.yaml` and `file:///x.yaml` are relative to the capability;
-                        // `file:////etc/x.yaml` (four slashes) is absolute.
-                        let relative = p.strip_prefix("/./").or_else(|| p.strip_prefix("./"));
-                        let p = match relative {
-                            Some(r) => PathBuf::from(r),
-                            None => PathBuf::from(p),
-                        };
-                        Some(if p.is_absolute() && relative.is_none() {
-                            p
-                        } else {
-                            self.base_dir.join(p.strip_prefix("/").unwrap_or(&p))
-                        })
-                    }
-                    None => {
-                        let message = format!("bind location `{loc}` is not supported: only file:/// locations and the environment are");
-                        self.error(item_at.key_loc("location"), message.clone());
-                        unsupported = Some(message);
-                        None
-                    }
-                },
-            };
+            let (file, unsupported) = self.bind_location(item_at);
             let mut keys = Vec::new();
             match item.get("keys").map(|k| &k.kind) {
                 Some(Kind::Map(entries)) => {
                     for (k, v) in entries {
-                        if !template::is_env_style(&k.name) {
-                            deviation!(
-                                self,
-                                key_location(item_at, k),
-                                format!("bind key `{}` should match ^[A-Z][A-Z0-9_]*$", k.name),
-                            );
-                        }
+                        self.check_name(Name::EnvVar, "bind key", &k.name, || {
+                            key_location(item_at, k)
+                        });
                         let source = v.scalar_text().unwrap_or_else(|| k.name.clone());
                         keys.push((k.name.clone(), source));
                     }
@@ -107,6 +74,38 @@ impl Loader {
                 unsupported,
             });
         }
+    }
+
+    /// A bind's `location`: the file it names (relative to the capability unless four
+    /// slashes make it absolute), or why it cannot be read.
+    fn bind_location(&mut self, item_at: At<'_>) -> (Option<PathBuf>, Option<String>) {
+        let mut unsupported = None;
+        let file = match self.str_field(item_at, "location") {
+            None => None,
+            Some(loc) => match loc.strip_prefix("file://") {
+                Some(p) => {
+                    // `file:///./x.yaml` and `file:///x.yaml` are relative to the capability;
+                    // `file:////etc/x.yaml` (four slashes) is absolute.
+                    let relative = p.strip_prefix("/./").or_else(|| p.strip_prefix("./"));
+                    let p = match relative {
+                        Some(r) => PathBuf::from(r),
+                        None => PathBuf::from(p),
+                    };
+                    Some(if p.is_absolute() && relative.is_none() {
+                        p
+                    } else {
+                        self.base_dir.join(p.strip_prefix("/").unwrap_or(&p))
+                    })
+                }
+                None => {
+                    let message = format!("bind location `{loc}` is not supported: only file:/// locations and the environment are");
+                    self.error(item_at.key_loc("location"), message.clone());
+                    unsupported = Some(message);
+                    None
+                }
+            },
+        };
+        (file, unsupported)
     }
 
     pub(super) fn is_bound(&self, var: &str) -> bool {

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::schema::Object;
 use super::tree::{Kind, Node};
 use super::{key_location, At, ConsumerNode, Loader, KNOWN_VERSIONS};
 use crate::spec::Capability;
@@ -26,36 +27,12 @@ impl Loader {
             diagnostics: Vec::new(),
             exposes: Vec::new(),
         };
-        let Some(entries) = root.as_map() else {
-            self.fatal(
-                at.loc(),
-                format!(
-                    "not a Naftiko capability: the document is {}, expected a mapping with `naftiko` and `capability` keys",
-                    root.kind_name()
-                ),
-            );
-            return cap;
-        };
-        let has_capability = root.get("capability").is_some();
-        let has_consumes = root.get("consumes").is_some();
-        if !has_capability && !has_consumes {
-            let keys: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
-            self.fatal(
-                at.loc(),
-                format!(
-                    "not a Naftiko capability: no `capability` or `consumes` section (top-level keys: {})",
-                    keys.join(", ")
-                ),
-            );
+        if !self.is_capability(at) {
             return cap;
         }
         self.version(at, &mut cap);
-        self.check_keys(
-            at,
-            &["naftiko", "info", "binds", "consumes", "capability"],
-            "the document root",
-        );
-        for (k, _) in entries {
+        self.check_keys(at, Object::Root);
+        for (k, _) in root.as_map().unwrap_or_default() {
             if matches!(k.name.as_str(), "import" | "imports" | "personas") {
                 self.note(
                     key_location(at, k),
@@ -64,27 +41,13 @@ impl Loader {
             }
         }
         if let Some(info) = root.get("info") {
-            let info_at = At {
-                file,
-                node: info,
-                path: "info",
-            };
-            cap.label = self
-                .str_field(info_at, "label")
-                .or_else(|| self.str_field(info_at, "title"))
-                .or_else(|| self.str_field(info_at, "name"));
-            cap.description = self.str_field(info_at, "description");
-            self.check_keys(
-                info_at,
-                &[
-                    "label",
-                    "description",
-                    "tags",
-                    "created",
-                    "modified",
-                    "stakeholders",
-                ],
-                "`info`",
+            self.info(
+                At {
+                    file,
+                    node: info,
+                    path: "info",
+                },
+                &mut cap,
             );
         }
 
@@ -103,53 +66,8 @@ impl Loader {
                 node: cap_node,
                 path: "capability",
             };
-            if cap_node.as_map().is_none() {
-                self.fatal(
-                    cap_at.loc(),
-                    format!(
-                        "`capability` should be a mapping, found {}",
-                        cap_node.kind_name()
-                    ),
-                );
+            if !self.capability_section(cap_at) {
                 return cap;
-            }
-            if let Some(binds) = cap_node.get("binds") {
-                self.binds(At {
-                    file,
-                    node: binds,
-                    path: "capability.binds",
-                });
-            }
-            self.check_keys(
-                cap_at,
-                &["binds", "exposes", "consumes", "aggregates"],
-                "`capability`",
-            );
-            for (k, v) in cap_node.as_map().unwrap_or_default() {
-                // `exposes` is parsed by exposes_load (mcp helper hook).
-                if !matches!(k.name.as_str(), "binds" | "consumes" | "exposes") {
-                    let detail = match (&v.kind, k.name.as_str()) {
-                        (Kind::Seq(items), "exposes") => {
-                            let types: Vec<String> = items
-                                .iter()
-                                .map(|i| {
-                                    i.get("type")
-                                        .and_then(Node::scalar_text)
-                                        .unwrap_or_else(|| "?".into())
-                                })
-                                .collect();
-                            format!(" ({} adapter(s): {})", items.len(), types.join(", "))
-                        }
-                        _ => String::new(),
-                    };
-                    self.note(
-                        key_location(cap_at, k),
-                        format!(
-                            "not supported yet: `capability.{}`{detail} is not run by this runtime; the consumed operations are callable",
-                            k.name
-                        ),
-                    );
-                }
             }
         }
         cap.binds = self.binds.clone();
@@ -172,12 +90,88 @@ impl Loader {
             self.consumer(cn, &mut cap);
         }
         self.index(&mut cap);
-        // mcp helper hook: the served adapters, once the operations they call are indexed.
+        // The served adapters, once the operations they call are indexed.
         if let Some(list) = capability.and_then(|c| c.get("exposes")) {
             let adapters = super::exposes::load(file, list, &cap, &mut self.diagnostics);
             cap.exposes = adapters;
         }
         cap
+    }
+
+    /// Whether the document looks like a capability at all (a fatal error if not).
+    fn is_capability(&mut self, at: At<'_>) -> bool {
+        let root = at.node;
+        let Some(entries) = root.as_map() else {
+            self.fatal(
+                at.loc(),
+                format!(
+                    "not a Naftiko capability: the document is {}, expected a mapping with `naftiko` and `capability` keys",
+                    root.kind_name()
+                ),
+            );
+            return false;
+        };
+        let has_capability = root.get("capability").is_some();
+        let has_consumes = root.get("consumes").is_some();
+        if !has_capability && !has_consumes {
+            let keys: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
+            self.fatal(
+                at.loc(),
+                format!(
+                    "not a Naftiko capability: no `capability` or `consumes` section (top-level keys: {})",
+                    keys.join(", ")
+                ),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// `info`: the label (or the dialect's `title`/`name`) and description.
+    fn info(&mut self, info_at: At<'_>, cap: &mut Capability) {
+        cap.label = self
+            .str_field(info_at, "label")
+            .or_else(|| self.str_field(info_at, "title"))
+            .or_else(|| self.str_field(info_at, "name"));
+        cap.description = self.str_field(info_at, "description");
+        self.check_keys(info_at, Object::Info);
+    }
+
+    /// `capability`: its binds, and a note for each part this runtime does not run. False
+    /// (after a fatal error) when it is not a mapping.
+    fn capability_section(&mut self, cap_at: At<'_>) -> bool {
+        let cap_node = cap_at.node;
+        if cap_node.as_map().is_none() {
+            self.fatal(
+                cap_at.loc(),
+                format!(
+                    "`capability` should be a mapping, found {}",
+                    cap_node.kind_name()
+                ),
+            );
+            return false;
+        }
+        if let Some(binds) = cap_node.get("binds") {
+            self.binds(At {
+                file: cap_at.file,
+                node: binds,
+                path: "capability.binds",
+            });
+        }
+        self.check_keys(cap_at, Object::Capability);
+        for (k, _) in cap_node.as_map().unwrap_or_default() {
+            // `exposes` is parsed by load::exposes.
+            if !matches!(k.name.as_str(), "binds" | "consumes" | "exposes") {
+                self.note(
+                    key_location(cap_at, k),
+                    format!(
+                        "not supported yet: `capability.{}` is not run by this runtime; the consumed operations are callable",
+                        k.name
+                    ),
+                );
+            }
+        }
+        true
     }
 
     pub(super) fn version(&mut self, at: At<'_>, cap: &mut Capability) {

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::schema::Object;
 use super::tree::{self, Node};
 use super::{At, ConsumerNode, Loader, MAX_IMPORT_DEPTH};
 use crate::spec::Location;
@@ -46,11 +47,7 @@ impl Loader {
                 continue;
             }
             if let (Some(location), Some(import)) = (item.get("location"), item.get("import")) {
-                self.check_keys(
-                    item_at,
-                    &["location", "import", "as", "description"],
-                    "an imported consumer",
-                );
+                self.check_keys(item_at, Object::ImportedConsumer);
                 let (Some(location), Some(import)) = (location.scalar_text(), import.scalar_text())
                 else {
                     self.error(item_at.loc(), "`location` and `import` should be strings");

@@ -4,11 +4,22 @@
 use std::collections::HashSet;
 
 use super::dialect::render_literal;
-use super::schema::is_kebab;
+use super::schema::{Name, Object, Value};
 use super::{join, At, Loader, Scope};
 use crate::map::OutputMap;
 use crate::spec::template::{self, RawPart, Template, Var};
 use crate::spec::{Auth, BodySpec, Method, Operation, Param, ParamIn, Segment};
+
+/// The operation's path, compiled: what is sent, and what could not be placed.
+struct PathParts {
+    /// The path as written (resource path, then the operation's own), with a leading `/`.
+    text: String,
+    segments: Vec<Segment>,
+    /// Declared path parameters with no placeholder, appended in declaration order.
+    unplaced: Vec<String>,
+    /// Placeholders filled by no parameter.
+    unfilled: Vec<String>,
+}
 
 impl Loader {
     pub(super) fn operation(&mut self, at: At<'_>, ctx: &OpContext<'_>) -> Option<Operation> {
@@ -23,21 +34,7 @@ impl Loader {
             );
             return None;
         }
-        self.check_keys(
-            at,
-            &[
-                "name",
-                "method",
-                "label",
-                "description",
-                "inputParameters",
-                "outputRawFormat",
-                "outputSchema",
-                "outputParameters",
-                "body",
-            ],
-            "a consumed operation",
-        );
+        self.check_keys(at, Object::Operation);
         let name = match self
             .str_field(at, "name")
             .or_else(|| self.str_field(at, "id"))
@@ -51,43 +48,90 @@ impl Loader {
                 return None;
             }
         };
-        if !is_kebab(&name) {
-            deviation!(
-                self,
-                at.key_loc("name"),
-                format!("operation name `{name}` should match ^[a-zA-Z0-9-]+$"),
+        self.check_name(Name::Kebab, "operation name", &name, || at.key_loc("name"));
+        let method = self.method(at, &name)?;
+        let params = self.op_params(at, ctx);
+        let names: HashSet<String> = params.iter().map(|(p, _)| p.name.clone()).collect();
+        let scope = Scope { params: &names };
+        let params: Vec<Param> = params
+            .into_iter()
+            .map(|(mut p, value)| {
+                p.value = value.map(|v| self.template(&v, false, &scope));
+                p
+            })
+            .collect();
+        let path = self.path(at, ctx, &name, &params, &scope);
+        let mut op = Operation {
+            consumer: ctx.consumer_index,
+            qualified: format!("{}.{}", ctx.namespace, name).into(),
+            namespace: ctx.namespace.to_string(),
+            resource: ctx.resource.to_string(),
+            name: name.clone(),
+            method,
+            description: self.str_field(at, "description"),
+            segments: path.segments,
+            params,
+            body: None,
+            output: OutputMap::Whole,
+            format: "json".into(),
+            unsupported: None,
+            arg_names: Vec::new(),
+            location: at.loc(),
+        };
+        if !path.unplaced.is_empty() {
+            let list: Vec<String> = path.unplaced.iter().map(|p| format!("`{p}`")).collect();
+            self.warn(
+                at.loc(),
+                format!(
+                    "operation `{name}`: path parameter(s) {} have no placeholder in `{}`; appending them: {}",
+                    list.join(", "),
+                    path.text,
+                    op.path_template()
+                ),
             );
         }
-        let method = match self.str_field(at, "method") {
-            None => Method::Get,
-            Some(m) => match Method::parse(&m) {
-                Some(method) => {
-                    if !matches!(
-                        method,
-                        Method::Get | Method::Post | Method::Put | Method::Patch | Method::Delete
-                    ) || m != method.as_str()
-                    {
-                        deviation!(
-                            self,
-                            at.key_loc("method"),
-                            format!("method `{m}` is not one of GET, POST, PUT, PATCH, DELETE"),
-                        );
-                    }
-                    method
-                }
-                None => {
-                    self.error(
-                        at.key_loc("method"),
-                        format!("operation `{name}` has unknown HTTP method `{m}`; it is skipped"),
-                    );
-                    return None;
-                }
-            },
-        };
+        for u in &path.unfilled {
+            self.warn(
+                at.loc(),
+                format!(
+                    "operation `{name}`: placeholder `{{{u}}}` in `{}` is filled by no parameter; calls will be refused",
+                    path.text
+                ),
+            );
+        }
+        self.op_body(at, &scope, &mut op);
+        self.op_output(at, &mut op)?;
+        if let Some(Auth::Unsupported { reason, .. }) = ctx.auth {
+            op.unsupported = Some(reason.clone());
+        }
+        op.arg_names = arg_names(&op, ctx.base_uri);
+        Some(op)
+    }
 
-        // Parameters: consumer-level, resource-level, then the operation's own (a later
-        // declaration with the same name and location replaces an earlier one).
-        let own = match node.get("inputParameters") {
+    /// The HTTP method (GET when not given); `None` (after an error) when it is not one.
+    fn method(&mut self, at: At<'_>, name: &str) -> Option<Method> {
+        let Some(m) = self.str_field(at, "method") else {
+            return Some(Method::Get);
+        };
+        match Method::parse(&m) {
+            Some(method) => {
+                self.check_value(Value::Method, "method", &m, || at.key_loc("method"));
+                Some(method)
+            }
+            None => {
+                self.error(
+                    at.key_loc("method"),
+                    format!("operation `{name}` has unknown HTTP method `{m}`; it is skipped"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Parameters: consumer-level, resource-level, then the operation's own (a later
+    /// declaration with the same name and location replaces an earlier one).
+    fn op_params(&mut self, at: At<'_>, ctx: &OpContext<'_>) -> Vec<(Param, Option<String>)> {
+        let own = match at.node.get("inputParameters") {
             Some(p) => self.param_nodes(At {
                 file: at.file,
                 node: p,
@@ -111,41 +155,42 @@ impl Loader {
                 raw_params.push(p.clone());
             }
         }
-        let names: HashSet<String> = raw_params.iter().map(|(p, _)| p.name.clone()).collect();
-        let scope = Scope { params: &names };
-        let params: Vec<Param> = raw_params
-            .into_iter()
-            .map(|(mut p, value)| {
-                p.value = value.map(|v| self.template(&v, false, &scope));
-                p
-            })
-            .collect();
+        raw_params
+    }
 
-        // Path: the resource path, the operation's own `path` (seen in the wild), then any
-        // declared path parameter that has no placeholder, appended in declaration order.
-        let mut path_text = ctx.resource_path.to_string();
+    /// Path: the resource path, the operation's own `path` (seen in the wild), then any
+    /// declared path parameter that has no placeholder, appended in declaration order.
+    fn path(
+        &mut self,
+        at: At<'_>,
+        ctx: &OpContext<'_>,
+        name: &str,
+        params: &[Param],
+        scope: &Scope<'_>,
+    ) -> PathParts {
+        let mut text = ctx.resource_path.to_string();
         if let Some(extra) = self.str_field(at, "path") {
-            path_text.push_str(&extra);
+            text.push_str(&extra);
         }
         // Glued to the base URI as written, `users/me` would extend its last segment or even
         // its host or port (`http://h:8080users/me`).
-        if !path_text.is_empty() && !path_text.starts_with('/') {
+        if !text.is_empty() && !text.starts_with('/') {
             self.warn(
                 at.loc(),
-                format!("operation `{name}`: path `{path_text}` does not start with `/`; sending it as `/{path_text}`"),
+                format!("operation `{name}`: path `{text}` does not start with `/`; sending it as `/{text}`"),
             );
-            path_text.insert(0, '/');
+            text.insert(0, '/');
         }
         let mut segments = Vec::new();
         let mut placed: HashSet<String> = HashSet::new();
         let mut unfilled = Vec::new();
-        for part in template::split(&path_text, true) {
+        for part in template::split(&text, true) {
             match part {
                 RawPart::Lit(s) => {
                     segments.push(Segment::Lit(crate::prepare::encode_literal_path(&s)))
                 }
                 RawPart::Var(raw) => {
-                    let var = self.resolve(&raw, &scope);
+                    let var = self.resolve(&raw, scope);
                     let declared_path = params
                         .iter()
                         .any(|p| p.name == var.name() && p.location == ParamIn::Path);
@@ -158,7 +203,8 @@ impl Loader {
                                 )),
                             }
                         }
-                    } else if declared_path || var.is_secret() || names.contains(var.name()) {
+                    } else if declared_path || var.is_secret() || scope.params.contains(var.name())
+                    {
                         placed.insert(var.name().to_string());
                         segments.push(Segment::Var(var));
                     } else {
@@ -177,48 +223,22 @@ impl Loader {
             segments.push(Segment::Lit("/".into()));
             segments.push(Segment::Var(Var::Arg(name.clone())));
         }
-        let mut op = Operation {
-            consumer: ctx.consumer_index,
-            qualified: format!("{}.{}", ctx.namespace, name).into(),
-            namespace: ctx.namespace.to_string(),
-            resource: ctx.resource.to_string(),
-            name: name.clone(),
-            method,
-            description: self.str_field(at, "description"),
+        PathParts {
+            text,
             segments,
-            params,
-            body: None,
-            output: OutputMap::Whole,
-            format: "json".into(),
-            unsupported: None,
-            arg_names: Vec::new(),
-            location: at.loc(),
-        };
-        if !unplaced.is_empty() {
-            let list: Vec<String> = unplaced.iter().map(|p| format!("`{p}`")).collect();
-            self.warn(
-                at.loc(),
-                format!(
-                    "operation `{name}`: path parameter(s) {} have no placeholder in `{path_text}`; appending them: {}",
-                    list.join(", "),
-                    op.path_template()
-                ),
-            );
+            unplaced,
+            unfilled,
         }
-        for u in &unfilled {
-            self.warn(
-                at.loc(),
-                format!("operation `{name}`: placeholder `{{{u}}}` in `{path_text}` is filled by no parameter; calls will be refused"),
-            );
-        }
+    }
 
-        // Body.
+    /// The request body: the `body` template, else the `in: body` parameters as an object.
+    fn op_body(&mut self, at: At<'_>, scope: &Scope<'_>, op: &mut Operation) {
         let body_params = op
             .params
             .iter()
             .filter(|p| p.location == ParamIn::Body)
             .count();
-        if let Some(body) = node.get("body") {
+        if let Some(body) = at.node.get("body") {
             let p = join(at.path, "body");
             op.body = self.body(
                 At {
@@ -226,31 +246,33 @@ impl Loader {
                     node: body,
                     path: &p,
                 },
-                &scope,
-                &name,
+                scope,
+                &op.name,
                 &mut op.unsupported,
             );
             if body_params > 0 && op.body.is_some() {
                 self.warn(
                     at.key_loc("body"),
-                    format!("operation `{name}` has both a `body` template and `in: body` parameters; the template is sent and the parameters fill its variables"),
+                    format!("operation `{}` has both a `body` template and `in: body` parameters; the template is sent and the parameters fill its variables", op.name),
                 );
             }
         } else if body_params > 0 {
             op.body = Some(BodySpec::Params);
         }
+    }
 
-        // Output.
+    /// The response format and output mapping; `None` when the mapping is fatally wrong.
+    fn op_output(&mut self, at: At<'_>, op: &mut Operation) -> Option<()> {
         if let Some(fmt) = self.str_field(at, "outputRawFormat") {
             op.format = fmt.to_ascii_lowercase();
             if !crate::map::supports_format(&op.format) {
                 self.note(
                     at.key_loc("outputRawFormat"),
-                    format!("not supported yet: operation `{name}` declares outputRawFormat `{fmt}`; its requests can be prepared, but responses cannot be mapped (use raw output)"),
+                    format!("not supported yet: operation `{}` declares outputRawFormat `{fmt}`; its requests can be prepared, but responses cannot be mapped (use raw output)", op.name),
                 );
             }
         }
-        if let Some(outputs) = node.get("outputParameters") {
+        if let Some(outputs) = at.node.get("outputParameters") {
             let p = join(at.path, "outputParameters");
             op.output = self.outputs(At {
                 file: at.file,
@@ -258,51 +280,44 @@ impl Loader {
                 path: &p,
             })?;
         }
-        if let Some(Auth::Unsupported { reason, .. }) = ctx.auth {
-            op.unsupported = Some(reason.clone());
-        }
-
-        // The names a call may pass.
-        let mut args: Vec<String> = op
-            .params
-            .iter()
-            .filter(|p| p.location != ParamIn::Environment)
-            .map(|p| p.name.clone())
-            .collect();
-        let mut template_args = Vec::new();
-        for s in &op.segments {
-            if let Segment::Var(Var::Arg(n)) = s {
-                template_args.push(n.clone());
-            }
-        }
-        for v in ctx.base_uri.vars() {
-            if let Var::Arg(n) = v {
-                template_args.push(n.clone());
-            }
-        }
-        for p in &op.params {
-            if let Some(t) = &p.value {
-                template_args.extend(t.vars().filter_map(|v| match v {
-                    Var::Arg(n) => Some(n.clone()),
-                    _ => None,
-                }));
-            }
-        }
-        if let Some(b) = &op.body {
-            b.visit_vars(&mut |v| {
-                if let Var::Arg(n) = v {
-                    template_args.push(n.clone());
-                }
-            });
-        }
-        args.extend(template_args);
-        args.sort();
-        args.dedup();
-        op.arg_names = args;
-        Some(op)
+        Some(())
     }
 }
 
+/// The names a call may pass: declared parameters (not environment ones) and every argument
+/// a template refers to (path, base URI, parameter values, body), sorted and deduplicated.
+fn arg_names(op: &Operation, base_uri: &Template) -> Vec<String> {
+    let mut args: Vec<String> = op
+        .params
+        .iter()
+        .filter(|p| p.location != ParamIn::Environment)
+        .map(|p| p.name.clone())
+        .collect();
+    let mut push = |v: &Var| {
+        if let Var::Arg(n) = v {
+            args.push(n.clone());
+        }
+    };
+    for s in &op.segments {
+        if let Segment::Var(v) = s {
+            push(v);
+        }
+    }
+    base_uri.vars().for_each(&mut push);
+    for p in &op.params {
+        if let Some(t) = &p.value {
+            t.vars().for_each(&mut push);
+        }
+    }
+    if let Some(b) = &op.body {
+        b.visit_vars(&mut push);
+    }
+    args.sort();
+    args.dedup();
+    args
+}
+
+/// What an operation takes from its consumer and resource.
 pub(super) struct OpContext<'a> {
     pub(super) consumer_index: usize,
     pub(super) namespace: &'a str,

@@ -1,5 +1,6 @@
 //! `outputParameters`: the JSONPath output mapping, compiled once at load.
 
+use super::schema::{Object, Value};
 use super::{At, Loader};
 use crate::map::OutputMap;
 
@@ -24,11 +25,7 @@ impl Loader {
                 node: item,
                 path: &path,
             };
-            self.check_keys(
-                oat,
-                &["name", "type", "value"],
-                "a consumed output parameter",
-            );
+            self.check_keys(oat, Object::OutputParameter);
             let value_key = if item.get("value").is_some() {
                 "value"
             } else {
@@ -42,12 +39,7 @@ impl Loader {
                 continue;
             };
             if let Some(t) = self.str_field(oat, "type") {
-                if !matches!(
-                    t.as_str(),
-                    "string" | "number" | "boolean" | "object" | "array"
-                ) {
-                    deviation!(self, oat.key_loc("type"), format!("output type `{t}` is not one of string, number, boolean, object, array"));
-                }
+                self.check_value(Value::OutputType, "output type", &t, || oat.key_loc("type"));
             }
             match OutputMap::compile_value(&text) {
                 Ok(extract) => match self.str_field(oat, "name") {

@@ -1,5 +1,6 @@
 //! `inputParameters` at consumer, resource and operation level.
 
+use super::schema::{Name, Object};
 use super::tree::Kind;
 use super::{At, Loader};
 use crate::spec::{Param, ParamIn, ParamType};
@@ -34,21 +35,14 @@ impl Loader {
                 );
                 continue;
             }
-            self.check_keys(pat, &["name", "in", "value"], "a consumed input parameter");
+            self.check_keys(pat, Object::InputParameter);
             let Some(name) = self.str_field(pat, "name") else {
                 self.error(pat.loc(), "a parameter has no `name`; it is ignored");
                 continue;
             };
-            if !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*'))
-            {
-                deviation!(
-                    self,
-                    pat.key_loc("name"),
-                    format!("parameter name `{name}` should match ^[a-zA-Z0-9-_*]+$"),
-                );
-            }
+            self.check_name(Name::Parameter, "parameter name", &name, || {
+                pat.key_loc("name")
+            });
             let location = match self
                 .str_field(pat, "in")
                 .map(|s| s.to_ascii_lowercase())
