@@ -24,6 +24,8 @@ mod operation;
 mod outputs;
 mod params;
 mod schema;
+#[cfg(test)]
+mod tests;
 pub(crate) mod tree;
 
 use std::collections::HashSet;
