@@ -131,39 +131,6 @@ impl Loader {
         namespace
     }
 
-    /// The schema's `authentication` or the dialect's `auth` (the schema's wins).
-    fn consumer_auth(&mut self, at: At<'_>, scope: &Scope<'_>) -> Option<Auth> {
-        let node = at.node;
-        let (key, n) = match (node.get("authentication"), node.get("auth")) {
-            (Some(a), Some(_)) => {
-                self.warn(
-                    at.key_loc("auth"),
-                    "both `authentication` and `auth` are given; using `authentication`",
-                );
-                ("authentication", a)
-            }
-            (Some(a), None) => ("authentication", a),
-            (None, Some(a)) => {
-                deviation!(
-                    self,
-                    at.key_loc("auth"),
-                    "`auth` is not a schema key: the schema calls it `authentication`",
-                );
-                ("auth", a)
-            }
-            (None, None) => return None,
-        };
-        let p = join(at.path, key);
-        self.auth(
-            At {
-                file: at.file,
-                node: n,
-                path: &p,
-            },
-            scope,
-        )
-    }
-
     /// The base URI template, and why it cannot be used as written (if so).
     fn consumer_base_uri(
         &mut self,

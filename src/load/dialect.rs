@@ -1,7 +1,9 @@
-//! The two dialects: the published one (`{var}` in paths and base URIs, dotted
-//! `ns.VAR` references) and the schema's `{{var}}`, both resolved to one [`Var`].
+//! The two dialects: the published one (`{var}` in paths and base URIs, dotted `ns.VAR`
+//! references, `auth`) and the schema's (`{{var}}`, `authentication`), both read into one
+//! model. (Typed parameters and `{env: NAME}` values are read where they occur: params.rs
+//! and auth.rs.)
 
-use super::{Loader, Scope};
+use super::{join, At, Loader, Scope};
 use crate::spec::template::{self, Part, RawPart, RawVar, Template, Var};
 use crate::spec::{Auth, KeyPlacement};
 
@@ -69,6 +71,39 @@ impl Loader {
             t = Template { parts };
         }
         t
+    }
+
+    /// The schema's `authentication` or the dialect's `auth` (the schema's wins).
+    pub(super) fn consumer_auth(&mut self, at: At<'_>, scope: &Scope<'_>) -> Option<Auth> {
+        let node = at.node;
+        let (key, n) = match (node.get("authentication"), node.get("auth")) {
+            (Some(a), Some(_)) => {
+                self.warn(
+                    at.key_loc("auth"),
+                    "both `authentication` and `auth` are given; using `authentication`",
+                );
+                ("authentication", a)
+            }
+            (Some(a), None) => ("authentication", a),
+            (None, Some(a)) => {
+                deviation!(
+                    self,
+                    at.key_loc("auth"),
+                    "`auth` is not a schema key: the schema calls it `authentication`",
+                );
+                ("auth", a)
+            }
+            (None, None) => return None,
+        };
+        let p = join(at.path, key);
+        self.auth(
+            At {
+                file: at.file,
+                node: n,
+                path: &p,
+            },
+            scope,
+        )
     }
 }
 
