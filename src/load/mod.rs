@@ -1,5 +1,13 @@
-//! Turns a document tree into a [`Capability`], accepting both dialects and reporting
-//! everything it had to interpret, with its position.
+//! Text → model: parses a capability file into a positioned tree ([`tree`]) and lowers it
+//! into a [`Capability`], accepting both dialects and reporting everything it had to
+//! interpret, with its position. Nothing here runs per call, and nothing after loading
+//! imports this module (the model is in `crate::spec`).
+//!
+//! One file per part of the document: [`capability`] (the root, `info`), [`binds`],
+//! [`imports`] (consumer entries, inline or from other files), [`consumer`], [`auth`],
+//! [`params`], [`operation`], [`body`], [`outputs`], [`index`] and [`exposes`]. Two cut
+//! across them: [`dialect`] (variable references and the published dialect's spellings) and
+//! [`schema`] (the alpha2 checks, as tables), which only records deviations.
 
 /// Records a schema deviation, computing its location and message only when deviations are
 /// wanted (strict validation): most loads do not need them.

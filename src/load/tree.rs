@@ -199,7 +199,7 @@ pub fn parse_file(text: &str, path: &std::path::Path) -> Result<Node, SyntaxErro
     parse(text)
 }
 
-/// Parses the first document of `text` into a [`Node`] tree.
+/// Parses the first document of `text` into a `Node` tree.
 ///
 /// An empty document gives a `Null` node.
 // Over 100 lines: one event loop over the YAML parser whose arms share the frame stack,
