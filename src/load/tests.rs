@@ -369,3 +369,115 @@ fn imports_bring_the_consumer_under_its_alias() {
     let found: Vec<String> = cap.diagnostics.iter().map(|d| d.message.clone()).collect();
     assert_eq!(found, Vec::<String>::new());
 }
+
+/// Renders a body template: JSON with `<arg:x>` for variables, or `text(content type): …`.
+fn render_body(body: &crate::spec::BodySpec) -> String {
+    use crate::spec::{BodySpec, JsonTemplate};
+    fn json(t: &JsonTemplate) -> String {
+        match t {
+            JsonTemplate::Lit(v) => v.to_string(),
+            JsonTemplate::Var(v) => render(&Template::var(v.clone())),
+            JsonTemplate::Str(t) => format!("\"{}\"", render(t)),
+            JsonTemplate::Array(items) => {
+                format!("[{}]", items.iter().map(json).collect::<Vec<_>>().join(","))
+            }
+            JsonTemplate::Object(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}:{}", json(v)))
+                    .collect();
+                format!("{{{}}}", fields.join(","))
+            }
+        }
+    }
+    match body {
+        BodySpec::Json(t) => json(t),
+        BodySpec::Text(t, ct) => format!("text({ct}): {}", render(t)),
+        BodySpec::Form(_) => "form".into(),
+        BodySpec::Params => "params".into(),
+    }
+}
+
+#[test]
+fn string_bodies_compile_json_with_placeholders_structurally() {
+    let mut loader = Loader {
+        deviations: false,
+        base_dir: PathBuf::new(),
+        diagnostics: Vec::new(),
+        fatal: false,
+        binds: Vec::new(),
+    };
+    let params = HashSet::new();
+    let scope = Scope { params: &params };
+    // (the body as written, the template it compiles to)
+    let cases: &[(&str, &str)] = &[
+        (r#"{"n": {{count}}}"#, "{n:<arg:count>}"),
+        (r#"{"id": "u-{{id}}"}"#, r#"{id:"u-<arg:id>"}"#),
+        (r#"{"id": "{{id}}"}"#, "{id:<arg:id>}"),
+        (r#"{"q": "a \"{{x}}\" b"}"#, r#"{q:"a "<arg:x>" b"}"#),
+        (r#"[{{a}}, 2, "{{TOKEN}}"]"#, "[<arg:a>,2,<env:TOKEN>]"),
+        (
+            "name={{n}}",
+            "text(text/plain; charset=utf-8): name=<arg:n>",
+        ),
+        (
+            r#"{"broken": {{x}}"#,
+            r#"text(text/plain; charset=utf-8): {"broken": <arg:x>"#,
+        ),
+    ];
+    for &(text, expected) in cases {
+        let body = loader.string_body(text, &scope);
+        assert_eq!(render_body(&body), expected, "{text}");
+    }
+}
+
+#[test]
+fn arg_names_gather_every_argument_a_template_uses() {
+    // (operation mapping extras, resource path, the names a call may pass)
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("", "/items", &[]),
+        // A placeholder no parameter fills is refused at call time, not an argument.
+        ("", "/items/{id}", &[]),
+        (
+            ", inputParameters: [{name: id, in: path}]",
+            "/items/{id}",
+            &["id"],
+        ),
+        (
+            ", inputParameters: [{name: id, in: path}]",
+            "/items",
+            &["id"],
+        ),
+        (
+            ", inputParameters: [{name: q, in: query}, {name: E, in: environment}]",
+            "/items",
+            &["q"],
+        ),
+        (
+            ", body: '{\"a\": {{a}}, \"t\": \"{{TOKEN}}\", \"s\": \"x-{{b}}\"}'",
+            "/items",
+            &["a", "b"],
+        ),
+        (
+            ", body: {type: text, data: 'hi {{who}}'}",
+            "/items",
+            &["who"],
+        ),
+        (
+            ", body: {type: formUrlEncoded, data: {k: '{{v}}'}}",
+            "/items",
+            &["v"],
+        ),
+        (
+            ", inputParameters: [{name: h, in: header, value: '{{z}}'}]",
+            "/items",
+            &["h", "z"],
+        ),
+    ];
+    for &(extra, path, expected) in cases {
+        let text = doc("", "", &op(extra)).replace("path: /items", &format!("path: '{path}'"));
+        let cap = super::from_text(&text, Path::new("t.yaml"), None, &LoadOptions::default())
+            .unwrap_or_else(|e| panic!("{extra}: {e}"));
+        assert_eq!(cap.operations[0].arg_names, expected, "{extra} {path}");
+    }
+}
