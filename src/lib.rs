@@ -44,6 +44,7 @@
 mod bind;
 #[cfg(feature = "serve")]
 mod expose;
+mod load;
 mod map;
 mod prepare;
 mod runtime;
@@ -68,7 +69,7 @@ pub use spec::{
 /// Internals exposed only for the project's own benchmarks; not part of the API.
 #[doc(hidden)]
 pub mod __bench {
-    pub use crate::spec::tree::parse as parse_tree;
+    pub use crate::load::tree::parse as parse_tree;
 }
 
 /// The examples in README.md are compiled and run as doc tests.

@@ -1,7 +1,7 @@
 //! The model of `capability.exposes`: the adapters a capability serves (MCP now; REST and
 //! `control` adapters are parsed into the same shape so their servers can be added next).
 //!
-//! Parsed by `exposes_load` after the consumed operations are indexed, so a tool's `call` is
+//! Parsed by `load::exposes` after the consumed operations are indexed, so a tool's `call` is
 //! resolved to an operation at load time and a tool that calls nothing says why.
 
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! The capability model and its loader: the first step of the data flow
+//! The capability model (loaded by `crate::load`): the first step of the data flow
 //! (**spec** → bind → prepare → send → map).
 //!
 //! A [`Capability`] is loaded once, from YAML or JSON, in either dialect found in the wild
@@ -6,21 +6,24 @@
 //! parameters). Everything that can be decided without the call's arguments is decided here:
 //! templates are parsed, JSONPath expressions compiled, imports resolved and operations indexed.
 
+mod base_uri;
 mod diag;
 mod exposes;
-mod exposes_load;
-mod load;
 pub(crate) mod template;
-pub mod tree;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub(crate) use base_uri::check_base_uri as check_base_uri_text;
+pub use diag::Pos;
 pub use diag::{Diagnostic, Location, Severity, SpecError};
+pub(crate) use exposes::ToolCall;
 pub use exposes::{
     Adapter, AdapterKind, Hints, InboundAuth, OutputParam, Tool, ToolInput, Transport, WithValue,
 };
-pub(crate) use load::check_base_uri as check_base_uri_text;
+// Transitional: bind.rs still reads bind files through this path; it moves to
+// `crate::load::tree` when bind.rs is restructured (then this line goes).
+pub(crate) use crate::load::tree;
 pub use template::{Part, Template, Var};
 
 use crate::map::OutputMap;
@@ -364,6 +367,31 @@ pub enum Method {
     Options,
 }
 
+impl BodySpec {
+    /// Calls `f` on every variable of the body template, in document order: the one walk
+    /// behind both the argument names a call may pass and the secrets a body needs.
+    pub(crate) fn visit_vars(&self, f: &mut impl FnMut(&Var)) {
+        match self {
+            BodySpec::Json(t) => t.visit_vars(f),
+            BodySpec::Text(t, _) => t.vars().for_each(&mut *f),
+            BodySpec::Form(fields) => fields.iter().for_each(|(_, t)| t.vars().for_each(&mut *f)),
+            BodySpec::Params => {}
+        }
+    }
+}
+
+impl JsonTemplate {
+    fn visit_vars(&self, f: &mut impl FnMut(&Var)) {
+        match self {
+            JsonTemplate::Lit(_) => {}
+            JsonTemplate::Var(v) => f(v),
+            JsonTemplate::Str(t) => t.vars().for_each(&mut *f),
+            JsonTemplate::Array(items) => items.iter().for_each(|i| i.visit_vars(f)),
+            JsonTemplate::Object(fields) => fields.iter().for_each(|(_, v)| v.visit_vars(f)),
+        }
+    }
+}
+
 impl Method {
     /// The upper-case method name.
     pub fn as_str(self) -> &'static str {
@@ -650,7 +678,7 @@ impl Capability {
     /// to the file's directory. Schema deviations are not recorded (see
     /// [`Capability::from_path_with`]).
     pub fn from_path(path: impl AsRef<Path>) -> Result<Capability, SpecError> {
-        load::from_path(path.as_ref(), &LoadOptions::default())
+        crate::load::from_path(path.as_ref(), &LoadOptions::default())
     }
 
     /// [`Capability::from_path`] with options, e.g. [`LoadOptions::strict`] to record every
@@ -666,7 +694,7 @@ impl Capability {
         path: impl AsRef<Path>,
         options: &LoadOptions,
     ) -> Result<Capability, SpecError> {
-        load::from_path(path.as_ref(), options)
+        crate::load::from_path(path.as_ref(), options)
     }
 
     /// Loads a capability from text; `name` is used in diagnostics and `base_dir`
@@ -676,7 +704,7 @@ impl Capability {
         name: impl AsRef<Path>,
         base_dir: Option<&Path>,
     ) -> Result<Capability, SpecError> {
-        load::from_text(text, name.as_ref(), base_dir, &LoadOptions::default())
+        crate::load::from_text(text, name.as_ref(), base_dir, &LoadOptions::default())
     }
 
     /// The file the capability was loaded from.

@@ -9,15 +9,15 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::diag::{Diagnostic, Location, Severity};
-use super::exposes::{
+use super::tree::{Kind, Node};
+use crate::map::Query;
+use crate::spec::template::{self, Part, RawPart, Template, Var};
+use crate::spec::Capability;
+use crate::spec::{
     Adapter, AdapterKind, Hints, InboundAuth, OutputParam, Tool, ToolCall, ToolInput, Transport,
     WithValue,
 };
-use super::template::{self, Part, RawPart, Template, Var};
-use super::tree::{Kind, Node};
-use super::Capability;
-use crate::map::Query;
+use crate::spec::{Diagnostic, Location, Severity};
 
 struct Ctx<'a> {
     file: &'a Arc<Path>,

@@ -1,0 +1,32 @@
+//! Checking a literal base URI: part of the model, used at load and again per call when
+//! the base URI is given or overridden at run time.
+
+/// Checks a literal base URI: an absolute http(s) URL with a host.
+pub(crate) fn check_base_uri(text: &str) -> Result<(), String> {
+    match reqwest::Url::parse(text) {
+        // `https:/host` and `https:host` parse (the parser guesses the host), but what is
+        // sent would not be what is written.
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && !text
+                    .get(url.scheme().len()..)
+                    .is_some_and(|rest| rest.starts_with("://")) =>
+        {
+            Err(format!(
+                "baseUri `{text}` must start with `{}://`",
+                url.scheme()
+            ))
+        }
+        // The operation's path is appended to the base: after a `?` or `#` it would land in
+        // the query or the fragment (never sent).
+        Ok(url) if url.query().is_some() || url.fragment().is_some() => Err(format!(
+            "baseUri `{text}` must not have a query (`?`) or fragment (`#`): the operation path would be appended after it"
+        )),
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        Ok(url) => Err(format!(
+            "baseUri `{text}` must be an http(s) URL with a host, found scheme `{}`",
+            url.scheme()
+        )),
+        Err(e) => Err(format!("baseUri `{text}` is not a valid URL ({e})")),
+    }
+}
