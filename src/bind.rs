@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::secret::Secret;
-use crate::spec::{Capability, Var};
+use crate::spec::{BodySpec, Capability, JsonTemplate, Template, Var};
 
 /// Why a bound variable has no value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -281,7 +281,7 @@ impl Binds {
 /// Every `Env` variable any template of the capability uses.
 fn cap_env_vars(cap: &Capability) -> Vec<String> {
     let mut out = Vec::new();
-    fn push_into(out: &mut Vec<String>, t: &crate::spec::Template) {
+    fn push_into(out: &mut Vec<String>, t: &Template) {
         for v in t.vars() {
             if let Var::Env(n) | Var::Bind(n) = v {
                 out.push(n.clone());
@@ -291,18 +291,7 @@ fn cap_env_vars(cap: &Capability) -> Vec<String> {
     for c in &cap.consumers {
         push_into(&mut out, &c.base_uri);
         if let Some(auth) = &c.auth {
-            match auth {
-                crate::spec::Auth::ApiKey { value, .. } => push_into(&mut out, value),
-                crate::spec::Auth::Bearer { token } => push_into(&mut out, token),
-                crate::spec::Auth::Basic { username, password } => {
-                    push_into(&mut out, username);
-                    push_into(&mut out, password);
-                }
-                crate::spec::Auth::QueryParams { params } => {
-                    params.iter().for_each(|(_, t)| push_into(&mut out, t))
-                }
-                crate::spec::Auth::Unsupported { .. } => {}
-            }
+            crate::auth::templates(auth, &mut |t| push_into(&mut out, t));
         }
     }
     for op in &cap.operations {
@@ -317,12 +306,40 @@ fn cap_env_vars(cap: &Capability) -> Vec<String> {
             }
         }
         if let Some(body) = &op.body {
-            crate::prepare::body_secret_vars(body, &mut out);
+            body_secret_vars(body, &mut out);
         }
     }
     out.sort();
     out.dedup();
     out
+}
+
+/// Secret variables a body template uses (for the environment snapshot).
+// The same walk as the loader's `collect_body_args` (which collects the argument
+// variables); the two become one walk on `BodySpec` in src/spec when the loader moves.
+fn body_secret_vars(body: &BodySpec, out: &mut Vec<String>) {
+    fn walk(t: &JsonTemplate, out: &mut Vec<String>) {
+        match t {
+            JsonTemplate::Var(Var::Env(n) | Var::Bind(n)) => out.push(n.clone()),
+            JsonTemplate::Str(t) => push_template(t, out),
+            JsonTemplate::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            JsonTemplate::Object(fields) => fields.iter().for_each(|(_, v)| walk(v, out)),
+            _ => {}
+        }
+    }
+    fn push_template(t: &Template, out: &mut Vec<String>) {
+        for v in t.vars() {
+            if let Var::Env(n) | Var::Bind(n) = v {
+                out.push(n.clone());
+            }
+        }
+    }
+    match body {
+        BodySpec::Json(t) => walk(t, out),
+        BodySpec::Text(t, _) => push_template(t, out),
+        BodySpec::Form(fields) => fields.iter().for_each(|(_, t)| push_template(t, out)),
+        BodySpec::Params => {}
+    }
 }
 
 fn read_file(path: &std::path::Path) -> Result<HashMap<String, String>, String> {

@@ -10,7 +10,7 @@ use tracing::Instrument;
 
 use crate::bind::{BindError, Binds, Env};
 use crate::map::{self, MapError};
-use crate::prepare::{self, PrepareError, PreparedRequest, Unset};
+use crate::request::{self, PrepareError, PreparedRequest, Unset};
 use crate::send::{self, Response, RetryPolicy, SendConfig, SendError};
 use crate::spec::{closest, did_you_mean, Capability, LookupError, SpecError};
 
@@ -353,7 +353,7 @@ impl Runtime {
         let op = &cap.operations[i];
         let consumer = &cap.consumers[op.consumer];
         let base = self.inner.base_overrides[op.consumer].as_deref();
-        let mut req = prepare::prepare(op, consumer, base, args, &self.inner.binds, unset)?;
+        let mut req = request::prepare(op, consumer, base, args, &self.inner.binds, unset)?;
         req.index = i;
         Ok(req)
     }

@@ -23,7 +23,7 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde_json::Value;
 
-use crate::prepare::{Body, PreparedRequest};
+use crate::request::{Body, PreparedRequest};
 use crate::spec::Method;
 
 /// Why an HTTP exchange failed.
