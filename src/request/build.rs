@@ -610,7 +610,12 @@ fn check_header(operation: &str, name: &str, value: &str) -> Result<(), PrepareE
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
     {
-        return Err(invalid(operation, name, "header", "is not a valid header name".into()));
+        return Err(invalid(
+            operation,
+            name,
+            "header",
+            "is not a valid header name".into(),
+        ));
     }
     if value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']) {
         return Err(invalid(

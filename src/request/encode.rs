@@ -114,7 +114,10 @@ mod tests {
 
     #[test]
     fn components_keep_only_unreserved_characters() {
-        assert_eq!(component("a b/c?d=e&f~g.h-i_j").to_string(), "a%20b%2Fc%3Fd%3De%26f~g.h-i_j");
+        assert_eq!(
+            component("a b/c?d=e&f~g.h-i_j").to_string(),
+            "a%20b%2Fc%3Fd%3De%26f~g.h-i_j"
+        );
         assert_eq!(cookie("a b;c%"), "a%20b%3Bc%25");
         assert_eq!(encode_literal_path("/v1/a b:c@d"), "/v1/a%20b:c@d");
     }

@@ -89,7 +89,7 @@ pub(super) fn tls_error(e: &(dyn StdError + 'static)) -> Option<String> {
 }
 
 /// The error and its causes, joined (reqwest's own message is often just "error sending request").
-pub(crate) fn error_chain(e: &(dyn StdError + 'static)) -> String {
+pub(super) fn error_chain(e: &(dyn StdError + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {

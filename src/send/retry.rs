@@ -48,7 +48,7 @@ pub(super) fn retryable_status(status: u16) -> bool {
 }
 
 /// `Retry-After`: delta-seconds or an HTTP-date.
-pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+pub(super) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
