@@ -10,6 +10,7 @@ use tracing::Instrument;
 
 use crate::auth::{self, Sign};
 use crate::bind::{Binds, Env};
+use crate::decode::Format;
 use crate::error::Error;
 use crate::map::MapError;
 use crate::request::{self, PreparedRequest, Unset};
@@ -139,7 +140,7 @@ impl RuntimeBuilder {
                 )));
             };
             let trimmed = uri.trim().trim_end_matches('/').to_string();
-            request::check_base_uri(&trimmed)
+            crate::spec::check_base_uri_text(&trimmed)
                 .map_err(|m| Error::Config(format!("base URI override for `{ns}`: {m}")))?;
             base_overrides[i] = Some(trimmed);
         }
@@ -330,11 +331,11 @@ impl Runtime {
         let cap = &self.inner.cap;
         let i = cap.operation_index(operation)?;
         let op = &cap.operations[i];
-        op.format.check(&op.qualified)?;
+        let format = Format::parse(&op.format);
+        format.check(&op.qualified)?;
         let req = self.prepare_index(i, &args, Unset::Fail)?;
         let response = self.execute_op(i, &req, options, false).await?;
-        let value = op
-            .format
+        let value = format
             .decode(&req.operation, &response.body)
             .map_err(|e| redact_snippet(e, &req, &response.body))?;
         Ok(op.output.apply(value))
@@ -346,8 +347,7 @@ impl Runtime {
     /// (a server may echo the key).
     pub fn map_response(&self, req: &PreparedRequest, body: &[u8]) -> Result<Value, Error> {
         let op = &self.inner.cap.operations[self.index_of(req)?];
-        let value = op
-            .format
+        let value = Format::parse(&op.format)
             .decode(&req.operation, body)
             .map_err(|e| redact_snippet(e, req, body))?;
         Ok(op.output.apply(value))
