@@ -253,16 +253,6 @@ impl OutputMap {
     }
 }
 
-// The loader (`spec::load`) and `Operation::map_response` still hold the format as text and
-// call these two; they go once the model stores a `decode::Format` (src/spec is being moved
-// by another change).
-pub(crate) use crate::decode::supports_format;
-
-/// Decodes a response body in the format named `format` (`decode::Format::decode`).
-pub(crate) fn decode(operation: &str, format: &str, body: &[u8]) -> Result<Value, MapError> {
-    crate::decode::Format::parse(format).decode(operation, body)
-}
-
 /// Evaluates a JSONPath expression on a document and returns the node list as a JSON array,
 /// with the same engine and `$.` rule as output mapping (what `naftiko query` prints).
 ///

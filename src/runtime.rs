@@ -10,7 +10,6 @@ use tracing::Instrument;
 
 use crate::auth::{self, Sign};
 use crate::bind::{Binds, Env};
-use crate::decode::Format;
 use crate::error::Error;
 use crate::map::MapError;
 use crate::request::{self, PreparedRequest, Unset};
@@ -140,7 +139,7 @@ impl RuntimeBuilder {
                 )));
             };
             let trimmed = uri.trim().trim_end_matches('/').to_string();
-            crate::spec::check_base_uri_text(&trimmed)
+            request::check_base_uri(&trimmed)
                 .map_err(|m| Error::Config(format!("base URI override for `{ns}`: {m}")))?;
             base_overrides[i] = Some(trimmed);
         }
@@ -331,11 +330,11 @@ impl Runtime {
         let cap = &self.inner.cap;
         let i = cap.operation_index(operation)?;
         let op = &cap.operations[i];
-        let format = Format::parse(&op.format);
-        format.check(&op.qualified)?;
+        op.format.check(&op.qualified)?;
         let req = self.prepare_index(i, &args, Unset::Fail)?;
         let response = self.execute_op(i, &req, options, false).await?;
-        let value = format
+        let value = op
+            .format
             .decode(&req.operation, &response.body)
             .map_err(|e| redact_snippet(e, &req, &response.body))?;
         Ok(op.output.apply(value))
@@ -347,7 +346,8 @@ impl Runtime {
     /// (a server may echo the key).
     pub fn map_response(&self, req: &PreparedRequest, body: &[u8]) -> Result<Value, Error> {
         let op = &self.inner.cap.operations[self.index_of(req)?];
-        let value = Format::parse(&op.format)
+        let value = op
+            .format
             .decode(&req.operation, body)
             .map_err(|e| redact_snippet(e, req, body))?;
         Ok(op.output.apply(value))

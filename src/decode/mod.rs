@@ -38,14 +38,11 @@ impl Format {
     /// The format a name declares, ignoring case. Never fails: an unknown name is
     /// [`Format::Other`].
     pub fn parse(name: &str) -> Format {
-        // The runtime parses the operation's format on every call (the loader keeps it as
-        // text for now): the known names allocate nothing.
-        if name.eq_ignore_ascii_case("json") {
-            Format::Json
-        } else if name.eq_ignore_ascii_case("text") {
-            Format::Text
-        } else {
-            Format::Other(name.to_ascii_lowercase())
+        let name = name.to_ascii_lowercase();
+        match name.as_str() {
+            "json" => Format::Json,
+            "text" => Format::Text,
+            _ => Format::Other(name),
         }
     }
 

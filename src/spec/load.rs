@@ -1501,7 +1501,7 @@ impl Loader {
             params,
             body: None,
             output: OutputMap::Whole,
-            format: "json".into(),
+            format: crate::decode::Format::Json,
             unsupported: None,
             arg_names: Vec::new(),
             location: at.loc(),
@@ -1554,8 +1554,8 @@ impl Loader {
 
         // Output.
         if let Some(fmt) = self.str_field(at, "outputRawFormat") {
-            op.format = fmt.to_ascii_lowercase();
-            if !crate::map::supports_format(&op.format) {
+            op.format = crate::decode::Format::parse(&fmt);
+            if !op.format.is_decoded() {
                 self.note(
                     at.key_loc("outputRawFormat"),
                     format!("not supported yet: operation `{name}` declares outputRawFormat `{fmt}`; its requests can be prepared, but responses cannot be mapped (use raw output)"),

@@ -78,13 +78,7 @@ async fn run(inner: &Inner, entry: &Entry, args: JsonObject) -> Outcome {
                     .await;
                 return from_result(inner, r, None);
             }
-            let raw = raw_call(
-                inner,
-                op_name,
-                &Format::parse(&op.format),
-                Value::Object(call_args),
-            )
-            .await;
+            let raw = raw_call(inner, op_name, &op.format, Value::Object(call_args)).await;
             from_result(inner, raw, Some(&spec.outputs))
         }
         Kind::Meta => meta(inner, &entry.tool.name, args).await,
