@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::secret::Secret;
-use crate::spec::{Capability, Var};
+use crate::spec::{BodySpec, Capability, Template, Var};
 
 /// Why a bound variable has no value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -281,7 +281,7 @@ impl Binds {
 /// Every `Env` variable any template of the capability uses.
 fn cap_env_vars(cap: &Capability) -> Vec<String> {
     let mut out = Vec::new();
-    fn push_into(out: &mut Vec<String>, t: &crate::spec::Template) {
+    fn push_into(out: &mut Vec<String>, t: &Template) {
         for v in t.vars() {
             if let Var::Env(n) | Var::Bind(n) = v {
                 out.push(n.clone());
@@ -291,18 +291,7 @@ fn cap_env_vars(cap: &Capability) -> Vec<String> {
     for c in &cap.consumers {
         push_into(&mut out, &c.base_uri);
         if let Some(auth) = &c.auth {
-            match auth {
-                crate::spec::Auth::ApiKey { value, .. } => push_into(&mut out, value),
-                crate::spec::Auth::Bearer { token } => push_into(&mut out, token),
-                crate::spec::Auth::Basic { username, password } => {
-                    push_into(&mut out, username);
-                    push_into(&mut out, password);
-                }
-                crate::spec::Auth::QueryParams { params } => {
-                    params.iter().for_each(|(_, t)| push_into(&mut out, t))
-                }
-                crate::spec::Auth::Unsupported { .. } => {}
-            }
+            crate::auth::templates(auth, &mut |t| push_into(&mut out, t));
         }
     }
     for op in &cap.operations {
@@ -317,7 +306,7 @@ fn cap_env_vars(cap: &Capability) -> Vec<String> {
             }
         }
         if let Some(body) = &op.body {
-            crate::prepare::body_secret_vars(body, &mut out);
+            body_secret_vars(body, &mut out);
         }
     }
     out.sort();
@@ -325,9 +314,20 @@ fn cap_env_vars(cap: &Capability) -> Vec<String> {
     out
 }
 
+/// Secret variables a body template uses (for the environment snapshot).
+// The same walk as the loader's `collect_body_args` (which collects the argument
+// variables); the two become one walk on `BodySpec` in src/spec when the loader moves.
+fn body_secret_vars(body: &BodySpec, out: &mut Vec<String>) {
+    body.visit_vars(&mut |v| {
+        if let Var::Env(n) | Var::Bind(n) = v {
+            out.push(n.clone());
+        }
+    });
+}
+
 fn read_file(path: &std::path::Path) -> Result<HashMap<String, String>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let node = crate::spec::tree::parse_file(&text, path)
+    let node = crate::load::tree::parse_file(&text, path)
         .map_err(|e| format!("{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
     let Some(entries) = node.as_map() else {
         return Err(format!(

@@ -6,9 +6,10 @@
 //!
 //! A call flows through five steps, one module each:
 //! **`spec`** (load and index the capability, once) → **`bind`** (secrets from the
-//! environment or a bind file) → **`prepare`** (a pure, serializable [`PreparedRequest`]) →
-//! **`send`** (HTTP with deadline, safe retries and limits) → **`map`** (decode and apply
-//! the `outputParameters` JSONPath).
+//! environment or a bind file) → **`request`** (a pure, serializable [`PreparedRequest`],
+//! credentials put on by **`auth`**) → **`send`** (HTTP with deadline, safe retries and
+//! limits) → **`decode`** and **`map`** (decode the body in its [`Format`] and apply the
+//! `outputParameters` JSONPath).
 //!
 //! ```
 //! use serde_json::json;
@@ -41,23 +42,28 @@
 #![deny(missing_docs)]
 
 // Every module is private: the public API is what this file re-exports, one path per item.
+mod auth;
 mod bind;
+mod decode;
+mod error;
 #[cfg(feature = "serve")]
 mod expose;
 mod load;
 mod map;
-mod prepare;
+mod request;
 mod runtime;
 mod secret;
 mod send;
 mod spec;
 
 pub use bind::BindError;
+pub use decode::{supports_format, Format};
+pub use error::Error;
 #[cfg(feature = "serve")]
 pub use expose::{HttpOptions, McpOptions, McpServer};
-pub use map::{query, supports_format, MapError, PathError, Query};
-pub use prepare::{Body, PrepareError, PreparedRequest};
-pub use runtime::{CallOptions, Error, Runtime, RuntimeBuilder};
+pub use map::{query, MapError, PathError, Query};
+pub use request::{Body, PrepareError, PreparedRequest};
+pub use runtime::{CallOptions, Runtime, RuntimeBuilder};
 pub use secret::Secret;
 pub use send::{HttpError, Response, RetryPolicy, SendError};
 pub use spec::{

@@ -1,5 +1,5 @@
-//! The last step of the data flow (spec → bind → prepare → send → **map**): decoding the
-//! response body and applying the operation's `outputParameters`.
+//! The last step of the data flow (spec → bind → request → send → **map**): applying the
+//! operation's `outputParameters` to the decoded body (`crate::decode` decodes it).
 //!
 //! One JSONPath engine is used everywhere: [`serde_json_path`], which passes all 703 cases of
 //! the RFC 9535 compliance suite. Expressions are compiled once, when the capability loads.
@@ -253,31 +253,6 @@ impl OutputMap {
     }
 }
 
-/// True for the response formats the runtime decodes (`json` and `text`); an operation
-/// declaring another `outputRawFormat` can only be sent for its raw body.
-pub fn supports_format(format: &str) -> bool {
-    matches!(format, "json" | "text")
-}
-
-/// Decodes a response body in the operation's format. An empty body is `null`.
-pub(crate) fn decode(operation: &str, format: &str, body: &[u8]) -> Result<Value, MapError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Null);
-    }
-    match format {
-        "text" => Ok(Value::String(String::from_utf8_lossy(body).into_owned())),
-        "json" => serde_json::from_slice(body).map_err(|source| MapError::Decode {
-            operation: operation.to_string(),
-            snippet: String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned(),
-            source,
-        }),
-        other => Err(MapError::UnsupportedFormat {
-            operation: operation.to_string(),
-            format: other.to_string(),
-        }),
-    }
-}
-
 /// Evaluates a JSONPath expression on a document and returns the node list as a JSON array,
 /// with the same engine and `$.` rule as output mapping (what `naftiko query` prints).
 ///
@@ -362,11 +337,5 @@ mod tests {
             map.apply(json!({"id": 7})),
             json!({"id": 7, "all": {"id": 7}})
         );
-    }
-
-    #[test]
-    fn empty_body_decodes_to_null() {
-        assert_eq!(decode("op", "json", b"").unwrap(), Value::Null);
-        assert!(decode("op", "json", b"<html>").is_err());
     }
 }

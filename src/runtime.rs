@@ -8,63 +8,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tracing::Instrument;
 
-use crate::bind::{BindError, Binds, Env};
-use crate::map::{self, MapError};
-use crate::prepare::{self, PrepareError, PreparedRequest, Unset};
+use crate::auth::{self, Sign};
+use crate::bind::{Binds, Env};
+use crate::error::Error;
+use crate::map::MapError;
+use crate::request::{self, PreparedRequest, Unset};
 use crate::send::{self, Response, RetryPolicy, SendConfig, SendError};
-use crate::spec::{closest, did_you_mean, Capability, LookupError, SpecError};
-
-/// Any error the runtime can return. Each layer has its own enum; this one wraps them.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The capability file could not be loaded.
-    #[error(transparent)]
-    Spec(#[from] SpecError),
-    /// The runtime was configured wrongly (an unknown namespace, an invalid base URI).
-    #[error("{0}")]
-    Config(String),
-    /// No operation has the name asked for (or several do).
-    #[error(transparent)]
-    Lookup(#[from] LookupError),
-    /// The arguments do not fit the operation, or the request cannot be built.
-    #[error(transparent)]
-    Prepare(PrepareError),
-    /// A bound secret has no value.
-    #[error(transparent)]
-    Bind(Box<BindError>),
-    /// The HTTP exchange failed or the server answered with a status ≥ 400.
-    #[error(transparent)]
-    Send(#[from] SendError),
-    /// The response could not be decoded.
-    #[error(transparent)]
-    Map(#[from] MapError),
-}
-
-impl From<BindError> for Error {
-    fn from(e: BindError) -> Error {
-        Error::Bind(Box::new(e))
-    }
-}
-
-impl From<PrepareError> for Error {
-    fn from(e: PrepareError) -> Error {
-        match e {
-            PrepareError::Bind(b) => Error::Bind(b),
-            other => Error::Prepare(other),
-        }
-    }
-}
-
-impl Error {
-    /// The HTTP error, if the server answered with a status of 400 or more.
-    pub fn http(&self) -> Option<&send::HttpError> {
-        match self {
-            Error::Send(SendError::Status(e)) => Some(e),
-            _ => None,
-        }
-    }
-}
+use crate::spec::{closest, did_you_mean, Capability};
 
 /// Per-call settings that override the runtime's.
 #[derive(Debug, Clone, Default)]
@@ -189,7 +139,7 @@ impl RuntimeBuilder {
                 )));
             };
             let trimmed = uri.trim().trim_end_matches('/').to_string();
-            crate::spec::check_base_uri_text(&trimmed)
+            request::check_base_uri(&trimmed)
                 .map_err(|m| Error::Config(format!("base URI override for `{ns}`: {m}")))?;
             base_overrides[i] = Some(trimmed);
         }
@@ -197,6 +147,9 @@ impl RuntimeBuilder {
         for name in &self.retry_non_idempotent_ops {
             retry_ops[self.cap.operation_index(name)?] = true;
         }
+        let signers = (self.cap.consumers.iter())
+            .map(|c| c.auth.as_ref().and_then(auth::signer))
+            .collect();
         Ok(Runtime {
             inner: Arc::new(Inner {
                 cap: self.cap,
@@ -204,6 +157,7 @@ impl RuntimeBuilder {
                 base_overrides,
                 config: self.config,
                 retry_ops,
+                signers,
                 plain_client: OnceLock::new(),
                 tls_client: OnceLock::new(),
             }),
@@ -238,6 +192,8 @@ struct Inner {
     plain_client: OnceLock<Result<reqwest::Client, String>>,
     /// For `https://` URLs.
     tls_client: OnceLock<Result<reqwest::Client, String>>,
+    /// Per consumer: its authentication scheme's per-attempt hook (none today).
+    signers: Vec<Option<Arc<dyn Sign>>>,
 }
 
 impl Runtime {
@@ -353,7 +309,7 @@ impl Runtime {
         let op = &cap.operations[i];
         let consumer = &cap.consumers[op.consumer];
         let base = self.inner.base_overrides[op.consumer].as_deref();
-        let mut req = prepare::prepare(op, consumer, base, args, &self.inner.binds, unset)?;
+        let mut req = request::prepare(op, consumer, base, args, &self.inner.binds, unset)?;
         req.index = i;
         Ok(req)
     }
@@ -374,16 +330,12 @@ impl Runtime {
         let cap = &self.inner.cap;
         let i = cap.operation_index(operation)?;
         let op = &cap.operations[i];
-        if !map::supports_format(&op.format) {
-            return Err(MapError::UnsupportedFormat {
-                operation: op.qualified_name(),
-                format: op.format.clone(),
-            }
-            .into());
-        }
+        op.format.check(&op.qualified)?;
         let req = self.prepare_index(i, &args, Unset::Fail)?;
         let response = self.execute_op(i, &req, options, false).await?;
-        let value = map::decode(&req.operation, &op.format, &response.body)
+        let value = op
+            .format
+            .decode(&req.operation, &response.body)
             .map_err(|e| redact_snippet(e, &req, &response.body))?;
         Ok(op.output.apply(value))
     }
@@ -394,7 +346,9 @@ impl Runtime {
     /// (a server may echo the key).
     pub fn map_response(&self, req: &PreparedRequest, body: &[u8]) -> Result<Value, Error> {
         let op = &self.inner.cap.operations[self.index_of(req)?];
-        let value = map::decode(&req.operation, &op.format, body)
+        let value = op
+            .format
+            .decode(&req.operation, body)
             .map_err(|e| redact_snippet(e, req, body))?;
         Ok(op.output.apply(value))
     }
@@ -455,7 +409,16 @@ impl Runtime {
             .unwrap_or(retry.retry_non_idempotent || inner.retry_ops[index]);
         let timeout = options.timeout.unwrap_or(inner.config.timeout);
         let span = tracing::info_span!("naftiko.call", operation = %req.operation, method = %req.method, status = tracing::field::Empty, attempts = tracing::field::Empty, latency_ms = tracing::field::Empty);
-        let sending = send::send(client, req, &inner.config, timeout, &retry, keep_headers);
+        let signer = inner.signers[inner.cap.operations[index].consumer].as_deref();
+        let sending = send::send(
+            client,
+            req,
+            signer,
+            &inner.config,
+            timeout,
+            &retry,
+            keep_headers,
+        );
         if span.is_disabled() {
             // No subscriber wants the span: skip its timing and bookkeeping.
             return Ok(sending.await?);
@@ -495,17 +458,5 @@ fn redact_snippet(e: MapError, req: &PreparedRequest, body: &[u8]) -> MapError {
             }
         }
         other => other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Errors travel in `Result`s everywhere: keep them small (clippy's limit is 128 bytes).
-    #[test]
-    fn errors_stay_small() {
-        assert!(std::mem::size_of::<PrepareError>() < 128);
-        assert!(std::mem::size_of::<Error>() < 128);
     }
 }

@@ -73,7 +73,7 @@ impl Loader {
             params,
             body: None,
             output: OutputMap::Whole,
-            format: "json".into(),
+            format: crate::decode::Format::Json,
             unsupported: None,
             arg_names: Vec::new(),
             location: at.loc(),
@@ -187,7 +187,7 @@ impl Loader {
         for part in template::split(&text, true) {
             match part {
                 RawPart::Lit(s) => {
-                    segments.push(Segment::Lit(crate::prepare::encode_literal_path(&s)))
+                    segments.push(Segment::Lit(crate::request::encode_literal_path(&s)))
                 }
                 RawPart::Var(raw) => {
                     let var = self.resolve(&raw, scope);
@@ -199,7 +199,7 @@ impl Loader {
                             match value.as_single_var() {
                                 Some(v) => segments.push(Segment::Var(v.clone())),
                                 None => segments.push(Segment::Lit(
-                                    crate::prepare::encode_literal_path(&render_literal(value)),
+                                    crate::request::encode_literal_path(&render_literal(value)),
                                 )),
                             }
                         }
@@ -264,8 +264,8 @@ impl Loader {
     /// The response format and output mapping; `None` when the mapping is fatally wrong.
     fn op_output(&mut self, at: At<'_>, op: &mut Operation) -> Option<()> {
         if let Some(fmt) = self.str_field(at, "outputRawFormat") {
-            op.format = fmt.to_ascii_lowercase();
-            if !crate::map::supports_format(&op.format) {
+            op.format = crate::decode::Format::parse(&fmt);
+            if !op.format.is_decoded() {
                 self.note(
                     at.key_loc("outputRawFormat"),
                     format!("not supported yet: operation `{}` declares outputRawFormat `{fmt}`; its requests can be prepared, but responses cannot be mapped (use raw output)", op.name),

@@ -30,3 +30,17 @@ pub(crate) fn check_base_uri(text: &str) -> Result<(), String> {
         Err(e) => Err(format!("baseUri `{text}` is not a valid URL ({e})")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_base_uri;
+
+    #[test]
+    fn base_uris_must_be_absolute_http_urls() {
+        assert!(check_base_uri("https://api.example.com/v1").is_ok());
+        assert!(check_base_uri("https:/api.example.com").is_err());
+        assert!(check_base_uri("https://api.example.com?x=1").is_err());
+        assert!(check_base_uri("ftp://example.com").is_err());
+        assert!(check_base_uri("not a url").is_err());
+    }
+}

@@ -21,9 +21,6 @@ pub(crate) use exposes::ToolCall;
 pub use exposes::{
     Adapter, AdapterKind, Hints, InboundAuth, OutputParam, Tool, ToolInput, Transport, WithValue,
 };
-// Transitional: bind.rs still reads bind files through this path; it moves to
-// `crate::load::tree` when bind.rs is restructured (then this line goes).
-pub(crate) use crate::load::tree;
 pub use template::{Part, Template, Var};
 
 use crate::map::OutputMap;
@@ -446,8 +443,8 @@ pub struct Operation {
     pub(crate) params: Vec<Param>,
     pub(crate) body: Option<BodySpec>,
     pub(crate) output: OutputMap,
-    /// Response format declared by `outputRawFormat` (lower case).
-    pub(crate) format: String,
+    /// Response format declared by `outputRawFormat`.
+    pub(crate) format: crate::decode::Format,
     /// Why the operation cannot be called yet, if it cannot.
     pub(crate) unsupported: Option<String>,
     /// Names the call accepts as arguments (parameters and template variables), sorted.
@@ -514,6 +511,11 @@ impl Operation {
     }
     /// The declared response format (`json` unless the capability says otherwise).
     pub fn format(&self) -> &str {
+        self.format.as_str()
+    }
+    /// The declared response format, parsed: whether the runtime decodes it is
+    /// [`Format::is_decoded`](crate::Format::is_decoded).
+    pub fn response_format(&self) -> &crate::decode::Format {
         &self.format
     }
     /// The output mapping, written as the capability declares it (`{"result": "$."}`, …).
@@ -549,7 +551,7 @@ impl Operation {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn map_response(&self, body: &[u8]) -> Result<serde_json::Value, crate::MapError> {
-        let value = crate::map::decode(&self.qualified_name(), &self.format, body)?;
+        let value = self.format.decode(&self.qualified, body)?;
         Ok(self.output.apply(value))
     }
     /// Every argument name a call accepts: the parameters, plus the variables that templates

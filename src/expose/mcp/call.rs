@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use super::tools::{self, Entry, Kind};
 use super::Inner;
 use crate::spec::{OutputParam, ToolInput, WithValue};
-use crate::{CallOptions, Error, SendError};
+use crate::{CallOptions, Error, Format, SendError};
 
 /// Runs one tool. `Err` only for an unknown tool (JSON-RPC −32602); everything else is a
 /// result, with `isError` when the call failed.
@@ -93,10 +93,10 @@ fn options(inner: &Inner) -> CallOptions {
 }
 
 /// The decoded body without the operation's own output mapping: the tool shapes it.
-async fn raw_call(inner: &Inner, op: &str, format: &str, args: Value) -> Result<Value, Error> {
+async fn raw_call(inner: &Inner, op: &str, format: &Format, args: Value) -> Result<Value, Error> {
     let req = inner.rt.prepare(op, args)?;
     let response = inner.rt.execute(&req, &options(inner)).await?;
-    crate::map::decode(op, format, &response.body).map_err(Error::from)
+    format.decode(op, &response.body).map_err(Error::from)
 }
 
 fn from_result(inner: &Inner, r: Result<Value, Error>, outputs: Option<&[OutputParam]>) -> Outcome {

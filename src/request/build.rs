@@ -1,0 +1,680 @@
+//! The pure `prepare`: an operation and its arguments in, a [`PreparedRequest`] out.
+//!
+//! The steps run in the order their errors are reported: the arguments (names, required,
+//! types) before anything else, then the URL, the parameters, the credentials and the body.
+
+use std::borrow::Cow;
+use std::sync::{LazyLock, OnceLock};
+
+use percent_encoding::{utf8_percent_encode, AsciiSet};
+use serde_json::{Map, Value};
+
+use super::encode::{self, COMPONENT};
+use super::{Body, PrepareError, PreparedRequest, Unset};
+use crate::auth::{self, Draft, Placed};
+use crate::bind::Binds;
+use crate::secret::{self, Secret, REDACTED};
+use crate::spec::template::Part;
+use crate::spec::{
+    closest, BodySpec, Consumer, JsonTemplate, Operation, ParamIn, ParamType, Segment, Template,
+    Var,
+};
+
+/// Builds the request for `op` with `args`.
+pub(crate) fn prepare(
+    op: &Operation,
+    consumer: &Consumer,
+    base_override: Option<&str>,
+    args: &Value,
+    binds: &Binds,
+    unset: Unset,
+) -> Result<PreparedRequest, PrepareError> {
+    let args = check_args(op, args)?;
+    let mut ctx = Ctx {
+        qualified: &op.qualified,
+        args,
+        binds,
+        unset,
+        secrets: Vec::new(),
+    };
+    let url = url(&mut ctx, op, consumer, base_override)?;
+    let mut b = Builder {
+        ctx,
+        url,
+        query: Vec::new(),
+        headers: Vec::with_capacity(4),
+        cookies: Vec::new(),
+        body_values: Vec::new(),
+        body_field: None,
+    };
+    b.params(op)?;
+    if let Some(auth) = &consumer.auth {
+        auth::apply(auth, &mut b)?;
+    }
+    b.finish_query_and_cookies();
+    let Builder {
+        mut ctx,
+        url,
+        headers,
+        body_values,
+        body_field,
+        ..
+    } = b;
+    let body = body(&mut ctx, op.body.as_ref(), body_values)?;
+    let body = add_body_field(ctx.qualified, body, body_field)?;
+    Ok(PreparedRequest {
+        operation: op.qualified.clone(),
+        index: usize::MAX,
+        method: op.method,
+        url,
+        headers,
+        body,
+        secrets: ctx.secrets,
+        redaction: OnceLock::new(),
+    })
+}
+
+/// Step 1: the arguments as an object, checked before anything else (no unknown name, every
+/// required one given, each of its declared type), then whether the operation can be
+/// called at all. `null` counts as no arguments.
+fn check_args<'a>(op: &Operation, args: &'a Value) -> Result<&'a Map<String, Value>, PrepareError> {
+    static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
+    let qualified: &str = &op.qualified;
+    let args = match args {
+        Value::Object(m) => m,
+        Value::Null => &EMPTY,
+        other => {
+            return Err(PrepareError::NotAnObject {
+                operation: qualified.to_string(),
+                found: match other {
+                    Value::Array(_) => "an array",
+                    Value::String(_) => "a string",
+                    Value::Number(_) => "a number",
+                    _ => "a boolean",
+                },
+            })
+        }
+    };
+    for name in args.keys() {
+        if op.arg_names.binary_search(name).is_err() {
+            return Err(PrepareError::UnknownArgument {
+                operation: qualified.to_string(),
+                name: name.clone(),
+                suggestion: closest(name, op.arg_names.iter().map(String::as_str)),
+                accepted: op.arg_names.clone(),
+            });
+        }
+    }
+    let missing: Vec<String> = op
+        .params
+        .iter()
+        .filter(|p| p.required && p.value.is_none() && p.location != ParamIn::Environment)
+        .filter(|p| args.get(&p.name).is_none_or(Value::is_null))
+        .map(|p| p.name.clone())
+        .collect();
+    if !missing.is_empty() {
+        return Err(PrepareError::MissingArguments {
+            operation: qualified.to_string(),
+            names: missing,
+        });
+    }
+    for p in &op.params {
+        if let Some(v) = args.get(&p.name).filter(|v| !v.is_null()) {
+            if !type_matches(p.ty, v) {
+                return Err(PrepareError::WrongType {
+                    operation: qualified.to_string(),
+                    name: p.name.clone(),
+                    expected: p.ty,
+                    found: describe_value(v),
+                });
+            }
+        }
+    }
+    if let Some(reason) = &op.unsupported {
+        return Err(PrepareError::Unsupported {
+            operation: qualified.to_string(),
+            reason: reason.clone(),
+        });
+    }
+    if let Some(placeholder) = op.unfilled_placeholders().first() {
+        return Err(PrepareError::UnfilledPlaceholder {
+            operation: qualified.to_string(),
+            placeholder: placeholder.to_string(),
+            location: op.location.to_string(),
+        });
+    }
+    Ok(args)
+}
+
+/// Step 2: the base URI (the runtime's override, or the consumer's, rendered), then the
+/// path, each variable percent-encoded as exactly one segment.
+fn url(
+    ctx: &mut Ctx<'_>,
+    op: &Operation,
+    consumer: &Consumer,
+    base_override: Option<&str>,
+) -> Result<String, PrepareError> {
+    let mut url = match base_override {
+        Some(base) => base.trim_end_matches('/').to_string(),
+        None => base_uri(ctx, consumer)?,
+    };
+    for seg in &op.segments {
+        match seg {
+            Segment::Lit(text) => url.push_str(text),
+            Segment::Var(Var::Arg(name)) => {
+                let value = ctx.arg(name).map(scalar_text);
+                let Some(value) = value else {
+                    return Err(PrepareError::MissingArguments {
+                        operation: ctx.qualified.to_string(),
+                        names: vec![name.clone()],
+                    });
+                };
+                check_segment(ctx.qualified, name, &value)?;
+                url.extend(encode::component(&value));
+            }
+            Segment::Var(var) => {
+                let s = ctx.secret(var, &|| "a path segment".to_string())?;
+                check_segment(ctx.qualified, var.name(), s.expose())?;
+                url.extend(encode::component(s.expose()));
+            }
+            Segment::Unfilled(_) => {}
+        }
+    }
+    Ok(url)
+}
+
+/// The consumer's base URI, its variables filled in, without a trailing `/`.
+fn base_uri(ctx: &mut Ctx<'_>, consumer: &Consumer) -> Result<String, PrepareError> {
+    if let Some(problem) = &consumer.base_uri_problem {
+        return Err(PrepareError::BaseUri {
+            operation: ctx.qualified.to_string(),
+            message: problem.clone(),
+        });
+    }
+    let ns = consumer.namespace.as_str();
+    let base = ctx.render(
+        &consumer.base_uri,
+        &|| format!("the base URI of namespace `{ns}`"),
+        Some(COMPONENT),
+    )?;
+    let base = base.trim_end_matches('/').to_string();
+    // A dry run's placeholders need not form a valid URL; real values must.
+    if !consumer.base_uri.is_literal() && ctx.unset == Unset::Fail {
+        if let Err(message) = super::check_base_uri(&base) {
+            return Err(PrepareError::BaseUri {
+                operation: ctx.qualified.to_string(),
+                message: secret::redact(&message, &ctx.secrets).into_owned(),
+            });
+        }
+    }
+    Ok(base)
+}
+
+/// The request between step 2 and step 5: the URL so far, and the query, headers, cookies
+/// and body values that steps 3 and 4 add. Values are borrowed from the operation and the
+/// arguments wherever they can be.
+struct Builder<'a> {
+    ctx: Ctx<'a>,
+    url: String,
+    query: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    headers: Vec<(String, String)>,
+    cookies: Vec<(Cow<'a, str>, String)>,
+    /// `in: body` parameters, for a body built from parameters.
+    body_values: Vec<(&'a str, ParamType, Value)>,
+    /// A credential that goes in a field of the JSON body.
+    body_field: Option<(String, String)>,
+}
+
+impl<'a> Builder<'a> {
+    /// Step 3: the query, header, cookie and body parameters, given or defaulted.
+    fn params(&mut self, op: &'a Operation) -> Result<(), PrepareError> {
+        for p in &op.params {
+            if matches!(p.location, ParamIn::Path | ParamIn::Environment) {
+                continue;
+            }
+            let text: Cow<'a, str> = match (self.ctx.arg(&p.name), &p.value) {
+                (Some(Value::Array(items)), _) if p.location == ParamIn::Query => {
+                    for item in items.iter().filter(|i| !i.is_null()) {
+                        self.query.push((Cow::Borrowed(&p.name), scalar_text(item)));
+                    }
+                    continue;
+                }
+                (Some(v), _) if p.location == ParamIn::Body => {
+                    self.body_values.push((&p.name, p.ty, v.clone()));
+                    continue;
+                }
+                (Some(v), _) => scalar_text(v),
+                (None, Some(t)) => {
+                    let (loc, name) = (p.location.as_str(), &p.name);
+                    let rendered =
+                        self.ctx
+                            .render(t, &|| format!("the {loc} parameter `{name}`"), None)?;
+                    if p.location == ParamIn::Body {
+                        self.body_values
+                            .push((&p.name, p.ty, Value::String(rendered)));
+                        continue;
+                    }
+                    Cow::Owned(rendered)
+                }
+                (None, None) => continue,
+            };
+            match p.location {
+                ParamIn::Query => self.query.push((Cow::Borrowed(&p.name), text)),
+                ParamIn::Header => {
+                    check_header(self.ctx.qualified, &p.name, &text)?;
+                    self.headers.push((p.wire_name.clone(), text.into_owned()));
+                }
+                ParamIn::Cookie => self
+                    .cookies
+                    .push((Cow::Borrowed(&p.name), encode::cookie(&text))),
+                ParamIn::Path | ParamIn::Environment | ParamIn::Body => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends the query to the URL and joins the cookies into one header.
+    fn finish_query_and_cookies(&mut self) {
+        let url = &mut self.url;
+        if !self.query.is_empty() {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            for (i, (k, v)) in self.query.iter().enumerate() {
+                if i > 0 {
+                    url.push('&');
+                }
+                url.extend(encode::component(k));
+                url.push('=');
+                url.extend(encode::component(v));
+            }
+        }
+        if !self.cookies.is_empty() {
+            let joined: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            self.headers.push(("cookie".into(), joined.join("; ")));
+        }
+    }
+}
+
+/// Step 4: what an authentication scheme (`crate::auth`) sees of the request being built.
+impl Draft for Builder<'_> {
+    type Error = PrepareError;
+
+    fn render(&mut self, t: &Template, usage: &dyn Fn() -> String) -> Result<String, PrepareError> {
+        self.ctx.render(t, usage, None)
+    }
+
+    fn guard(&mut self, credential: &str) {
+        self.ctx.guard_credential(credential);
+    }
+
+    fn shell(&self, value: &str) -> String {
+        match self.ctx.secrets.iter().find(|s| s.expose() == value) {
+            Some(s) => s.shell().to_string(),
+            None => REDACTED.to_string(),
+        }
+    }
+
+    fn add_secret(&mut self, secret: Secret) {
+        self.ctx.secrets.push(secret);
+    }
+
+    fn check_header(&self, name: &str, value: &str) -> Result<(), PrepareError> {
+        check_header(self.ctx.qualified, name, value)
+    }
+
+    fn place(&mut self, placed: Placed) {
+        match placed {
+            Placed::Header { name, value } => self.headers.push((name, value)),
+            Placed::Query { name, value } => {
+                self.query.push((Cow::Owned(name), Cow::Owned(value)));
+            }
+            Placed::Cookie { name, value } => {
+                let encoded = encode::cookie(&value);
+                self.cookies.push((Cow::Owned(name), encoded));
+            }
+            Placed::BodyField { name, value } => self.body_field = Some((name, value)),
+        }
+    }
+}
+
+/// Step 5: the body, from its template or from the `in: body` parameters.
+fn body(
+    ctx: &mut Ctx<'_>,
+    spec: Option<&BodySpec>,
+    values: Vec<(&str, ParamType, Value)>,
+) -> Result<Option<Body>, PrepareError> {
+    Ok(match spec {
+        None => None,
+        Some(BodySpec::Params) => body_from_params(values),
+        Some(BodySpec::Json(t)) => render_json(ctx, t)?.map(Body::Json),
+        Some(BodySpec::Text(t, content_type)) => Some(Body::Text {
+            content_type,
+            text: ctx.render(t, &|| "the request body".to_string(), None)?,
+        }),
+        Some(BodySpec::Form(fields)) => {
+            let mut pairs = Vec::new();
+            for (k, t) in fields {
+                let v = ctx.render(t, &|| format!("the form field `{k}`"), None)?;
+                pairs.push(format!(
+                    "{}={}",
+                    encode::component(k),
+                    encode::component(&v)
+                ));
+            }
+            Some(Body::Text {
+                content_type: "application/x-www-form-urlencoded",
+                text: pairs.join("&"),
+            })
+        }
+    })
+}
+
+/// Inserts a credential into the JSON body (making one when there is none).
+fn add_body_field(
+    operation: &str,
+    mut body: Option<Body>,
+    field: Option<(String, String)>,
+) -> Result<Option<Body>, PrepareError> {
+    let Some((name, value)) = field else {
+        return Ok(body);
+    };
+    let value = Value::String(value);
+    match &mut body {
+        Some(Body::Json(Value::Object(map))) => {
+            map.insert(name, value);
+        }
+        None => {
+            let mut map = Map::new();
+            map.insert(name, value);
+            body = Some(Body::Json(Value::Object(map)));
+        }
+        Some(_) => {
+            return Err(PrepareError::Unsupported {
+                operation: operation.to_string(),
+                reason: "an API key placed in the body needs a JSON object body".into(),
+            })
+        }
+    }
+    Ok(body)
+}
+
+/// What rendering needs: the call's arguments and binds, and the secrets used so far.
+struct Ctx<'a> {
+    qualified: &'a str,
+    args: &'a Map<String, Value>,
+    binds: &'a Binds,
+    unset: Unset,
+    secrets: Vec<Secret>,
+}
+
+impl<'a> Ctx<'a> {
+    fn secret(&mut self, var: &Var, usage: &dyn Fn() -> String) -> Result<Secret, PrepareError> {
+        let s = match self.binds.lookup(var, self.qualified, usage) {
+            Ok(s) => s,
+            Err(_) if self.unset == Unset::Placeholder => Binds::placeholder(var),
+            Err(e) => return Err(e.into()),
+        };
+        if !self.secrets.contains(&s) {
+            self.secrets.push(s.clone());
+        }
+        Ok(s)
+    }
+
+    /// Makes sure a credential is redacted wherever it shows. A credential that is not
+    /// exactly one bound secret (written literally in the capability, or mixing text and
+    /// variables) is registered as a secret of its own. Encoded forms (percent, cookie,
+    /// JSON) of every secret are derived when the request is displayed.
+    fn guard_credential(&mut self, text: &str) {
+        if text.is_empty() || self.secrets.iter().any(|s| s.expose() == text) {
+            return;
+        }
+        let shell = if secret::redact(text, &self.secrets) == text {
+            REDACTED.to_string()
+        } else {
+            secret::redact_with(text, &self.secrets, |s| s.shell()).into_owned()
+        };
+        self.secrets
+            .push(Secret::derived("credential", text.to_string(), shell));
+    }
+
+    /// An argument's value, or `None` if unset (null counts as unset).
+    fn arg(&self, name: &str) -> Option<&'a Value> {
+        self.args.get(name).filter(|v| !v.is_null())
+    }
+
+    /// Renders a template to text. `encode` is applied to argument values only.
+    fn render(
+        &mut self,
+        t: &Template,
+        usage: &dyn Fn() -> String,
+        encode: Option<&'static AsciiSet>,
+    ) -> Result<String, PrepareError> {
+        let mut out = String::new();
+        for p in &t.parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                Part::Var(Var::Arg(name)) => match self.arg(name) {
+                    Some(v) => {
+                        let text = scalar_text(v);
+                        match encode {
+                            Some(set) => out.extend(utf8_percent_encode(&text, set)),
+                            None => out.push_str(&text),
+                        }
+                    }
+                    None => {
+                        return Err(PrepareError::MissingArguments {
+                            operation: self.qualified.to_string(),
+                            names: vec![name.clone()],
+                        })
+                    }
+                },
+                Part::Var(var) => {
+                    let s = self.secret(var, usage)?;
+                    out.push_str(s.expose());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Text of a JSON value as it goes into a URL or header: strings as they are, numbers in
+/// their shortest form (integers without `.0`), booleans as `true`/`false`, others as JSON.
+fn scalar_text(v: &Value) -> Cow<'_, str> {
+    match v {
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Number(n) => Cow::Owned(match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                format!("{}", f as i64)
+            }
+            _ => n.to_string(),
+        }),
+        Value::Bool(true) => Cow::Borrowed("true"),
+        Value::Bool(false) => Cow::Borrowed("false"),
+        Value::Null => Cow::Borrowed(""),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
+fn describe_value(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
+            format!("the number {n}, too large to be sent exactly")
+        }
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => {
+            let shown: String = s.chars().take(40).collect();
+            format!("the string {shown:?}")
+        }
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn type_matches(t: ParamType, v: &Value) -> bool {
+    match t {
+        ParamType::Any => true,
+        ParamType::String => v.is_string(),
+        // A float is an integer only if it is whole and exactly representable (|f| ≤ 2^53):
+        // `99999999999999999999` parses as 1e20, which cannot be sent as an integer.
+        ParamType::Integer => {
+            v.is_i64()
+                || v.is_u64()
+                || v.as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
+        }
+        ParamType::Number => v.is_number(),
+        ParamType::Boolean => v.is_boolean(),
+        ParamType::Object => v.is_object(),
+        ParamType::Array => v.is_array(),
+    }
+}
+
+/// One `in: body` parameter named `body` (or typed object/array) is the whole body;
+/// otherwise the given parameters become the fields of one object.
+fn body_from_params(values: Vec<(&str, ParamType, Value)>) -> Option<Body> {
+    if values.is_empty() {
+        return None;
+    }
+    if let [(name, ty, _)] = values.as_slice() {
+        if *name == "body" || matches!(ty, ParamType::Object | ParamType::Array) {
+            return values.into_iter().next().map(|(_, _, v)| Body::Json(v));
+        }
+    }
+    let mut map = Map::new();
+    for (name, _, v) in values {
+        map.insert(name.to_string(), v);
+    }
+    Some(Body::Json(Value::Object(map)))
+}
+
+fn render_json(ctx: &mut Ctx<'_>, t: &JsonTemplate) -> Result<Option<Value>, PrepareError> {
+    Ok(match t {
+        JsonTemplate::Lit(v) => Some(v.clone()),
+        JsonTemplate::Var(Var::Arg(name)) => ctx.arg(name).cloned(),
+        JsonTemplate::Var(var) => {
+            let s = ctx.secret(var, &|| "the request body".to_string())?;
+            Some(Value::String(s.expose().to_string()))
+        }
+        JsonTemplate::Str(t) => {
+            // A string mixing text and variables: an unset argument leaves the field out.
+            let all_set = t
+                .vars()
+                .all(|v| !matches!(v, Var::Arg(n) if ctx.arg(n).is_none()));
+            if all_set {
+                Some(Value::String(ctx.render(
+                    t,
+                    &|| "the request body".to_string(),
+                    None,
+                )?))
+            } else {
+                None
+            }
+        }
+        JsonTemplate::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for i in items {
+                out.push(render_json(ctx, i)?.unwrap_or(Value::Null));
+            }
+            Some(Value::Array(out))
+        }
+        JsonTemplate::Object(fields) => {
+            let mut out = Map::new();
+            for (k, v) in fields {
+                if let Some(v) = render_json(ctx, v)? {
+                    out.insert(k.clone(), v);
+                }
+            }
+            Some(Value::Object(out))
+        }
+    })
+}
+
+fn check_segment(operation: &str, name: &str, value: &str) -> Result<(), PrepareError> {
+    let reason = match value {
+        "" => "is empty; an empty path segment would change the URL",
+        "." | ".." => "cannot be `.` or `..`: URL parsers treat such a segment as a relative step",
+        _ => return Ok(()),
+    };
+    Err(invalid(operation, name, "path", reason.to_string()))
+}
+
+fn check_header(operation: &str, name: &str, value: &str) -> Result<(), PrepareError> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    {
+        return Err(invalid(
+            operation,
+            name,
+            "header",
+            "is not a valid header name".into(),
+        ));
+    }
+    if value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']) {
+        return Err(invalid(
+            operation,
+            name,
+            "header",
+            "has leading or trailing whitespace, which HTTP would strip; refused".into(),
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| (c.is_control() && *c != '\t') || *c == '\u{7f}')
+    {
+        let what = match c {
+            '\r' => "a carriage return (CR)".to_string(),
+            '\n' => "a line feed (LF)".to_string(),
+            other => format!("the control character U+{:04X}", other as u32),
+        };
+        return Err(invalid(
+            operation,
+            name,
+            "header",
+            format!("contains {what}, which could split the header; refused"),
+        ));
+    }
+    Ok(())
+}
+
+fn invalid(operation: &str, name: &str, location: &'static str, reason: String) -> PrepareError {
+    PrepareError::InvalidValue {
+        operation: operation.to_string(),
+        name: name.to_string(),
+        location,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_render_without_trailing_zero() {
+        assert_eq!(scalar_text(&serde_json::json!(5)), "5");
+        assert_eq!(scalar_text(&serde_json::json!(5.0)), "5");
+        assert_eq!(scalar_text(&serde_json::json!(12.5)), "12.5");
+        assert_eq!(scalar_text(&serde_json::json!(true)), "true");
+    }
+
+    #[test]
+    fn header_values_with_newlines_are_refused() {
+        assert!(check_header("op", "x-a", "v\r\nx-b: 1").is_err());
+        assert!(check_header("op", "x-a", "tab\tok").is_ok());
+    }
+
+    #[test]
+    fn dot_segments_are_refused() {
+        assert!(check_segment("op", "id", "..").is_err());
+        assert!(check_segment("op", "id", "").is_err());
+        assert!(check_segment("op", "id", "...").is_ok());
+    }
+}

@@ -1,0 +1,86 @@
+//! [`PreparedRequest::to_curl`]: the request as a `curl` command line that reads its secrets
+//! from shell variables.
+
+use super::{Body, PreparedRequest};
+use crate::secret::{self, Secret};
+use crate::spec::Method;
+
+impl PreparedRequest {
+    /// An equivalent `curl` command line. Secrets are written as shell variable references
+    /// (`"${VITAL_API_KEY}"`), never as their values.
+    pub fn to_curl(&self) -> String {
+        let secrets = self.all_secrets();
+        let word = |text: &str| shell_word(text, secrets);
+        let mut parts = vec!["curl".to_string()];
+        if self.method != Method::Get {
+            parts.push("-X".into());
+            parts.push(self.method.as_str().into());
+        }
+        parts.push(word(&self.url));
+        for (k, v) in &self.headers {
+            parts.push("-H".into());
+            parts.push(word(&format!("{k}: {v}")));
+        }
+        match &self.body {
+            Some(Body::Json(v)) => {
+                parts.push("-H".into());
+                parts.push("'content-type: application/json'".into());
+                parts.push("--data-raw".into());
+                parts.push(word(&v.to_string()));
+            }
+            Some(Body::Text { content_type, text }) => {
+                parts.push("-H".into());
+                parts.push(word(&format!("content-type: {content_type}")));
+                parts.push("--data-raw".into());
+                parts.push(word(text));
+            }
+            None => {}
+        }
+        parts.join(" ")
+    }
+}
+
+/// One shell word for `text`, its secrets replaced by variable references: in single quotes
+/// when it has none, in double quotes (so the shell expands them) when it has some.
+fn shell_word(text: &str, secrets: &[Secret]) -> String {
+    let replaced = secret::redact_with(text, secrets, |s| s.shell());
+    if !(replaced.contains('$') && secrets.iter().any(|s| replaced.contains(s.shell()))) {
+        return format!("'{}'", replaced.replace('\'', r"'\''"));
+    }
+    // Escape what double quotes interpret, except the variable references themselves.
+    let mut out = String::from("\"");
+    let mut rest: &str = &replaced;
+    'outer: while !rest.is_empty() {
+        for s in secrets {
+            if let Some(after) = rest.strip_prefix(s.shell()) {
+                out.push_str(s.shell());
+                rest = after;
+                continue 'outer;
+            }
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        if matches!(c, '"' | '\\' | '$' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_without_secrets_are_single_quoted() {
+        assert_eq!(shell_word("it's", &[]), r"'it'\''s'");
+    }
+
+    #[test]
+    fn secrets_become_variable_references_in_double_quotes() {
+        let s = [Secret::new("KEY", "sk_1")];
+        assert_eq!(shell_word("x-key: sk_1 \"$", &s), r#""x-key: ${KEY} \"\$""#);
+    }
+}

@@ -1,0 +1,529 @@
+//! The fourth step of the data flow (spec → bind → request → **send** → map): HTTP with a
+//! deadline, safe retries, a response size limit and a redirect policy that never carries
+//! a credential to another origin.
+//!
+//! * **Timeouts**: a total deadline per call (default 60 s, like the official Junction SDKs)
+//!   that bounds every attempt and every backoff together, and a connect timeout (10 s).
+//! * **Retries** (default 2): on 408, 429, 500, 502, 503, 504 and on transport failures,
+//!   with exponential backoff and jitter, honouring `Retry-After` (seconds or HTTP-date,
+//!   at most 60 s; a longer wait is not retried). A request that may have reached the server
+//!   is retried only if its method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS) or the
+//!   caller opted in; a connection that failed before the request was written (refused,
+//!   or reset before hyper started writing, see `never_written`) is always retried.
+//! * **Limits**: the response body is streamed and refused beyond 32 MiB (configurable).
+//! * **Redirects**: followed (up to 10) within the same origin; a redirect to another origin
+//!   is refused, so no header, query key or cookie ever reaches a host the capability did
+//!   not name.
+//!
+//! This file is the send loop (attempts, deadline, what is retried); `client` builds the
+//! client and reads its errors, `retry` the policy and its delays, `limits` the body
+//! limit, `error` [`SendError`] and [`HttpError`].
+
+mod client;
+mod error;
+mod limits;
+mod retry;
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use serde_json::Value;
+
+pub(crate) use client::build_client;
+use client::{error_chain, never_written, tls_error};
+pub use error::{HttpError, SendError};
+use limits::{read_limited, ReadError};
+pub use retry::RetryPolicy;
+use retry::{backoff, parse_retry_after, retryable_status};
+
+use crate::auth::Sign;
+use crate::request::{Body, PreparedRequest};
+use crate::spec::Method;
+
+/// Transport settings of a runtime.
+#[derive(Debug, Clone)]
+pub(crate) struct SendConfig {
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl Default for SendConfig {
+    fn default() -> SendConfig {
+        SendConfig {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            max_response_bytes: 32 * 1024 * 1024,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// A successful (status < 400) response, undecoded.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// Headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Bytes,
+    /// Attempts made.
+    pub attempts: u32,
+}
+
+/// How one attempt ended.
+enum Attempt {
+    Done(Response),
+    Status(HttpError, Option<Duration>),
+    /// Failed before the request was written: always safe to retry.
+    NotSent(SendError),
+    /// Failed after the request may have been written.
+    MaybeSent(SendError),
+    /// Not worth retrying.
+    Fatal(SendError),
+}
+
+/// Sends `req`, retrying as the policy allows, within `timeout`. `signer` is the
+/// per-attempt hook of the consumer's authentication scheme (see [`Sign`]), `None` for
+/// every scheme today.
+pub(crate) async fn send(
+    client: &reqwest::Client,
+    req: &PreparedRequest,
+    signer: Option<&dyn Sign>,
+    config: &SendConfig,
+    timeout: Duration,
+    retry: &RetryPolicy,
+    keep_headers: bool,
+) -> Result<Response, SendError> {
+    let started = Instant::now();
+    let deadline = started + timeout;
+    let url = reqwest::Url::parse(req.expose_url()).map_err(|e| SendError::InvalidUrl {
+        operation: req.operation.to_string(),
+        message: format!("{} ({e})", req.url()),
+    })?;
+    // Built once; the first attempt takes it, a retry builds it again.
+    let mut first_headers = Some(header_map(req)?);
+    let body: Option<(Bytes, &'static str)> = match &req.body {
+        None => None,
+        Some(Body::Json(v)) => Some((
+            Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+            "application/json",
+        )),
+        Some(Body::Text { content_type, text }) => Some((Bytes::from(text.clone()), content_type)),
+    };
+    let may_resend = req.method.is_idempotent() || retry.retry_non_idempotent;
+    let mut attempts: u32 = 0;
+    loop {
+        attempts += 1;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(SendError::Timeout {
+                operation: req.operation.to_string(),
+                after: timeout,
+                attempts: attempts - 1,
+            });
+        }
+        let mut headers = match first_headers.take() {
+            Some(h) => h,
+            None => header_map(req)?,
+        };
+        let mut budget = Budget {
+            remaining,
+            total: timeout,
+            attempts,
+            keep_headers,
+        };
+        if let Some(signer) = signer {
+            sign(signer, req, &url, &mut headers, body.as_ref(), &budget).await?;
+            budget.remaining = deadline.saturating_duration_since(Instant::now());
+        }
+        let outcome = attempt(client, req, &url, headers, body.as_ref(), config, budget).await;
+        let (error, server_delay) = match outcome {
+            Attempt::Done(r) => return Ok(r),
+            Attempt::Fatal(e) => return Err(e),
+            Attempt::Status(e, delay) => {
+                let retryable = retryable_status(e.status) && may_resend;
+                if !retryable {
+                    return Err(SendError::Status(Box::new(e)));
+                }
+                (SendError::Status(Box::new(e)), delay)
+            }
+            Attempt::NotSent(e) => (e, None),
+            Attempt::MaybeSent(e) => {
+                if !may_resend {
+                    return Err(e);
+                }
+                (e, None)
+            }
+        };
+        if attempts > retry.max_retries {
+            return Err(error);
+        }
+        let delay = match server_delay {
+            Some(d) if d > retry.max_retry_after => return Err(error),
+            Some(d) => d,
+            None => backoff(retry, attempts),
+        };
+        if Instant::now() + delay >= deadline {
+            return Err(error);
+        }
+        tracing::debug!(operation = %req.operation, attempt = attempts, delay_ms = delay.as_millis() as u64, "retrying");
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// Runs the authentication scheme's per-attempt hook within the attempt's budget.
+async fn sign(
+    signer: &dyn Sign,
+    req: &PreparedRequest,
+    url: &reqwest::Url,
+    headers: &mut HeaderMap,
+    body: Option<&(Bytes, &'static str)>,
+    budget: &Budget,
+) -> Result<(), SendError> {
+    let signing = signer.sign(req.method, url, headers, body.map(|(b, _)| &b[..]));
+    match tokio::time::timeout(budget.remaining, signing).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(message)) => Err(SendError::Transport {
+            operation: req.operation.to_string(),
+            message: format!("authentication failed: {}", req.redact(&message)),
+            attempts: budget.attempts,
+        }),
+        Err(_) => Err(SendError::Timeout {
+            operation: req.operation.to_string(),
+            after: budget.total,
+            attempts: budget.attempts,
+        }),
+    }
+}
+
+/// What one attempt may spend, and what it reports.
+struct Budget {
+    /// Time left before the call's deadline.
+    remaining: Duration,
+    /// The call's whole deadline (for messages).
+    total: Duration,
+    /// This attempt's number, from 1.
+    attempts: u32,
+    /// Copy (and redact) the response headers: only `execute` and errors need them.
+    keep_headers: bool,
+}
+
+async fn attempt(
+    client: &reqwest::Client,
+    req: &PreparedRequest,
+    url: &reqwest::Url,
+    headers: HeaderMap,
+    body: Option<&(Bytes, &'static str)>,
+    config: &SendConfig,
+    budget: Budget,
+) -> Attempt {
+    let method = match req.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Delete => reqwest::Method::DELETE,
+        Method::Head => reqwest::Method::HEAD,
+        Method::Options => reqwest::Method::OPTIONS,
+    };
+    let mut builder = client.request(method, url.clone()).headers(headers);
+    match body {
+        Some((bytes, content_type)) => {
+            builder = builder
+                .header(CONTENT_TYPE, *content_type)
+                .body(bytes.clone());
+        }
+        // A body-less POST/PUT/PATCH says so with `content-length: 0`.
+        None if matches!(req.method, Method::Post | Method::Put | Method::Patch) => {
+            // hyper omits the header for an empty body; say it explicitly, as the SDKs do.
+            builder = builder
+                .header(reqwest::header::CONTENT_LENGTH, "0")
+                .body(Bytes::new());
+        }
+        None => {}
+    }
+    let attempts = budget.attempts;
+    let timeout_error = || SendError::Timeout {
+        operation: req.operation.to_string(),
+        after: budget.total,
+        attempts,
+    };
+    // One timer bounds the whole exchange: sending, the response head and the body.
+    let exchange = exchange(builder, req, url, config, &budget);
+    match tokio::time::timeout(budget.remaining, exchange).await {
+        Err(_) => Attempt::MaybeSent(timeout_error()),
+        Ok(Err(e)) => classify(
+            req,
+            url,
+            &e,
+            attempts,
+            config.connect_timeout,
+            timeout_error,
+        ),
+        Ok(Ok(outcome)) => outcome,
+    }
+}
+
+/// Sends the request and reads the response; a transport error before the response head
+/// is returned for `classify`.
+async fn exchange(
+    builder: reqwest::RequestBuilder,
+    req: &PreparedRequest,
+    url: &reqwest::Url,
+    config: &SendConfig,
+    budget: &Budget,
+) -> Result<Attempt, reqwest::Error> {
+    let response = builder.send().await?;
+    let operation = &req.operation;
+    let attempts = budget.attempts;
+    let status = response.status().as_u16();
+    if (300..400).contains(&status) {
+        if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
+            let target = response.url().join(location.to_str().unwrap_or_default());
+            let other_origin = target.as_ref().map_or(true, |t| t.origin() != url.origin());
+            if other_origin {
+                let to = target.map_or_else(
+                    |_| "an invalid location".to_string(),
+                    |t| t.origin().ascii_serialization(),
+                );
+                return Ok(Attempt::Fatal(SendError::CrossOriginRedirect {
+                    operation: operation.to_string(),
+                    status,
+                    from: url.origin().ascii_serialization(),
+                    to: req.redact(&to).into_owned(),
+                }));
+            }
+        }
+    }
+    let response_headers: Vec<(String, String)> = if budget.keep_headers || status >= 400 {
+        response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                // A server may echo the key in a header value, or even use it as a header name.
+                (
+                    req.redact(k.as_str()).into_owned(),
+                    req.redact(&String::from_utf8_lossy(v.as_bytes()))
+                        .into_owned(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    let body = match read_limited(response, config.max_response_bytes, operation).await {
+        Ok(b) => b,
+        Err(ReadError::TooLarge(e)) => return Ok(Attempt::Fatal(e)),
+        Err(ReadError::Broken(e)) => {
+            return Ok(Attempt::MaybeSent(SendError::Transport {
+                operation: operation.to_string(),
+                message: format!(
+                    "the response body broke off: {}",
+                    req.redact(&error_chain(&e))
+                ),
+                attempts,
+            }));
+        }
+    };
+    if status >= 400 {
+        let parsed = if body.iter().all(u8::is_ascii_whitespace) {
+            Value::Null
+        } else {
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
+        };
+        return Ok(Attempt::Status(
+            HttpError {
+                operation: operation.to_string(),
+                status,
+                headers: response_headers,
+                body: crate::secret::redact_json(&parsed, req.all_secrets()),
+                attempts,
+            },
+            retry_after,
+        ));
+    }
+    Ok(Attempt::Done(Response {
+        status,
+        headers: response_headers,
+        body,
+        attempts,
+    }))
+}
+
+fn classify(
+    req: &PreparedRequest,
+    url: &reqwest::Url,
+    e: &reqwest::Error,
+    attempts: u32,
+    connect_timeout: Duration,
+    timeout_error: impl Fn() -> SendError,
+) -> Attempt {
+    let mut message = req.redact(&error_chain(e)).into_owned();
+    if let Some(tls) = tls_error(e) {
+        return Attempt::Fatal(SendError::Tls {
+            operation: req.operation.to_string(),
+            origin: url.origin().ascii_serialization(),
+            message: req.redact(&tls).into_owned(),
+        });
+    }
+    // Before `is_timeout`: a connect timeout is a connection that was never made (so the
+    // request was not sent and may be retried), not the call's deadline.
+    if e.is_connect() {
+        if e.is_timeout() {
+            message = format!(
+                "no connection within the connect timeout of {} ms ({message})",
+                connect_timeout.as_millis()
+            );
+        }
+        let error = SendError::Connect {
+            operation: req.operation.to_string(),
+            origin: url.origin().ascii_serialization(),
+            message,
+            attempts,
+        };
+        // Certificate problems do not go away by retrying.
+        if error_chain(e).contains("certificate") {
+            return Attempt::Fatal(error);
+        }
+        return Attempt::NotSent(error);
+    }
+    if e.is_timeout() {
+        return Attempt::MaybeSent(timeout_error());
+    }
+    if never_written(e) {
+        return Attempt::NotSent(SendError::Transport {
+            operation: req.operation.to_string(),
+            message: format!("the connection closed before the request was sent: {message}"),
+            attempts,
+        });
+    }
+    if e.is_redirect() {
+        return Attempt::Fatal(SendError::Transport {
+            operation: req.operation.to_string(),
+            message,
+            attempts,
+        });
+    }
+    Attempt::MaybeSent(SendError::Transport {
+        operation: req.operation.to_string(),
+        message,
+        attempts,
+    })
+}
+
+fn header_map(req: &PreparedRequest) -> Result<HeaderMap, SendError> {
+    let mut map = HeaderMap::with_capacity(req.headers.len());
+    for (k, v) in &req.headers {
+        let name = HeaderName::from_bytes(k.as_bytes());
+        let value = HeaderValue::from_bytes(v.as_bytes());
+        let value_text: &str = v;
+        match (name, value) {
+            (Ok(n), Ok(mut v)) => {
+                if matches!(
+                    n.as_str(),
+                    "authorization" | "cookie" | "proxy-authorization"
+                ) || req
+                    .secrets
+                    .iter()
+                    .any(|s| !s.expose().is_empty() && value_text.contains(s.expose()))
+                {
+                    v.set_sensitive(true);
+                }
+                map.append(n, v);
+            }
+            _ => {
+                return Err(SendError::InvalidUrl {
+                    operation: req.operation.to_string(),
+                    message: format!("header `{k}` cannot be sent"),
+                })
+            }
+        }
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::OnceLock;
+
+    use wiremock::matchers::header;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::auth::SignFuture;
+
+    /// A signer that numbers the attempts in a header.
+    #[derive(Debug, Default)]
+    struct Numbering(AtomicU32);
+
+    impl Sign for Numbering {
+        fn sign<'a>(
+            &'a self,
+            _: Method,
+            _: &'a reqwest::Url,
+            headers: &'a mut HeaderMap,
+            _: Option<&'a [u8]>,
+        ) -> SignFuture<'a> {
+            Box::pin(async move {
+                let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+                headers.insert("x-attempt", HeaderValue::from(n));
+                Ok(())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_signer_signs_every_attempt_again() {
+        let server = MockServer::start().await;
+        Mock::given(header("x-attempt", "1"))
+            .respond_with(ResponseTemplate::new(503))
+            .mount(&server)
+            .await;
+        Mock::given(header("x-attempt", "2"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let req = PreparedRequest {
+            operation: "ns.op".into(),
+            index: 0,
+            method: Method::Get,
+            url: format!("{}/x", server.uri()),
+            headers: Vec::new(),
+            body: None,
+            secrets: Vec::new(),
+            redaction: OnceLock::new(),
+        };
+        let config = SendConfig::default();
+        let client = build_client(&config, false).unwrap();
+        let retry = RetryPolicy {
+            initial_backoff: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        };
+        let signer = Numbering::default();
+        let timeout = Duration::from_secs(10);
+        let response = send(
+            &client,
+            &req,
+            Some(&signer),
+            &config,
+            timeout,
+            &retry,
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!((response.status, response.attempts), (200, 2));
+        assert_eq!(signer.0.load(Ordering::Relaxed), 2);
+    }
+}
