@@ -45,6 +45,8 @@ mod bind;
 #[cfg(feature = "serve")]
 mod expose;
 mod map;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod prepare;
 mod runtime;
 mod secret;
