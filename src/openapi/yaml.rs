@@ -119,9 +119,9 @@ fn is_plain(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    if "-?:,[]{}#&*!|>'\"%@`~ \t".contains(first)
-        && !(first == '-' && s.len() > 1 && !s.starts_with("- ") && !s.starts_with("---"))
-    {
+    // `-x` is plain; `-`, `- x` and `---` are not.
+    let dash_ok = first == '-' && s.len() > 1 && !s.starts_with("- ") && !s.starts_with("---");
+    if "-?:,[]{}#&*!|>'\"%@`~ \t".contains(first) && !dash_ok {
         return false;
     }
     if s.ends_with([' ', '\t', ':']) || s.contains(": ") || s.contains(" #") {
