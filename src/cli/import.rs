@@ -57,6 +57,9 @@ pub struct ImportOpenApiArgs {
     /// One body parameter per top-level property of the request body
     #[arg(long)]
     pub flatten_body: bool,
+    /// Also write example arguments for every operation, as JSON `{operation: {arg: value}}`
+    #[arg(long, value_name = "FILE")]
+    pub examples: Option<PathBuf>,
 }
 
 const IMPORT_HELP: &str = "\
@@ -93,6 +96,16 @@ pub fn run(a: &ImportArgs) -> Result<Exit, Failure> {
         Some(path) => std::fs::write(path, &imported.yaml)
             .map_err(|e| Failure::invalid(format!("{}: {e}", path.display())))?,
         None => output::raw(imported.yaml.as_bytes())?,
+    }
+    if let Some(path) = &a.examples {
+        let all: serde_json::Map<String, serde_json::Value> = imported
+            .operations
+            .iter()
+            .map(|o| (o.name.clone(), o.example_args.clone()))
+            .collect();
+        let text = serde_json::to_string_pretty(&all).unwrap_or_default();
+        std::fs::write(path, text + "\n")
+            .map_err(|e| Failure::invalid(format!("{}: {e}", path.display())))?;
     }
     let mut notes = vec![format!(
         "{} operation(s) imported into namespace `{}`",
