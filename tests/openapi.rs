@@ -187,3 +187,81 @@ fn drift_summary_over_the_eight_junction_capabilities() {
     }
     insta::assert_snapshot!(rows.join("\n"));
 }
+
+#[test]
+fn cli_import_then_drift() {
+    let dir = std::env::temp_dir().join(format!("naftiko-openapi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("petstore.yaml");
+    let bin = env!("CARGO_BIN_EXE_naftiko");
+    let run = std::process::Command::new(bin)
+        .args([
+            "import",
+            "openapi",
+            "tests/fixtures/openapi/petstore-3.0.yaml",
+            "--dialect",
+            "schema",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let drift_run = |cap: &str, extra: &[&str]| {
+        std::process::Command::new(bin)
+            .args(["drift", cap, "tests/fixtures/openapi/junction.json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // An imported capability has no drift against its own document.
+    let own = std::process::Command::new(bin)
+        .arg("drift")
+        .arg(&out)
+        .arg("tests/fixtures/openapi/petstore-3.0.yaml")
+        .output()
+        .unwrap();
+    assert_eq!(
+        own.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&own.stdout)
+    );
+    // users.yaml has warnings only: clean by default, failing with --fail-on warning.
+    assert_eq!(
+        drift_run("specs/vital/users.yaml", &[]).status.code(),
+        Some(0)
+    );
+    let strict = drift_run(
+        "specs/vital/users.yaml",
+        &["--fail-on", "warning", "--json"],
+    );
+    assert_eq!(strict.status.code(), Some(1));
+    let findings: Value = serde_json::from_slice(&strict.stdout).unwrap();
+    assert_eq!(findings.as_array().map(Vec::len), Some(6));
+    assert_eq!(
+        drift_run("specs/vital/lab-testing.yaml", &[]).status.code(),
+        Some(1)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn imported_junction_has_no_drift_against_itself() {
+    let api = OpenApi::from_path(JUNCTION).unwrap();
+    for dialect in [Dialect::Published, Dialect::Schema] {
+        let cap = import(&api, &opts(dialect)).unwrap().capability().unwrap();
+        // The schema dialect's parameters carry no `required` (the schema has no such
+        // field): only warnings about that are expected there.
+        let findings: Vec<String> = drift(&cap, &api)
+            .iter()
+            .filter(|f| dialect == Dialect::Published || f.severity == naftiko::Severity::Error)
+            .map(ToString::to_string)
+            .collect();
+        assert!(findings.is_empty(), "{dialect:?}: {findings:#?}");
+    }
+}
