@@ -265,3 +265,20 @@ fn imported_junction_has_no_drift_against_itself() {
         assert!(findings.is_empty(), "{dialect:?}: {findings:#?}");
     }
 }
+
+#[test]
+fn refs_across_files_and_cycles_resolve() {
+    let imported = import_file("tests/fixtures/openapi/refs/api.yaml", Dialect::Published);
+    assert_eq!(round_trip(&imported, "refs"), 2);
+    let cap = imported.capability().unwrap();
+    assert_eq!(
+        cap.base_uri("refs").as_deref(),
+        Some("https://refs.example.com/v1")
+    );
+    let get = cap.operation("getItem").unwrap();
+    assert_eq!(get.path_template(), "/items/{id}");
+    assert_eq!(get.param("limit").map(|p| p.ty().as_str()), Some("integer"));
+    assert_eq!(imported.operations[0].example_args["limit"], 5);
+    // The recursive body schema yields a finite example.
+    assert!(imported.operations[1].example_args["body"]["child"].is_object());
+}
