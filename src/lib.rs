@@ -50,6 +50,8 @@ mod error;
 mod expose;
 mod load;
 mod map;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod request;
 mod runtime;
 mod secret;

@@ -64,6 +64,13 @@ pub enum Command {
     #[cfg(feature = "serve")]
     #[command(after_help = super::serve::SERVE_HELP)]
     Serve(super::serve::ServeArgs),
+    /// Write a capability from an API description (`import openapi SPEC`)
+    #[cfg(feature = "openapi")]
+    Import(super::import::ImportArgs),
+    /// Check a capability against its OpenAPI: `file:line:col: error|warning: ...`
+    #[cfg(feature = "openapi")]
+    #[command(after_help = super::drift::DRIFT_HELP)]
+    Drift(super::drift::DriftArgs),
 }
 
 const CALL_HELP: &str = concat!(

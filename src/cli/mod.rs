@@ -5,7 +5,11 @@ mod args;
 mod arguments;
 mod call;
 mod dotenv;
+#[cfg(feature = "openapi")]
+mod drift;
 mod exit;
+#[cfg(feature = "openapi")]
+mod import;
 mod inspect;
 #[cfg(feature = "serve")]
 mod mcp;
@@ -41,6 +45,10 @@ pub fn main() -> ExitCode {
         Command::Mcp(a) => mcp::run(&a),
         #[cfg(feature = "serve")]
         Command::Serve(a) => serve::run(&a),
+        #[cfg(feature = "openapi")]
+        Command::Import(a) => import::run(&a),
+        #[cfg(feature = "openapi")]
+        Command::Drift(a) => drift::run(&a),
     };
     let exit = match outcome {
         Ok(exit) => exit,
