@@ -2,7 +2,7 @@
 //! loads or fails with a clear diagnostic, and nothing panics: not loading, not preparing
 //! any operation with arguments derived from its parameters.
 
-mod support;
+use crate::support;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

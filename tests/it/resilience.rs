@@ -5,7 +5,7 @@
 //! Backoffs are shortened (10 ms) so the whole file runs in a few seconds; the waits that are
 //! the point of a test (`Retry-After: 1`, deadlines) are real.
 
-mod support;
+use crate::support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,7 +1,7 @@
 //! Request snapshots (insta): every operation of every spec in `specs/`, prepared without
 //! sending. Secrets appear as `***`.
 
-mod support;
+use crate::support;
 
 use naftiko::{Capability, Runtime};
 use serde_json::{json, Value};
@@ -23,7 +23,9 @@ fn users_requests_match_the_snapshots_and_hide_the_key() {
             "{}: key leaked in Debug",
             case.op
         );
-        insta::assert_json_snapshot!(format!("users__{}", case.op), req);
+        support::snapshots().bind(|| {
+            insta::assert_json_snapshot!(format!("requests__users__{}", case.op), req);
+        });
     }
 }
 
@@ -61,7 +63,9 @@ fn every_operation_of_every_spec_prepares_or_says_why() {
             entries.push(entry);
         }
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        insta::assert_json_snapshot!(format!("spec__{name}"), Value::Array(entries));
+        support::snapshots().bind(|| {
+            insta::assert_json_snapshot!(format!("requests__spec__{name}"), Value::Array(entries));
+        });
     }
     assert_eq!(total_ops, 197, "operations in specs/vital");
     assert_eq!(

@@ -1,11 +1,12 @@
 //! Property tests: any string given as a path, query or header value is either refused with
 //! an error, or encoded so that the server receives exactly that value in exactly that place.
 
-mod support;
+use crate::support;
 
 use naftiko::{Capability, Error, PrepareError, Runtime};
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use serde_json::json;
 use support::fault_server::{Fault, FaultServer};
 
@@ -52,7 +53,13 @@ fn header_refused(v: &str) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    // Failures are kept next to this file (encoding.proptest-regressions), as when it was
+    // tests/encoding.rs: proptest's default would now find tests/it/main.rs and use
+    // tests/proptest-regressions/encoding.txt instead.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::with_cases(2000)
+    })]
 
     /// The URL that reqwest will send (it parses the prepared URL with the WHATWG parser)
     /// has the value as exactly one segment and the query value intact.

@@ -8,7 +8,7 @@
 //! panics or hangs, no POST reaches the server twice, and the server's count of created
 //! resources equals the number of creates the client saw succeed. The figures are printed.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

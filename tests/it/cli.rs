@@ -2,7 +2,7 @@
 //! of the 19 Users operations, `--curl` redaction, and `call` against a mock server on
 //! 127.0.0.1 (wiremock). No test sends anything to any other address.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -285,8 +285,11 @@ fn dry_run_prints_one_json_object_per_users_operation_matching_the_sdk_oracle() 
         assert!(!with_key.stdout.contains(KEY) && !with_key.stderr.contains(KEY));
 
         let command_line = format!("naftiko {}", call_args(c, &["--dry-run"]).join(" "));
-        insta::with_settings!({description => command_line, omit_expression => true}, {
-            insta::assert_json_snapshot!(format!("dry_run_{}", c.op), req);
+        let mut settings = support::snapshots();
+        settings.set_description(command_line);
+        settings.set_omit_expression(true);
+        settings.bind(|| {
+            insta::assert_json_snapshot!(format!("cli__dry_run_{}", c.op), req);
         });
     }
 }

@@ -1,7 +1,7 @@
 //! The 19 Junction Users operations over real HTTP on 127.0.0.1 (wiremock): what the server
 //! receives must match what the official SDKs send, and the output mapping must apply.
 
-mod support;
+use crate::support;
 
 use naftiko::{Capability, Error, PrepareError, Runtime, SendError};
 use serde_json::{json, Value};

@@ -8,7 +8,7 @@
 //! error responses, in header values, header names and JSON and text bodies, so a leak
 //! through an error is caught wherever the key was placed.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -21,7 +21,7 @@
 //! `{tls}` an `https://` URL pointing at a plain-HTTP server, `{closed}` a port nothing
 //! listens on. They are substituted in commands and in expected lines alike.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -194,7 +194,7 @@ fn a_query_api_key_with_surrounding_text_is_redacted_in_its_encoded_form() {
 #[test]
 fn fuzz_inputs_for_the_inline_capability_leak_no_key() {
     let cap = Capability::from_str_named(
-        include_str!("../fuzz/fuzz_targets/inline.yaml"),
+        include_str!("../../fuzz/fuzz_targets/inline.yaml"),
         "inline.yaml",
         None,
     )
