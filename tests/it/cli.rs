@@ -4,52 +4,18 @@
 
 use crate::support;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use assert_cmd::Command;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const USERS: &str = "specs/vital/users.yaml";
-const U: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
-const D: &str = "1c6f6e9e-8f4a-4b8e-9a43-0b8f8a1d2e3f";
-const KEY: &str = "sk_us_oracle_test_key_123";
 const PROD: &str = "https://api.us.junction.com";
 
-use support::bin::naftiko;
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", self.stdout))
-    }
-}
-
-fn run<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    run_cmd(naftiko().args(args))
-}
-
-fn run_cmd(cmd: &mut Command) -> Run {
-    let out = cmd.output().expect("run naftiko");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use support::bin::{naftiko, run, run_cmd};
+use support::vital::{self, KEY, U};
 
 fn tmp_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -60,9 +26,9 @@ fn tmp_dir(name: &str) -> PathBuf {
 }
 
 // ---------------------------------------------------------------------------------------
-// The 19 Users operations, with the arguments of the SDK oracle
-// (../shared/research/vital-oracles.md §2) and the request the official SDKs sent for them.
+// The 19 Users operations of the SDK oracle (`support::vital`), as command lines.
 
+/// One oracle case as `naftiko call` arguments.
 struct Case {
     op: &'static str,
     args: Vec<String>,
@@ -71,174 +37,45 @@ struct Case {
     body: Value,
 }
 
-fn case(op: &'static str, args: &[&str], method: &'static str, target: &str, body: Value) -> Case {
-    let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    // Bodies go in as `--body JSON` for create/patch and as `body:=JSON` for the others,
-    // so both spellings are covered by the snapshots.
-    if !body.is_null() {
-        if op.starts_with("create_user_v2") || op.starts_with("patch_user") {
-            args.push("--body".into());
-            args.push(body.to_string());
-        } else {
-            args.push(format!("body:={body}"));
-        }
-    }
-    Case {
-        op,
-        args,
-        method,
-        target: target.replace("{U}", U).replace("{D}", D),
-        body,
-    }
-}
-
-fn address() -> Value {
-    json!({"first_line": "123 Main St", "second_line": "Apt 4", "country": "US", "zip": "10001", "city": "New York", "state": "NY"})
-}
+/// The order id the `--dry-run` snapshots were recorded with (the oracle table has another;
+/// both are arbitrary UUIDs). Kept so that the snapshots stay as recorded.
+const SNAPSHOT_ORDER_ID: &str = "0a4e8a3c-5b6d-4e7f-8a9b-0c1d2e3f4a5b";
 
 fn users_cases() -> Vec<Case> {
-    let uid = format!("user_id={U}");
-    let u = uid.as_str();
-    vec![
-        case(
-            "get_teams_users_v2_user_get",
-            &["offset=0", "limit=2"],
-            "GET",
-            "/v2/user?offset=0&limit=2",
-            Value::Null,
-        ),
-        case(
-            "create_user_v2_user_post",
-            &[],
-            "POST",
-            "/v2/user",
-            json!({"client_user_id": "client-user-42", "fallback_time_zone": "Europe/London", "fallback_birth_date": "1989-09-12", "ingestion_start": "2024-01-01", "ingestion_end": "2024-12-31"}),
-        ),
-        case(
-            "get_teams_metrics_v2_user_metrics_get",
-            &[],
-            "GET",
-            "/v2/user/metrics",
-            Value::Null,
-        ),
-        case(
-            "get_connected_providers_v2_user_providers__user_id__get",
-            &[u],
-            "GET",
-            "/v2/user/providers/{U}",
-            Value::Null,
-        ),
-        case(
-            "get_user_demographcis_v2_user__user_id__info_latest_get",
-            &[u],
-            "GET",
-            "/v2/user/{U}/info/latest",
-            Value::Null,
-        ),
-        case(
-            "create_insurance_v2_user__user_id__insurance_post",
-            &[u],
-            "POST",
-            "/v2/user/{U}/insurance",
-            json!({"payor_code": "AETNA", "member_id": "M123", "group_id": "G1", "relationship": "Self",
-                   "insured": {"first_name": "Ada", "last_name": "Lovelace", "gender": "female", "address": address(),
-                               "dob": "1990-01-31", "email": "ada@example.com", "phone_number": "+12125550123"},
-                   "is_primary": true}),
-        ),
-        case(
-            "get_latest_insurance_v2_user__user_id__insurance_latest_get",
-            &[u, "is_primary=false"],
-            "GET",
-            "/v2/user/{U}/insurance/latest?is_primary=false",
-            Value::Null,
-        ),
-        case(
-            "create_user_demographics_v2_user__user_id__info_patch",
-            &[u],
-            "PATCH",
-            "/v2/user/{U}/info",
-            json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone_number": "+12125550123",
-                   "gender": "female", "dob": "1990-01-31", "address": address(), "race": "white_caucasian",
-                   "ethnicity": "non_hispanic", "sexual_orientation": "heterosexual_or_straight", "gender_identity": "female"}),
-        ),
-        case(
-            "get_user_by_client_user_id_v2_user_resolve__client_user_id__get",
-            &["client_user_id=client-user-42"],
-            "GET",
-            "/v2/user/resolve/client-user-42",
-            Value::Null,
-        ),
-        case(
-            "deregister_provider_v2_user__user_id___provider__delete",
-            &[u, "provider=oura"],
-            "DELETE",
-            "/v2/user/{U}/oura",
-            Value::Null,
-        ),
-        case(
-            "patch_user_v2_user__user_id__patch",
-            &[u],
-            "PATCH",
-            "/v2/user/{U}",
-            json!({"fallback_time_zone": "America/Los_Angeles", "fallback_birth_date": "1990-01-31", "ingestion_start": "2024-01-01", "ingestion_end": "2024-12-31", "client_user_id": "client-user-43"}),
-        ),
-        case(
-            "delete_user_v2_user__user_id__delete",
-            &[u],
-            "DELETE",
-            "/v2/user/{U}",
-            Value::Null,
-        ),
-        case(
-            "get_user_v2_user__user_id__get",
-            &[u],
-            "GET",
-            "/v2/user/{U}",
-            Value::Null,
-        ),
-        case(
-            "undo_user_delete_v2_user_undo_delete_post",
-            &[u],
-            "POST",
-            "/v2/user/undo_delete?user_id={U}",
-            Value::Null,
-        ),
-        case(
-            "refresh_user_id_v2_user_refresh__user_id__post",
-            &[u, "timeout=30"],
-            "POST",
-            "/v2/user/refresh/{U}?timeout=30",
-            Value::Null,
-        ),
-        case(
-            "get_user_devices_v2_user__user_id__device_get",
-            &[u],
-            "GET",
-            "/v2/user/{U}/device",
-            Value::Null,
-        ),
-        case(
-            "get_user_device_v2_user__user_id__device__device_id__get",
-            &[u, &format!("device_id={D}")],
-            "GET",
-            "/v2/user/{U}/device/{D}",
-            Value::Null,
-        ),
-        case(
-            "get_user_sign_in_token_v2_user__user_id__sign_in_token_post",
-            &[u],
-            "POST",
-            "/v2/user/{U}/sign_in_token",
-            Value::Null,
-        ),
-        case(
-            "create_user_portal_url_v2_user__user_id__create_portal_url_post",
-            &[u],
-            "POST",
-            "/v2/user/{U}/create_portal_url",
-            json!({"context": "launch", "order_id": "0a4e8a3c-5b6d-4e7f-8a9b-0c1d2e3f4a5b"}),
-        ),
-    ]
+    vital::cases()
+        .into_iter()
+        .map(|c| {
+            let mut body = c.body.unwrap_or(Value::Null);
+            if let Some(id) = body.get_mut("order_id") {
+                *id = json!(SNAPSHOT_ORDER_ID);
+            }
+            let mut args: Vec<String> = Vec::new();
+            for (name, value) in c.args.as_object().expect("the arguments are an object") {
+                match value {
+                    _ if name == "body" => {}
+                    Value::String(text) => args.push(format!("{name}={text}")),
+                    other => args.push(format!("{name}={other}")),
+                }
+            }
+            // Bodies go in as `--body JSON` for create/patch and as `body:=JSON` for the
+            // others, so both spellings are covered by the snapshots.
+            if !body.is_null() {
+                if c.op.starts_with("create_user_v2") || c.op.starts_with("patch_user") {
+                    args.push("--body".into());
+                    args.push(body.to_string());
+                } else {
+                    args.push(format!("body:={body}"));
+                }
+            }
+            Case {
+                op: c.op,
+                args,
+                method: c.method,
+                target: c.target,
+                body,
+            }
+        })
+        .collect()
 }
 
 fn call_args<'a>(c: &'a Case, extra: &[&'a str]) -> Vec<&'a str> {
@@ -500,10 +337,7 @@ async fn a_204_prints_a_null_result() {
 
 #[test]
 fn a_refused_connection_exits_4() {
-    let port = {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = support::free_port();
     let out = run_cmd(
         naftiko()
             .args([

@@ -8,9 +8,10 @@
 //! from the RFC is listed in `DELIBERATE_DIFFERENCES` with the reason.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
+
+use crate::support::bin::{naftiko, run_cmd};
 
 const CTS: &str = "tests/fixtures/jsonpath-cts/cts.json";
 
@@ -124,27 +125,18 @@ fn the_binary_gives_the_same_answers_as_the_library_on_sample_cases() {
             case.get("document").unwrap_or(&Value::Null).to_string(),
         )
         .unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_naftiko"))
-            .args(["query", selector])
-            .arg(&doc_path)
-            .output()
-            .unwrap();
+        let out = run_cmd(naftiko().args(["query", selector]).arg(&doc_path));
         let library = naftiko::query(selector, case.get("document").unwrap_or(&Value::Null));
         match library {
             Ok(nodes) => {
-                assert_eq!(
-                    out.status.code(),
-                    Some(0),
-                    "{selector}: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(out.code, Some(0), "{selector}: {}", out.stderr);
+                let printed: Value = serde_json::from_str(&out.stdout).unwrap();
                 assert_eq!(printed, nodes, "{selector}");
                 assert!(check(case).is_ok(), "{selector}");
             }
             Err(e) => {
-                assert_eq!(out.status.code(), Some(1), "{selector}");
-                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(out.code, Some(1), "{selector}");
+                let stderr = &out.stderr;
                 assert!(stderr.starts_with("error: invalid JSONPath"), "{stderr}");
                 assert!(stderr.contains(&e.message), "{stderr}");
             }

@@ -3,7 +3,7 @@
 
 use crate::support;
 
-use naftiko::{Capability, Error, PrepareError, Runtime};
+use naftiko::{Capability, Error, PrepareError};
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -29,13 +29,8 @@ capability:
         - {name: x-h, in: header, type: string}
 "#;
 
-fn runtime(base: Option<&str>) -> Runtime {
-    let cap = Capability::from_str_named(SPEC, "encoding.yaml", None).unwrap();
-    let mut b = Runtime::builder(cap).env(Vec::<(String, String)>::new());
-    if let Some(base) = base {
-        b = b.base_uri("t", base);
-    }
-    b.retry(naftiko::RetryPolicy::none()).build().unwrap()
+fn capability() -> Capability {
+    Capability::from_str_named(SPEC, "encoding.yaml", None).unwrap()
 }
 
 fn decoded(s: &str) -> String {
@@ -65,7 +60,7 @@ proptest! {
     /// has the value as exactly one segment and the query value intact.
     #[test]
     fn any_string_stays_one_path_segment_and_one_query_value(value in any::<String>()) {
-        let rt = runtime(None);
+        let rt = support::runtime(capability(), &[], None);
         match rt.prepare("get-item", json!({"id": value, "q": value})) {
             Err(Error::Prepare(PrepareError::InvalidValue { location: "path", .. })) => {
                 prop_assert!(value.is_empty() || value == "." || value == "..");
@@ -87,7 +82,7 @@ proptest! {
 
     #[test]
     fn any_header_value_is_sent_verbatim_or_refused(value in any::<String>()) {
-        let rt = runtime(None);
+        let rt = support::runtime(capability(), &[], None);
         match rt.prepare("get-item", json!({"id": "1", "x-h": value})) {
             Err(Error::Prepare(PrepareError::InvalidValue { location: "header", .. })) => prop_assert!(header_refused(&value)),
             Err(e) => prop_assert!(false, "unexpected error: {e}"),
@@ -104,7 +99,10 @@ proptest! {
 fn the_server_receives_exactly_the_value_in_exactly_its_place() {
     let tokio = tokio::runtime::Runtime::new().unwrap();
     let server = tokio.block_on(FaultServer::start(|_| Fault::json(200, json!({}))));
-    let rt = runtime(Some(&server.uri()));
+    let rt = support::builder(capability(), &[], Some(("t", &server.uri())))
+        .retry(naftiko::RetryPolicy::none())
+        .build()
+        .unwrap();
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(300));
     let strategy = (any::<String>(), any::<String>(), any::<String>());
     runner

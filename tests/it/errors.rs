@@ -22,13 +22,13 @@
 //! listens on. They are substituted in commands and in expected lines alike.
 
 use crate::support;
+use support::bin::{naftiko, run_cmd, Run};
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use naftiko::{Capability, Error, Runtime, Severity};
 use naftiko::{ParamIn, ParamType};
 use serde_json::{Map, Value};
@@ -398,32 +398,20 @@ impl World {
 // -----------------------------------------------------------------------------------------
 // Running an entry with the binary.
 
-struct Output {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-async fn run_cli(entry: &Entry, world: &World) -> Output {
+async fn run_cli(entry: &Entry, world: &World) -> Run {
     let argv: Vec<String> = entry.argv.iter().map(|a| world.subst(a)).collect();
     let env = entry.env.clone();
     let stdin = entry.stdin.clone();
     tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::cargo_bin("naftiko").expect("the naftiko binary is built");
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env_clear()
+        let mut cmd = naftiko();
+        cmd.env_clear()
             .envs(env)
             .args(&argv)
             .timeout(Duration::from_secs(30));
         if let Some(text) = stdin {
             cmd.write_stdin(text);
         }
-        let out = cmd.output().expect("run naftiko");
-        Output {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        run_cmd(&mut cmd)
     })
     .await
     .expect("the command ran")

@@ -2,6 +2,8 @@
 //! stay fixed without a fuzzer. Each test is named after the behaviour it pins down.
 
 use naftiko::{Capability, PreparedRequest, Runtime};
+
+use crate::support;
 use serde_json::{json, Value};
 
 /// A base64-like key with the characters that percent-encoding and JSON escaping change.
@@ -18,14 +20,6 @@ const FORMS: &[&str] = &[
     "0xDEAD",
 ];
 
-fn runtime(yaml: &str) -> Runtime {
-    let cap = Capability::from_str_named(yaml, "fuzz-regression.yaml", None).unwrap();
-    Runtime::builder(cap)
-        .env([("FUZZ_KEY", KEY)])
-        .build()
-        .unwrap()
-}
-
 /// Every public way of showing a prepared request.
 fn outputs(req: &PreparedRequest) -> Vec<(&'static str, String)> {
     vec![
@@ -39,7 +33,8 @@ fn outputs(req: &PreparedRequest) -> Vec<(&'static str, String)> {
 }
 
 fn assert_no_key(op: &str, args: Value, yaml: &str) {
-    let rt = runtime(yaml);
+    let cap = Capability::from_str_named(yaml, "fuzz-regression.yaml", None).unwrap();
+    let rt = support::runtime(cap, &[("FUZZ_KEY", KEY)], None);
     for req in [
         rt.prepare(op, args.clone()).unwrap(),
         rt.dry_run(op, args.clone()).unwrap(),
@@ -199,14 +194,15 @@ fn fuzz_inputs_for_the_inline_capability_leak_no_key() {
         None,
     )
     .unwrap();
-    let rt = Runtime::builder(cap)
-        .env([
+    let rt = support::runtime(
+        cap,
+        &[
             ("FUZZ_KEY", "sk_fuzz_SECRET_0xDEADBEEF"),
             ("FUZZ_B64", KEY),
             ("FUZZ_USER", "fuzz-user-0xDEADBEEF"),
-        ])
-        .build()
-        .unwrap();
+        ],
+        None,
+    );
     for (op, args) in [
         ("bodykey.call", json!({})),
         ("basic.get-item", json!({"item_id": true})),
@@ -291,10 +287,7 @@ capability:
           in: path
 ";
     let cap = Capability::from_str_named(yaml, "fuzz-regression.yaml", None).unwrap();
-    let rt = Runtime::builder(cap)
-        .env([("API_KEY", "k")])
-        .build()
-        .unwrap();
+    let rt = support::runtime(cap, &[("API_KEY", "k")], None);
     let req = rt.prepare("get", json!({"sub": ".evil.example"})).unwrap();
     assert_eq!(req.url(), "https://api.example.com/.evil.example");
     let url = reqwest::Url::parse(&req.url()).unwrap();

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use naftiko::{Error, RetryPolicy, Runtime, SendError};
+use naftiko::{Error, RetryPolicy, SendError};
 use serde_json::json;
 use support::fault_server::{Fault, FaultServer, Recorded};
 
@@ -108,10 +108,8 @@ async fn ten_thousand_calls_under_faults_end_in_time_and_never_duplicate_a_creat
         move |r| script(&seen, r),
     )
     .await;
-    let cap = support::items::capability(&support::items::api_key_auth("header", "X-Api-Key"));
-    let rt = Runtime::builder(cap)
-        .env([("TEST_KEY", "k-secret-123")])
-        .base_uri("ns", server.uri())
+    let auth = support::items::api_key_auth("header", "X-Api-Key");
+    let rt = support::items::builder(&auth, "k-secret-123", &server.uri())
         .timeout(DEADLINE)
         .retry(RetryPolicy {
             initial_backoff: Duration::from_millis(20),

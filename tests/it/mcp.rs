@@ -16,7 +16,8 @@ use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const BIN: &str = env!("CARGO_BIN_EXE_naftiko");
+use crate::support;
+
 const USERS: &str = "specs/vital/users.yaml";
 const KEY: &str = "sk_us_test_secret_9f8e7d";
 const SHIPYARD: &str = "tests/fixtures/naftiko/tutorial/step-3-shipyard-auth.yml";
@@ -35,17 +36,7 @@ fn args(obj: Value) -> JsonObject {
 }
 
 fn command(argv: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    for v in [
-        "VITAL_API_KEY",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        cmd.env_remove(v);
-    }
+    let mut cmd = support::bin::command();
     cmd.args(argv);
     cmd
 }
@@ -114,9 +105,7 @@ async fn stdio_client(argv: &[&str], env: &[(&str, &str)]) -> RunningService<Rol
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-    let cmd = tokio::process::Command::new(BIN).configure(move |c| {
-        c.current_dir(env!("CARGO_MANIFEST_DIR"));
-        c.env_remove("VITAL_API_KEY");
+    let cmd = tokio::process::Command::from(command(&[])).configure(move |c| {
         c.args(&argv);
         for (k, v) in &env {
             c.env(k, v);

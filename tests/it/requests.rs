@@ -3,17 +3,13 @@
 
 use crate::support;
 
-use naftiko::{Capability, Runtime};
+use naftiko::Capability;
 use serde_json::{json, Value};
-use support::vital::{cases, KEY};
+use support::vital::{self, cases, KEY};
 
 #[test]
 fn users_requests_match_the_snapshots_and_hide_the_key() {
-    let cap = Capability::from_path("specs/vital/users.yaml").unwrap();
-    let rt = Runtime::builder(cap)
-        .env([("VITAL_API_KEY", KEY)])
-        .build()
-        .unwrap();
+    let rt = vital::runtime(None);
     for case in cases() {
         let req = rt.prepare(case.op, case.args.clone()).unwrap();
         let text = serde_json::to_string(&req).unwrap();
@@ -43,10 +39,7 @@ fn every_operation_of_every_spec_prepares_or_says_why() {
     let mut prepared = 0;
     for path in &files {
         let cap = Capability::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let rt = Runtime::builder(cap.clone())
-            .env(Vec::<(String, String)>::new())
-            .build()
-            .unwrap();
+        let rt = support::runtime(cap.clone(), &[], None);
         let mut entries = Vec::new();
         for op in cap.operations() {
             total_ops += 1;

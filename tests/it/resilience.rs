@@ -5,14 +5,15 @@
 //! Backoffs are shortened (10 ms) so the whole file runs in a few seconds; the waits that are
 //! the point of a test (`Retry-After: 1`, deadlines) are real.
 
-use crate::support;
+use crate::support::{self, items};
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use naftiko::{CallOptions, Capability, Error, RetryPolicy, Runtime, RuntimeBuilder, SendError};
+use naftiko::{CallOptions, Error, RetryPolicy, Runtime, RuntimeBuilder, SendError};
 use serde_json::{json, Value};
 use support::fault_server::{Fault, FaultServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -22,36 +23,45 @@ const KEY: &str = "k-secret-123";
 
 // ---------------------------------------------------------------------------------------------
 // A counting allocator, to prove that a huge response is never buffered.
+//
+// It counts per thread: the whole test binary shares this allocator, and the other modules'
+// tests run alongside. A `#[tokio::test]` here runs on a current-thread runtime, so the
+// client, its connection task and the fault server all allocate on the test's own thread.
 
 struct Counting;
 
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    static CURRENT: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+/// Adds `by` bytes to this thread's count. (`try_with` never fails for these constant,
+/// drop-free cells; it keeps the allocator from panicking if that ever changed.)
+fn count(by: isize) {
+    let _ = CURRENT.try_with(|current| {
+        let now = current.get() + by;
+        current.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
 
 // SAFETY: every call is forwarded to the system allocator unchanged; only counters are added.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = System.alloc(layout);
         if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
+            count(layout.size() as isize);
         }
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         System.dealloc(ptr, layout);
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        count(-(layout.size() as isize));
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = System.realloc(ptr, layout, new_size);
         if !p.is_null() {
-            if new_size >= layout.size() {
-                let now = CURRENT.fetch_add(new_size - layout.size(), Ordering::Relaxed)
-                    + (new_size - layout.size());
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
+            count(new_size as isize - layout.size() as isize);
         }
         p
     }
@@ -60,22 +70,18 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-/// Runs `f` and returns its output with the peak heap growth (bytes) while it ran.
+/// Runs `f` and returns its output with the peak heap growth (bytes) of this thread while it
+/// ran.
 async fn peak_growth<T>(f: impl std::future::Future<Output = T>) -> (T, usize) {
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = CURRENT.with(Cell::get);
+    PEAK.with(|peak| peak.set(base));
     let out = f.await;
-    (out, PEAK.load(Ordering::Relaxed).saturating_sub(base))
+    let grown = PEAK.with(Cell::get) - base;
+    (out, grown.max(0) as usize)
 }
 
 // ---------------------------------------------------------------------------------------------
 // The capability under test.
-
-/// A capability with a GET and a POST on `/items` and an API key placed as `placement` says
-/// (`in: header` / `in: query` / `in: cookie`).
-fn capability(placement: &str, key_name: &str) -> Capability {
-    support::items::capability(&support::items::api_key_auth(placement, key_name))
-}
 
 /// Short backoffs so retries cost milliseconds.
 fn fast_retry() -> RetryPolicy {
@@ -87,10 +93,7 @@ fn fast_retry() -> RetryPolicy {
 }
 
 fn builder_for(uri: &str) -> RuntimeBuilder {
-    Runtime::builder(capability("header", "X-Api-Key"))
-        .env([("TEST_KEY", KEY)])
-        .base_uri("ns", uri)
-        .retry(fast_retry())
+    items::builder(&items::api_key_auth("header", "X-Api-Key"), KEY, uri).retry(fast_retry())
 }
 
 fn builder(server: &FaultServer) -> RuntimeBuilder {
@@ -127,14 +130,6 @@ fn status_of(result: &Result<Value, Error>) -> (u16, u32) {
         },
         Ok(v) => panic!("expected an HTTP status error, got Ok({v})"),
     }
-}
-
-/// A port on 127.0.0.1 where nothing listens (bound, then released).
-async fn free_port() -> u16 {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    port
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,7 +405,7 @@ async fn post_whose_connection_was_reset_before_the_request_was_read_is_retried(
 
 #[tokio::test]
 async fn post_to_a_refused_port_is_retried_then_fails_with_connect() {
-    let port = free_port().await;
+    let port = support::free_port();
     let rt = builder_for(&format!("http://127.0.0.1:{port}"))
         .build()
         .expect("rt");
@@ -429,10 +424,8 @@ async fn post_to_a_refused_port_is_retried_then_fails_with_connect() {
 #[tokio::test]
 async fn post_is_retried_after_a_refused_connection_and_sent_once() {
     // The first attempt finds nothing listening; the server comes up during the backoff.
-    let port = free_port().await;
-    let rt = Runtime::builder(capability("header", "X-Api-Key"))
-        .env([("TEST_KEY", KEY)])
-        .base_uri("ns", format!("http://127.0.0.1:{port}"))
+    let port = support::free_port();
+    let rt = builder_for(&format!("http://127.0.0.1:{port}"))
         .retry(RetryPolicy {
             initial_backoff: Duration::from_millis(300),
             max_backoff: Duration::from_millis(300),
@@ -473,7 +466,7 @@ async fn post_is_retried_after_a_refused_connection_and_sent_once() {
 
 #[tokio::test]
 async fn get_to_a_refused_port_fails_with_connect_after_three_attempts() {
-    let port = free_port().await;
+    let port = support::free_port();
     let rt = builder_for(&format!("http://127.0.0.1:{port}"))
         .build()
         .expect("rt");
@@ -897,9 +890,7 @@ async fn cross_origin_redirect_is_refused_and_the_other_origin_sees_nothing() {
             let other = FaultServer::start(|_| ok_json()).await;
             let target = other.url("/steal?x=1");
             let server = FaultServer::start(move |_| Fault::redirect(status, &target)).await;
-            let rt = Runtime::builder(capability(placement, name))
-                .env([("TEST_KEY", KEY)])
-                .base_uri("ns", server.uri())
+            let rt = items::builder(&items::api_key_auth(placement, name), KEY, &server.uri())
                 .retry(fast_retry())
                 .build()
                 .expect("rt");

@@ -3,19 +3,14 @@
 
 use crate::support;
 
-use naftiko::{Capability, Error, PrepareError, Runtime, SendError};
+use naftiko::{Error, PrepareError, Runtime, SendError};
 use serde_json::{json, Value};
-use support::vital::{cases, D, KEY, U};
+use support::vital::{self, cases, D, KEY, U};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn runtime(server: &MockServer) -> Runtime {
-    let cap = Capability::from_path("specs/vital/users.yaml").expect("users.yaml loads");
-    Runtime::builder(cap)
-        .env([("VITAL_API_KEY", KEY)])
-        .base_uri("users", server.uri())
-        .build()
-        .expect("runtime builds")
+    vital::runtime(Some(&server.uri()))
 }
 
 fn header<'a>(req: &'a wiremock::Request, name: &str) -> Option<&'a str> {
@@ -234,12 +229,7 @@ async fn a_missing_key_is_refused_before_any_request_and_names_the_variable() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&server)
         .await;
-    let cap = Capability::from_path("specs/vital/users.yaml").unwrap();
-    let rt = Runtime::builder(cap)
-        .env(Vec::<(String, String)>::new())
-        .base_uri("users", server.uri())
-        .build()
-        .unwrap();
+    let rt = support::runtime(vital::capability(), &[], Some(("users", &server.uri())));
     let err = rt
         .call("get_user_v2_user__user_id__get", json!({"user_id": U}))
         .await
@@ -408,16 +398,15 @@ async fn path_injection_attempts_stay_inside_one_segment() {
 
 #[tokio::test]
 async fn a_connection_refused_is_a_transport_error() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    let cap = Capability::from_path("specs/vital/users.yaml").unwrap();
-    let rt = Runtime::builder(cap)
-        .env([("VITAL_API_KEY", KEY)])
-        .base_uri("users", format!("http://127.0.0.1:{port}"))
-        .retry(naftiko::RetryPolicy::none())
-        .build()
-        .unwrap();
+    let refused = format!("http://127.0.0.1:{}", support::free_port());
+    let rt = support::builder(
+        vital::capability(),
+        &[("VITAL_API_KEY", KEY)],
+        Some(("users", &refused)),
+    )
+    .retry(naftiko::RetryPolicy::none())
+    .build()
+    .unwrap();
     let err = rt
         .call("get_user_v2_user__user_id__get", json!({"user_id": D}))
         .await

@@ -2,7 +2,7 @@
 //! `ns.list_items` (GET /items, optional integer query `n`) and `ns.create_item`
 //! (POST /items, optional JSON body), authenticated as `auth` says.
 
-use naftiko::Capability;
+use naftiko::{Capability, RuntimeBuilder};
 
 /// The capability's YAML; `auth` is the consumer's authentication block, written at the
 /// consumer's indentation (4 spaces), e.g. `"    auth:\n      type: bearer\n      token: '{{T}}'\n"`.
@@ -56,4 +56,10 @@ pub fn api_key_auth(placement: &str, name: &str) -> String {
 /// The capability, loaded.
 pub fn capability(auth: &str) -> Capability {
     Capability::from_str_named(&yaml(auth), "test.yaml", None).expect("the test capability loads")
+}
+
+/// The runtime builder for `capability(auth)`: the key `TEST_KEY` is `key`, and `ns` is sent
+/// to `uri` (a fault server).
+pub fn builder(auth: &str, key: &str, uri: &str) -> RuntimeBuilder {
+    super::builder(capability(auth), &[("TEST_KEY", key)], Some(("ns", uri)))
 }

@@ -1,6 +1,7 @@
 //! The Junction Users API request facts: what the official Python and Node SDKs send for
 //! each of the 19 operations (../shared/research/vital-oracles.md §2), as test cases.
 
+use naftiko::{Capability, Runtime};
 use serde_json::{json, Value};
 
 /// The user id the SDK oracle used.
@@ -9,6 +10,20 @@ pub const U: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 pub const D: &str = "1c6f6e9e-8f4a-4b8e-9a43-0b8f8a1d2e3f";
 /// The API key the SDK oracle used.
 pub const KEY: &str = "sk_us_oracle_test_key_123";
+
+/// `specs/vital/users.yaml` (tests run from the crate root), the capability of these cases.
+pub fn capability() -> Capability {
+    Capability::from_path("specs/vital/users.yaml").expect("users.yaml loads")
+}
+
+/// The Users capability with the oracle's key, sent to `base` when given (a test server).
+pub fn runtime(base: Option<&str>) -> Runtime {
+    super::runtime(
+        capability(),
+        &[("VITAL_API_KEY", KEY)],
+        base.map(|uri| ("users", uri)),
+    )
+}
 
 /// One operation call and the request the official SDKs send for it.
 pub struct Case {
