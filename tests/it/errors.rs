@@ -17,7 +17,7 @@
 //! * `library: LINE`: the library's `Display` where it differs from the CLI's line;
 //!   `library: -` for a check the CLI makes itself, before the library is involved.
 //!
-//! `{server}` is a fault-injecting server on 127.0.0.1 (`tests/support/fault_server.rs`),
+//! `{server}` is a fault-injecting server on 127.0.0.1 (`tests/it/support/fault_server.rs`),
 //! `{tls}` an `https://` URL pointing at a plain-HTTP server, `{closed}` a port nothing
 //! listens on. They are substituted in commands and in expected lines alike.
 
@@ -288,47 +288,10 @@ fn parse_fault(spec: &str) -> Fault {
 /// The servers of one run (each run of an entry gets its own, so request counts are exact).
 struct World {
     server: Option<FaultServer>,
-    tls: Option<PlainHttp>,
+    /// A plain-HTTP server that answers `400` to whatever arrives, at once: what a TLS
+    /// client meets when an `https://` URL points at a server that does not speak TLS.
+    tls: Option<FaultServer>,
     closed: Option<(tokio::net::TcpSocket, String)>,
-}
-
-/// A plain-HTTP server that answers `400` to whatever arrives, at once: what a TLS client
-/// meets when an `https://` URL points at a server that does not speak TLS. (The fault
-/// server would wait for the end of a request head that a TLS hello never sends.)
-struct PlainHttp {
-    addr: std::net::SocketAddr,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl PlainHttp {
-    async fn start() -> PlainHttp {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("its address");
-        let task = tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let mut buf = [0u8; 4096];
-                    let _ = stream.read(&mut buf).await;
-                    let _ = stream
-                        .write_all(
-                            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                        )
-                        .await;
-                    let _ = stream.shutdown().await;
-                });
-            }
-        });
-        PlainHttp { addr, task }
-    }
-}
-
-impl Drop for PlainHttp {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl World {
@@ -353,7 +316,9 @@ impl World {
             }
         };
         let tls = if uses("{tls}") {
-            Some(PlainHttp::start().await)
+            let answer =
+                b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+            Some(FaultServer::start_raw(answer).await)
         } else {
             None
         };
@@ -382,7 +347,7 @@ impl World {
             out = out.replace("{server}", &s.uri());
         }
         if let Some(s) = &self.tls {
-            out = out.replace("{tls}", &format!("https://{}", s.addr));
+            out = out.replace("{tls}", &format!("https://{}", s.addr()));
         }
         if let Some((_, c)) = &self.closed {
             out = out.replace("{closed}", c);

@@ -1,7 +1,7 @@
 //! Load under faults: 10 000 calls at concurrency 64 against a fault server on 127.0.0.1.
 //!
 //! ```text
-//! cargo test --release --test load -- --ignored --nocapture
+//! cargo test --release --test it load:: -- --ignored --nocapture
 //! ```
 //!
 //! Every call ends (Ok or a typed error) within its 2 s deadline plus a small slack, nothing
@@ -98,7 +98,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "load test: cargo test --release --test load -- --ignored --nocapture"]
+#[ignore = "load test: cargo test --release --test it load:: -- --ignored --nocapture"]
 async fn ten_thousand_calls_under_faults_end_in_time_and_never_duplicate_a_create() {
     let books = Arc::new(Books::default());
     let seen = books.clone();

@@ -9,15 +9,11 @@ use crate::support::{self, items};
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use naftiko::{CallOptions, Error, RetryPolicy, Runtime, RuntimeBuilder, SendError};
 use serde_json::{json, Value};
 use support::fault_server::{Fault, FaultServer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 const KEY: &str = "k-secret-123";
 
@@ -433,32 +429,18 @@ async fn post_is_retried_after_a_refused_connection_and_sent_once() {
         })
         .build()
         .expect("rt");
-    let created = Arc::new(AtomicUsize::new(0));
-    let seen = created.clone();
     let server = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let listener = TcpListener::bind(("127.0.0.1", port))
-            .await
-            .expect("rebind");
-        let (mut conn, _) = listener.accept().await.expect("accept");
-        let head = read_head(&mut conn).await;
-        assert!(head.starts_with("POST /items "), "{head}");
-        seen.fetch_add(1, Ordering::SeqCst);
-        let body = br#"{"id":9}"#;
-        let reply = format!(
-            "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-            body.len()
-        );
-        conn.write_all(reply.as_bytes()).await.expect("write");
-        conn.write_all(body).await.expect("write");
-        // Any second connection would be a duplicate.
-        let again = tokio::time::timeout(Duration::from_millis(300), listener.accept()).await;
-        assert!(again.is_err(), "a second connection was made");
+        FaultServer::start_on_port(port, |_| Fault::json(201, json!({"id": 9}))).await
     });
     let out = post(&rt).await.expect("retried after the refusal");
     assert_eq!(out, json!({"result": {"id": 9}}));
-    server.await.expect("server task");
-    assert_eq!(created.load(Ordering::SeqCst), 1);
+    let server = server.await.expect("server task");
+    // Any second connection would be a duplicate.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.connections(), 1, "a second connection was made");
+    assert_eq!(server.count("POST", "/items"), 1);
+    assert_eq!(server.requests().len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -776,26 +758,12 @@ async fn announced_length_is_not_allocated_before_the_bytes_arrive() {
 
 #[tokio::test]
 async fn body_that_stalls_midway_is_ended_by_the_deadline() {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
-    let uri = format!("http://{}", listener.local_addr().expect("addr"));
-    let requests = Arc::new(AtomicUsize::new(0));
-    let seen = requests.clone();
-    let server = tokio::spawn(async move {
-        loop {
-            let Ok((mut conn, _)) = listener.accept().await else {
-                return;
-            };
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                let _ = read_head(&mut conn).await;
-                seen.fetch_add(1, Ordering::SeqCst);
-                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"a\":";
-                let _ = conn.write_all(head.as_bytes()).await;
-                tokio::time::sleep(Duration::from_secs(30)).await;
-            });
-        }
-    });
-    let rt = builder_for(&uri)
+    let server = FaultServer::start(|_| Fault::StalledBody {
+        declared: 100,
+        sent: br#"{"a":"#.to_vec(),
+    })
+    .await;
+    let rt = builder(&server)
         .timeout(Duration::from_millis(500))
         .build()
         .expect("rt");
@@ -813,8 +781,7 @@ async fn body_that_stalls_midway_is_ended_by_the_deadline() {
         elapsed >= Duration::from_millis(490) && elapsed < Duration::from_millis(1500),
         "{elapsed:?}"
     );
-    assert_eq!(requests.load(Ordering::SeqCst), 1);
-    server.abort();
+    assert_eq!(server.count("GET", "/items"), 1);
 }
 
 #[tokio::test]
@@ -966,71 +933,14 @@ async fn redirect_loop_within_the_origin_ends_with_an_error() {
 // ---------------------------------------------------------------------------------------------
 // Cancellation.
 
-/// Reads a request head (up to the empty line).
-async fn read_head(conn: &mut tokio::net::TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match conn.read(&mut byte).await {
-            Ok(1) => head.push(byte[0]),
-            _ => break,
-        }
-    }
-    String::from_utf8_lossy(&head).into_owned()
-}
-
-/// A server whose first connection reads one request and never answers, reporting when the
-/// request arrived and when the client closed the connection; every later connection gets
-/// `200 {"ok":true}` answers.
-struct Staller {
-    uri: String,
-    arrived: tokio::sync::oneshot::Receiver<()>,
-    closed: tokio::sync::oneshot::Receiver<Instant>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-async fn staller() -> Staller {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
-    let uri = format!("http://{}", listener.local_addr().expect("addr"));
-    let (arrived_tx, arrived) = tokio::sync::oneshot::channel();
-    let (closed_tx, closed) = tokio::sync::oneshot::channel();
-    let task = tokio::spawn(async move {
-        let (mut first, _) = listener.accept().await.expect("accept");
-        let _ = read_head(&mut first).await;
-        let _ = arrived_tx.send(());
-        let mut rest = [0u8; 1024];
-        // Skip the body, then wait for end of file.
-        loop {
-            match first.read(&mut rest).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
-        let _ = closed_tx.send(Instant::now());
-        loop {
-            let Ok((mut conn, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                loop {
-                    let head = read_head(&mut conn).await;
-                    if head.is_empty() {
-                        return;
-                    }
-                    let reply = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{\"ok\":true}";
-                    if conn.write_all(reply.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    Staller {
-        uri,
-        arrived,
-        closed,
-        task,
-    }
+/// A server whose first connection reads one request and never answers (until the client
+/// closes it); every later connection gets `200 {"ok":true}` answers.
+async fn staller() -> FaultServer {
+    FaultServer::start_with_conn_faults(
+        |n| (n == 1).then_some(Fault::Stall(Duration::from_secs(3600))),
+        |_| ok_json(),
+    )
+    .await
 }
 
 fn alive_tasks() -> usize {
@@ -1053,51 +963,38 @@ async fn settle_tasks(baseline: usize) -> usize {
 
 #[tokio::test]
 async fn dropping_a_call_future_closes_its_connection_and_leaks_nothing() {
-    let Staller {
-        uri,
-        arrived,
-        closed,
-        task,
-    } = staller().await;
-    let rt = builder_for(&uri).build().expect("rt");
+    let server = staller().await;
+    let rt = builder(&server).build().expect("rt");
     let baseline = alive_tasks();
     let dropped_at = tokio::select! {
         result = get(&rt) => panic!("the stalled call returned: {result:?}"),
-        _ = arrived => Instant::now(),
+        _ = server.requests_reached(1) => Instant::now(),
     };
     // The call future is dropped here: the server must see the connection close.
-    let closed_at = tokio::time::timeout(Duration::from_secs(2), closed)
+    tokio::time::timeout(Duration::from_secs(2), server.closed_reached(1))
         .await
-        .expect("the server saw the connection close within 2 s")
-        .expect("closed");
+        .expect("the server saw the connection close within 2 s");
+    let closed_at = Instant::now();
     assert!(closed_at.duration_since(dropped_at) < Duration::from_secs(1));
     assert_eq!(settle_tasks(baseline).await, baseline, "tasks left behind");
     // The runtime still works, on a new connection.
     let out = get(&rt).await.expect("the runtime is still usable");
     assert_eq!(out, json!({"result": {"ok": true}}));
-    task.abort();
 }
 
 #[tokio::test]
 async fn a_call_abandoned_by_an_outer_timeout_is_cancelled() {
-    let Staller {
-        uri,
-        arrived,
-        closed,
-        task,
-    } = staller().await;
-    let rt = builder_for(&uri).build().expect("rt");
+    let server = staller().await;
+    let rt = builder(&server).build().expect("rt");
     let baseline = alive_tasks();
     let outer = tokio::time::timeout(Duration::from_millis(300), post(&rt)).await;
     assert!(outer.is_err(), "the outer timeout fired first");
-    arrived.await.expect("the request had arrived");
-    tokio::time::timeout(Duration::from_secs(2), closed)
+    server.requests_reached(1).await; // the request had arrived
+    tokio::time::timeout(Duration::from_secs(2), server.closed_reached(1))
         .await
-        .expect("the server saw the connection close within 2 s")
-        .expect("closed");
+        .expect("the server saw the connection close within 2 s");
     assert_eq!(settle_tasks(baseline).await, baseline, "tasks left behind");
     // Not resent by anything left running, and the runtime is still usable.
     let out = get(&rt).await.expect("the runtime is still usable");
     assert_eq!(out, json!({"result": {"ok": true}}));
-    task.abort();
 }

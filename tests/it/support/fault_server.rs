@@ -8,8 +8,12 @@
 //!
 //! It exists to prove retry, timeout and size-limit behaviour of an HTTP
 //! client: it can reset connections before or after reading the request,
-//! stall, send truncated bodies and stream huge bodies, which a mock server
-//! built on a conforming HTTP stack cannot do.
+//! stall, send truncated or stalled bodies, stream huge bodies and answer a
+//! TLS hello with plain bytes, which a mock server built on a conforming HTTP
+//! stack cannot do. (Tests of ordinary exchanges use wiremock.) It can listen
+//! on a port chosen in advance ([`FaultServer::start_on_port`]), and a test can
+//! wait for requests to arrive and connections to close
+//! ([`FaultServer::requests_reached`], [`FaultServer::closed_reached`]).
 //!
 //! Every request that parses is recorded (see [`Recorded`]) before the script
 //! runs, so a test can assert on what the client sent and how often. Malformed
@@ -43,6 +47,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
@@ -91,15 +96,6 @@ impl Recorded {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
-    }
-
-    /// All values of the headers called `name` (case-insensitive), in order.
-    pub fn header_all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
     }
 
     /// The body parsed as JSON, if it is JSON.
@@ -159,6 +155,21 @@ pub enum Fault {
         /// Total body length in bytes (chunk framing not counted).
         len: usize,
     },
+    /// Like [`Fault::TruncatedBody`], but the connection then stays open, with
+    /// nothing more written, until the client closes it: a body that stalls
+    /// midway.
+    StalledBody {
+        /// The length announced in `Content-Length`.
+        declared: usize,
+        /// The bytes written before the stall; meant to be shorter than `declared`.
+        sent: Vec<u8>,
+    },
+    /// Write these bytes as they are, then close the connection. Meant for the
+    /// connection hook of [`FaultServer::start_with_conn_faults`], where it
+    /// waits only for the first bytes of the connection, whatever they are (a
+    /// TLS hello, which never ends a request head, gets a plain-HTTP answer at
+    /// once); returned by a request script, it answers the request read.
+    RawReply(Vec<u8>),
 }
 
 impl Fault {
@@ -168,15 +179,6 @@ impl Fault {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: serde_json::to_vec(&body).unwrap_or_default(),
-        }
-    }
-
-    /// `status` with no body and no extra headers (e.g. `204`).
-    pub fn empty(status: u16) -> Fault {
-        Fault::Respond {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
         }
     }
 
@@ -215,6 +217,10 @@ pub struct FaultServer {
 struct Shared {
     log: Mutex<Log>,
     connections: AtomicUsize,
+    /// Connections whose task has ended (the socket is closed).
+    closed: AtomicUsize,
+    /// Woken whenever a request is recorded or a connection is closed.
+    changed: Notify,
     script: Box<Script>,
     conn_fault: Box<ConnScript>,
 }
@@ -259,17 +265,40 @@ impl FaultServer {
         conn_fault: impl Fn(usize) -> Option<Fault> + Send + Sync + 'static,
         script: impl Fn(&Recorded) -> Fault + Send + Sync + 'static,
     ) -> FaultServer {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
+        Self::listen(0, Box::new(conn_fault), Box::new(script)).await
+    }
+
+    /// A server that answers every connection with `bytes` as soon as anything
+    /// arrives ([`Fault::RawReply`]), then closes it.
+    pub async fn start_raw(bytes: &[u8]) -> FaultServer {
+        let reply = Fault::RawReply(bytes.to_vec());
+        let answer = reply.clone();
+        Self::start_with_conn_faults(move |_| Some(reply.clone()), move |_| answer.clone()).await
+    }
+
+    /// Like [`FaultServer::start`], on `127.0.0.1:port`: a port a client was
+    /// already sent to (from [`super::free_port`]), for a server that comes up late.
+    pub async fn start_on_port(
+        port: u16,
+        script: impl Fn(&Recorded) -> Fault + Send + Sync + 'static,
+    ) -> FaultServer {
+        Self::listen(port, Box::new(|_| None), Box::new(script)).await
+    }
+
+    async fn listen(port: u16, conn_fault: Box<ConnScript>, script: Box<Script>) -> FaultServer {
+        let listener = TcpListener::bind(("127.0.0.1", port))
             .await
-            .expect("fault server: bind 127.0.0.1:0");
+            .unwrap_or_else(|e| panic!("fault server: bind 127.0.0.1:{port}: {e}"));
         let addr = listener
             .local_addr()
             .expect("fault server: listener address");
         let shared = Arc::new(Shared {
             log: Mutex::new(Log::default()),
             connections: AtomicUsize::new(0),
-            script: Box::new(script),
-            conn_fault: Box::new(conn_fault),
+            closed: AtomicUsize::new(0),
+            changed: Notify::new(),
+            script,
+            conn_fault,
         });
         let accept_task = tokio::spawn(accept_loop(listener, shared.clone()));
         FaultServer {
@@ -315,6 +344,32 @@ impl FaultServer {
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
     }
+
+    /// Waits until `n` requests have been recorded.
+    pub async fn requests_reached(&self, n: usize) {
+        self.wait_until(|| self.shared.log().requests.len() >= n)
+            .await
+    }
+
+    /// Waits until `n` connections have been closed (by either side) and their
+    /// tasks have ended.
+    pub async fn closed_reached(&self, n: usize) {
+        self.wait_until(|| self.shared.closed.load(Ordering::SeqCst) >= n)
+            .await
+    }
+
+    async fn wait_until(&self, done: impl Fn() -> bool) {
+        loop {
+            // Registered before the check, so a change between the two is not missed.
+            let changed = self.shared.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if done() {
+                return;
+            }
+            changed.await;
+        }
+    }
 }
 
 impl Drop for FaultServer {
@@ -345,7 +400,12 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         match listener.accept().await {
             Ok((stream, _peer)) => {
                 let n = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
-                tasks.spawn(serve_connection(stream, n, shared.clone()));
+                let shared = shared.clone();
+                tasks.spawn(async move {
+                    serve_connection(stream, n, shared.clone()).await;
+                    shared.closed.fetch_add(1, Ordering::SeqCst);
+                    shared.changed.notify_waiters();
+                });
             }
             // E.g. too many open files: back off instead of spinning.
             Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -372,6 +432,7 @@ async fn serve_connection(mut stream: TcpStream, n: usize, shared: Arc<Shared>) 
     let _ = stream.set_nodelay(true);
     let mut first_fault = match catch_unwind(AssertUnwindSafe(|| (shared.conn_fault)(n))) {
         Ok(Some(Fault::ResetBeforeRead)) => return reset(stream),
+        Ok(Some(Fault::RawReply(bytes))) => return raw_reply(stream, &bytes).await,
         Ok(other) => other,
         Err(_) => {
             return close_with(&mut stream, 500, "fault server: connection hook panicked").await
@@ -399,6 +460,7 @@ async fn serve_connection(mut stream: TcpStream, n: usize, shared: Arc<Shared>) 
             request.recorded.attempt = *attempt;
             log.requests.push(request.recorded.clone());
         }
+        shared.changed.notify_waiters();
 
         let fault = match first_fault.take() {
             Some(fault) => fault,
@@ -427,18 +489,7 @@ async fn serve_connection(mut stream: TcpStream, n: usize, shared: Arc<Shared>) 
                 write_response(&mut stream, 200, &headers, b"{}", head_only, !keep_alive).await
             }
             Fault::TruncatedBody { declared, sent } => {
-                let head = response_head(
-                    200,
-                    &[
-                        ("content-type", "application/json"),
-                        ("content-length", &declared.to_string()),
-                    ],
-                    false,
-                );
-                let mut out = head.into_bytes();
-                if !head_only {
-                    out.extend_from_slice(&sent);
-                }
+                let out = truncated(declared, &sent, head_only);
                 if stream.write_all(&out).await.is_ok() {
                     let _ = stream.flush().await;
                     let _ = stream.shutdown().await;
@@ -451,6 +502,26 @@ async fn serve_connection(mut stream: TcpStream, n: usize, shared: Arc<Shared>) 
             Fault::HugeChunked { len } => {
                 write_huge(&mut stream, len, true, head_only, !keep_alive).await
             }
+            Fault::StalledBody { declared, sent } => {
+                let mut out = truncated(declared, &sent, head_only);
+                if stream.write_all(&out).await.is_ok() && stream.flush().await.is_ok() {
+                    out.clear();
+                    // Until the client goes away (a stall of a year stands for forever).
+                    stall(
+                        &mut stream,
+                        &mut out,
+                        Duration::from_secs(365 * 24 * 60 * 60),
+                    )
+                    .await;
+                }
+                return;
+            }
+            Fault::RawReply(bytes) => {
+                if stream.write_all(&bytes).await.is_ok() {
+                    let _ = stream.shutdown().await;
+                }
+                return;
+            }
         };
 
         if outcome.is_err() {
@@ -460,6 +531,32 @@ async fn serve_connection(mut stream: TcpStream, n: usize, shared: Arc<Shared>) 
             let _ = stream.shutdown().await;
             return;
         }
+    }
+}
+
+/// A `200` JSON response head announcing `declared` bytes, followed by `sent`.
+fn truncated(declared: usize, sent: &[u8], head_only: bool) -> Vec<u8> {
+    let head = response_head(
+        200,
+        &[
+            ("content-type", "application/json"),
+            ("content-length", &declared.to_string()),
+        ],
+        false,
+    );
+    let mut out = head.into_bytes();
+    if !head_only {
+        out.extend_from_slice(sent);
+    }
+    out
+}
+
+/// [`Fault::RawReply`] as a connection fault: one read, whatever arrives, then `bytes`.
+async fn raw_reply(mut stream: TcpStream, bytes: &[u8]) {
+    let mut first = [0u8; READ_BUF];
+    let _ = stream.read(&mut first).await;
+    if stream.write_all(bytes).await.is_ok() {
+        let _ = stream.shutdown().await;
     }
 }
 
