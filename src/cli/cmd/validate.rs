@@ -1,10 +1,24 @@
 //! `naftiko validate`: every diagnostic as `file:line:col: error|warning: message`.
 
+use std::path::PathBuf;
+
+use clap::Args;
 use naftiko::LoadOptions;
 use naftiko::{Capability, Diagnostic};
 
-use super::args::ValidateArgs;
-use super::{output, Exit, Failure};
+use crate::cli::{output, Exit, Failure};
+
+/// `naftiko validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Capability files (YAML or JSON)
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<PathBuf>,
+    /// Also report every deviation from the 1.0.0-alpha2 schema; report everything as an
+    /// error
+    #[arg(long)]
+    pub strict: bool,
+}
 
 /// Runs `naftiko validate`. Plain: errors, warnings and notes are shown (notes as
 /// warnings), errors fail. Strict: schema deviations are shown too, and warnings and

@@ -7,7 +7,8 @@ use clap::Args;
 use naftiko::{Capability, McpOptions, McpServer, Runtime};
 
 use super::call::{base_uris, environment};
-use super::{load, Exit, Failure};
+use crate::cli::args::parse_seconds;
+use crate::cli::{load, Exit, Failure};
 
 pub(crate) const MCP_HELP: &str = "\
 Examples:
@@ -32,7 +33,7 @@ pub struct McpArgs {
     #[arg(long)]
     pub auto: bool,
     /// Total deadline of one tool call in seconds, retries included (default 60)
-    #[arg(long, value_name = "SECS", value_parser = super::args::parse_seconds)]
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
 }
 

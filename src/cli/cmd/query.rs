@@ -2,12 +2,22 @@
 //! output mapping, printed as the JSON array of selected nodes.
 
 use std::io::Read;
+use std::path::PathBuf;
 
+use clap::Args;
 use naftiko::Query;
 use serde_json::Value;
 
-use super::args::QueryArgs;
-use super::{output, Exit, Failure};
+use crate::cli::{output, Exit, Failure};
+
+/// `naftiko query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The JSONPath expression, e.g. `$.users[*].user_id` (`$.` and `$` are the root)
+    pub expr: String,
+    /// The JSON document; stdin when absent or `-`
+    pub file: Option<PathBuf>,
+}
 
 /// Runs `naftiko query`.
 pub fn run(a: &QueryArgs) -> Result<Exit, Failure> {

@@ -4,12 +4,64 @@
 //! run or a curl line is pure.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
 
+use clap::Args;
 use naftiko::{CallOptions, Capability, Error, MapError, PreparedRequest, Runtime};
 use serde_json::Value;
 
-use super::args::CallArgs;
-use super::{arguments, dotenv, load, lookup_failure, output, Exit, Failure};
+use crate::cli::args::{exit_codes, parse_seconds};
+use crate::cli::{arguments, dotenv, load, lookup_failure, output, Exit, Failure};
+
+pub(crate) const CALL_HELP: &str = concat!(
+    "\
+Examples:
+  naftiko call specs/vital/users.yaml get_user_v2_user__user_id__get user_id=u-1 --dry-run
+  naftiko call specs/vital/users.yaml get_teams_users_v2_user_get limit=5
+  naftiko call specs/vital/users.yaml create_user_v2_user_post body:='{\"client_user_id\":\"c-1\"}'
+  naftiko call specs/vital/users.yaml create_user_v2_user_post --body @user.json --curl
+
+",
+    exit_codes!()
+);
+
+/// `naftiko call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The capability file (YAML or JSON)
+    pub spec: PathBuf,
+    /// The operation: `name`, `namespace.name` or `namespace.resource.name`
+    pub operation: String,
+    /// Arguments: `name=value` (converted to the parameter's declared type: `limit=5` is
+    /// the integer 5, `is_primary=false` the boolean) or `name:=JSON` (raw JSON)
+    #[arg(value_name = "ARG")]
+    pub args: Vec<String>,
+    /// The body parameter's value: JSON text, `@FILE`, or `-` for stdin
+    #[arg(long, value_name = "JSON|@FILE|-")]
+    pub body: Option<String>,
+    /// Send to URL instead of the capability's baseUri; `NAMESPACE=URL` when the
+    /// capability consumes several APIs (repeatable)
+    #[arg(long = "base-uri", value_name = "[NAMESPACE=]URL")]
+    pub base_uri: Vec<String>,
+    /// Read binds (e.g. VITAL_API_KEY) from a dotenv file; its values win over the process
+    /// environment (repeatable; later files win)
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Vec<PathBuf>,
+    /// Total deadline of the call in seconds, retries included (default 60)
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
+    /// Print the undecoded response body instead of the mapped output
+    #[arg(long, conflicts_with_all = ["dry_run", "curl"])]
+    pub raw: bool,
+    /// Send nothing; print the prepared request as one JSON object (secrets as `***`;
+    /// works without any secret set)
+    #[arg(long, conflicts_with = "curl")]
+    pub dry_run: bool,
+    /// Send nothing; print an equivalent curl command (secrets as shell variables)
+    #[arg(long)]
+    pub curl: bool,
+}
 
 /// Runs `naftiko call`.
 pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {

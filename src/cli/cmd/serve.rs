@@ -11,7 +11,7 @@ use naftiko::{AdapterKind, HttpOptions, McpServer, Transport};
 use tokio_util::sync::CancellationToken;
 
 use super::mcp::{announce, tokio_runtime, ServeCommon};
-use super::{load, Exit, Failure};
+use crate::cli::{load, Exit, Failure};
 
 pub(crate) const SERVE_HELP: &str = "\
 Examples:
