@@ -4,7 +4,7 @@
 //! errors become exit codes; [`output`], [`arguments`] and [`dotenv`] are what several
 //! commands share.
 //!
-//! Adding a command `naftiko foo` takes one file and two lines:
+//! Adding a command `naftiko foo` takes one file, one clap variant and one match arm:
 //! 1. `cmd/foo.rs` with `pub struct FooArgs` (`#[derive(clap::Args)]`, its doc comments are
 //!    the help text) and `pub fn run(a: &FooArgs) -> Result<Exit, Failure>`, declared in
 //!    `cmd/mod.rs` (behind its feature, if it has one);
