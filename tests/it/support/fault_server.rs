@@ -488,40 +488,15 @@ async fn serve_connection(mut stream: TcpStream, n: usize, shared: Arc<Shared>) 
                 let headers = [("content-type".to_string(), "application/json".to_string())];
                 write_response(&mut stream, 200, &headers, b"{}", head_only, !keep_alive).await
             }
-            Fault::TruncatedBody { declared, sent } => {
-                let out = truncated(declared, &sent, head_only);
-                if stream.write_all(&out).await.is_ok() {
-                    let _ = stream.flush().await;
-                    let _ = stream.shutdown().await;
-                }
-                return;
-            }
             Fault::HugeBody { len } => {
                 write_huge(&mut stream, len, false, head_only, !keep_alive).await
             }
             Fault::HugeChunked { len } => {
                 write_huge(&mut stream, len, true, head_only, !keep_alive).await
             }
-            Fault::StalledBody { declared, sent } => {
-                let mut out = truncated(declared, &sent, head_only);
-                if stream.write_all(&out).await.is_ok() && stream.flush().await.is_ok() {
-                    out.clear();
-                    // Until the client goes away (a stall of a year stands for forever).
-                    stall(
-                        &mut stream,
-                        &mut out,
-                        Duration::from_secs(365 * 24 * 60 * 60),
-                    )
-                    .await;
-                }
-                return;
-            }
-            Fault::RawReply(bytes) => {
-                if stream.write_all(&bytes).await.is_ok() {
-                    let _ = stream.shutdown().await;
-                }
-                return;
-            }
+            last @ (Fault::TruncatedBody { .. }
+            | Fault::StalledBody { .. }
+            | Fault::RawReply(_)) => return finish(stream, last, head_only).await,
         };
 
         if outcome.is_err() {
@@ -531,6 +506,27 @@ async fn serve_connection(mut stream: TcpStream, n: usize, shared: Arc<Shared>) 
             let _ = stream.shutdown().await;
             return;
         }
+    }
+}
+
+/// The faults after which the connection is over: their bytes, then a FIN (truncated body,
+/// raw reply) or, for a stalled body, a wait until the client goes away.
+async fn finish(mut stream: TcpStream, fault: Fault, head_only: bool) {
+    let (out, then_stall) = match fault {
+        Fault::TruncatedBody { declared, sent } => (truncated(declared, &sent, head_only), false),
+        Fault::StalledBody { declared, sent } => (truncated(declared, &sent, head_only), true),
+        Fault::RawReply(bytes) => (bytes, false),
+        _ => return,
+    };
+    if stream.write_all(&out).await.is_err() || stream.flush().await.is_err() {
+        return;
+    }
+    if then_stall {
+        // A stall of a year stands for forever.
+        let year = Duration::from_secs(365 * 24 * 60 * 60);
+        stall(&mut stream, &mut Vec::new(), year).await;
+    } else {
+        let _ = stream.shutdown().await;
     }
 }
 
@@ -649,6 +645,10 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
 
 /// Reads one full request (head and `Content-Length` body) from the
 /// connection, leaving any bytes past it in `buf` for the next request.
+///
+/// One pass in the order RFC 9112 reads a request (request line, header
+/// fields, framing, body); split up, each step would take most of the others'
+/// locals, hence its length.
 async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> ReadOutcome {
     let head_end = loop {
         // Tolerate empty lines before a request line (RFC 9112 §2.2).

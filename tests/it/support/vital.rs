@@ -40,7 +40,8 @@ fn address() -> Value {
     json!({"first_line": "123 Main St", "second_line": "Apt 4", "country": "US", "zip": "10001", "city": "New York", "state": "NY"})
 }
 
-/// The 19 cases, in the order of the oracle table.
+/// The 19 cases, in the order of the oracle table (a table: one entry per operation, hence
+/// its length).
 pub fn cases() -> Vec<Case> {
     let create = json!({"client_user_id": "client-user-42", "fallback_time_zone": "Europe/London", "fallback_birth_date": "1989-09-12", "ingestion_start": "2024-01-01", "ingestion_end": "2024-12-31"});
     let insurance = json!({"payor_code": "AETNA", "member_id": "M123", "group_id": "G1", "relationship": "Self", "insured": {"first_name": "Ada", "last_name": "Lovelace", "gender": "female", "address": address(), "dob": "1990-01-31", "email": "ada@example.com", "phone_number": "+12125550123"}, "is_primary": true});

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Instruction counts (valgrind --tool=callgrind) for spec load, prepare and the call path.
 #
-#   bash bench/profile.sh            # writes target/bench-results/profile.md (+ raw callgrind files)
+#   bash tools/profile.sh            # writes target/bench-results/profile.md (+ raw callgrind files)
 #
-# Ir per operation = (Ir(N) - Ir(0)) / N, from the `profile` bench binary (benches/profile.rs)
+# Ir per operation = (Ir(N) - Ir(0)) / N, from the `naftiko-profile` binary (tools/loadgen/src/bin/profile.rs)
 # run at N = 0 and at N > 0, so start-up (loading the spec, building the runtime, the first
 # connection) cancels out. For `call` and `hand` the client runs on the main thread and the
 # loopback server on a thread of its own; only the main thread's instructions are counted
@@ -17,12 +17,8 @@ cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "profile.sh: valgrind missing (apt-get install -y valgrind)" >&2; exit 2; }
 N_LOAD="${N_LOAD:-50}"; N_PREPARE="${N_PREPARE:-20000}"; N_CALL="${N_CALL:-2000}"; N_MAP="${N_MAP:-5}"; TOP="${TOP:-15}"
 OUT=target/bench-results/callgrind; mkdir -p "$OUT"
-EXE="$(cargo bench --no-run --bench profile --message-format=json 2>/dev/null \
-  | python3 -c 'import sys,json
-for l in sys.stdin:
-    m=json.loads(l)
-    if m.get("reason")=="compiler-artifact" and m["target"]["name"]=="profile" and m.get("executable"): print(m["executable"])' | tail -1)"
-[ -x "$EXE" ] || { echo "profile.sh: cannot build the profile bench" >&2; exit 1; }
+cargo build --release -p naftiko-loadgen >&2 || { echo "profile.sh: cannot build tools/loadgen" >&2; exit 1; }
+EXE=target/release/naftiko-profile
 
 ir_of() { # total Ir of a callgrind file
   grep -E '^(summary|totals):' "$1" | head -1 | awk '{print $2}'
@@ -35,7 +31,7 @@ cg() { # mode n -> callgrind file of the main thread
 
 REPORT=target/bench-results/profile.md
 {
-  echo "valgrind $(valgrind --version | sed 's/valgrind-//'), $(rustc --version), binary: bench profile (release, codegen-units=4, no debuginfo)"
+  echo "valgrind $(valgrind --version | sed 's/valgrind-//'), $(rustc --version), binary: release profile ( codegen-units=4, no debuginfo)"
   echo
   echo "| measure | N | Ir(0) | Ir(N) | Ir per op |"
   echo "| --- | --- | --- | --- | --- |"
@@ -53,13 +49,9 @@ for spec in "load $N_LOAD" "prepare $N_PREPARE" "prepare-all $((N_PREPARE / 19))
   FILES[$mode]=$fn
   echo "[profile] $mode: $per Ir/op" >&2
 done
-# Whole-process instruction counts of one CLI invocation (bench/cli.sh measures their time).
+# Whole-process instruction counts of one CLI invocation (tools/cli.sh measures their time).
 cargo build --release --bin naftiko >&2 || { echo "profile.sh: cannot build the CLI; skipping the process counts" >&2; cat "$REPORT"; exit 0; }
-E2E="$(cargo bench --no-run --bench e2e --message-format=json 2>/dev/null \
-  | python3 -c 'import sys,json
-for l in sys.stdin:
-    m=json.loads(l)
-    if m.get("reason")=="compiler-artifact" and m["target"]["name"]=="e2e" and m.get("executable"): print(m["executable"])' | tail -1)"
+E2E=target/release/naftiko-loadgen
 "$E2E" --serve 18183 >/dev/null &
 SERVER_PID=$!
 trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Markdown tables from criterion's JSON (target/criterion/**/new/{benchmark,estimates}.json).
 
-    python3 bench/criterion_table.py [CRITERION_DIR]   # default target/criterion
+    python3 tools/criterion_table.py [CRITERION_DIR]   # default target/criterion
 
 Prints the load, prepare and map tables used in BENCHMARKS.md, with the targets checked.
 Only the standard library is used.

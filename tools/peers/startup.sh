@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-request-per-process cost of the official Junction (Vital) SDKs.
 #
-#   bench/peers/startup.sh URL USER_ID
+#   tools/peers/startup.sh URL USER_ID
 #
 # For each SDK, starts a fresh interpreter that imports the SDK, builds a
 # client pointed at URL, makes ONE get_user call (GET URL/v2/user/USER_ID with

@@ -10,7 +10,7 @@ loop against a local HTTP server, and prints ONE JSON line:
 
 Run it with the venv made by setup.sh:
 
-  bench/peers/.venv/bin/python bench/peers/py_sdk_bench.py \
+  tools/peers/.venv/bin/python tools/peers/py_sdk_bench.py \
       --base-url http://127.0.0.1:18080 --user-id 3fa85f64-5717-4562-b3fc-2c963f66afa6 \
       --concurrency 8 --duration 10 --mode sync
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup for the peer (official Junction/Vital SDK) benchmarks.
 # Creates:
-#   bench/peers/.venv              Python 3.11 venv with vital==2.1.569
-#   bench/peers/node/node_modules  @tryvital/vital-node@3.1.551
+#   tools/peers/.venv              Python 3.11 venv with vital==2.1.569
+#   tools/peers/node/node_modules  @tryvital/vital-node@3.1.551
 # Also makes sure /usr/bin/time (GNU time) exists for startup.sh.
 set -euo pipefail
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Throughput benchmark of the official Junction (Vital) Node SDK,
-// @tryvital/vital-node@3.1.551 (installed into bench/peers/node by setup.sh).
+// @tryvital/vital-node@3.1.551 (installed into tools/peers/node by setup.sh).
 //
 // Makes the same call as the Rust runtime's `get_user` operation,
 // GET {baseUrl}/v2/user/{user_id} with header `x-vital-api-key`, in a closed
@@ -9,7 +9,7 @@
 //   {"peer":"node-sdk","mode":"async","concurrency":...,"requests":...,
 //    "seconds":...,"req_per_s":...,"errors":...}
 //
-//   node bench/peers/node_sdk_bench.mjs --base-url http://127.0.0.1:18080 \
+//   node tools/peers/node_sdk_bench.mjs --base-url http://127.0.0.1:18080 \
 //       --user-id 3fa85f64-5717-4562-b3fc-2c963f66afa6 --concurrency 8 --duration 10
 //
 // How the SDK is pointed at the server (found by reading dist/*/BaseClient.d.ts
@@ -89,7 +89,7 @@ function isLoopback(u) {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-// Load the SDK from bench/peers/node/node_modules wherever we are run from
+// Load the SDK from tools/peers/node/node_modules wherever we are run from
 // (bare-specifier resolution would look next to this file, not in node/).
 async function loadSdk() {
   const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,10 +1,9 @@
-//! The loopback HTTP/1.1 server shared by the `e2e` and `profile` benches.
+//! The loopback HTTP/1.1 server of the load driver and of the profile binary.
 //!
 //! Raw tokio on 127.0.0.1, one OS thread of its own (a current-thread runtime), keep-alive,
-//! pre-built response bytes: `GET /v2/user/{id}` → 200 with `bench/peers/user.json`;
+//! pre-built response bytes: `GET /v2/user/{id}` → 200 with `tools/peers/user.json`;
 //! `GET /__stats` → `{"requests":N,"cpu_ns":N}` (the server thread's CPU time); anything
 //! else → 404. Optional fixed delay before each response (memory-under-load test).
-#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +14,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-pub const BODY: &[u8] = include_bytes!("../../bench/peers/user.json");
+pub const BODY: &[u8] = include_bytes!("../../peers/user.json");
 
 // ------------------------------------------------------------------------------------------
 

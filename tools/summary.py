@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The headline tables of BENCHMARKS.md from target/bench-results (run_all.sh writes them).
 
-    python3 bench/summary.py [target/bench-results]
+    python3 tools/summary.py [target/bench-results]
 """
 import json
 import os

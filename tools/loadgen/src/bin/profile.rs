@@ -1,6 +1,6 @@
-//! A small fixed-work binary for instruction-count profiling (BENCHMARKS.md § Profile).
-//! A `harness = false` bench target, so `cargo bench --no-run` builds it with the bench
-//! (release) profile.
+//! A small fixed-work binary for instruction-count profiling (BENCHMARKS.md § Profile),
+//! built with the release profile: `cargo build --release -p naftiko-loadgen --bin
+//! naftiko-profile`.
 //!
 //! ```text
 //! profile load N          # Capability::from_path("specs/vital/users.yaml") N times
@@ -13,30 +13,26 @@
 //! profile map-ids N       # Operation::map_response (`$.users[*].user_id`) of the same bytes
 //! ```
 //!
-//! Instructions per operation are `(Ir(N) − Ir(0)) / N` (see bench/profile.sh, which runs
+//! Instructions per operation are `(Ir(N) − Ir(0)) / N` (see tools/profile.sh, which runs
 //! `valgrind --tool=callgrind` at N = 0 and N > 0). For `call`/`hand` the client runs on the
 //! main thread (a current-thread tokio runtime) and the server on its own thread, so
 //! `--separate-threads=yes` gives the client's instructions alone.
 //!
-//! Without a mode (as under `cargo bench`) it prints wall-clock ns per operation for each mode.
+//! Without a mode it prints wall-clock ns per operation for each mode.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use serde_json::{json, Value};
 
-#[path = "support/server.rs"]
-mod server;
-
-#[path = "support/data.rs"]
-mod data;
+use naftiko_loadgen::{data, server};
 
 const OP: &str = "get_user_v2_user__user_id__get";
 const UID: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 const SPEC: &str = "specs/vital/users.yaml";
 
 fn runtime(base: Option<&str>) -> naftiko::Runtime {
-    let cap = naftiko::Capability::from_path(SPEC).expect("run from the crate root");
+    let cap = naftiko::Capability::from_path(SPEC).expect("run from the repository root");
     let mut b = naftiko::Runtime::builder(cap).env([("VITAL_API_KEY", "sk_bench")]);
     if let Some(base) = base {
         b = b.base_uri("users", base);
@@ -220,7 +216,7 @@ fn run(mode: &str, n: usize) -> f64 {
 }
 
 fn main() {
-    let _ = std::env::set_current_dir(env!("CARGO_MANIFEST_DIR"));
+    let _ = std::env::set_current_dir(naftiko_loadgen::repo_root());
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # CLI process cost (BENCHMARKS.md § 5): wall time and peak RSS of one `naftiko` process.
 #
-#   bash bench/cli.sh [URL]
+#   bash tools/cli.sh [URL]
 #
 #   * `naftiko call specs/vital/users.yaml get_user_v2_user__user_id__get user_id=… --dry-run`
 #   * `naftiko call … --base-uri URL` against the loopback bench server (a real call)
-#   * baseline: one hand-written reqwest call in a fresh process (`e2e --oneshot URL`)
+#   * baseline: one hand-written reqwest call in a fresh process (`naftiko-loadgen --oneshot URL`)
 #
-# URL: a running bench server (`cargo bench --bench e2e -- --serve PORT`); without it the
+# URL: a running bench server (`cargo run --release -p naftiko-loadgen -- --serve PORT`); without it the
 # script starts one on 127.0.0.1:18181 and stops it at the end.
 # Each command: 1 untimed run, then RUNS (default 20) runs under `/usr/bin/time -f '%e %M'`
 # (peak RSS in KiB) timed with bash's $EPOCHREALTIME (µs clock; includes ~1 ms for starting
@@ -23,11 +23,8 @@ OUT=target/bench-results; mkdir -p "$OUT"
 
 cargo build --release --bin naftiko >&2
 BIN=target/release/naftiko
-E2E="$(cargo bench --no-run --bench e2e --message-format=json 2>/dev/null \
-  | python3 -c 'import sys,json
-for l in sys.stdin:
-    m=json.loads(l)
-    if m.get("reason")=="compiler-artifact" and m["target"]["name"]=="e2e" and m.get("executable"): print(m["executable"])' | tail -1)"
+cargo build --release -p naftiko-loadgen >&2
+E2E=target/release/naftiko-loadgen
 
 URL="${1:-}"
 SERVER_PID=""
