@@ -7,7 +7,8 @@
 //!
 //! `cargo bench --bench mcp`
 
-#[path = "support/server.rs"]
+#[path = "../tools/loadgen/src/server.rs"]
+#[allow(dead_code)] // shared with the load driver, which uses all of it
 mod server;
 
 use std::time::Duration;

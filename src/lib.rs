@@ -45,6 +45,7 @@
 mod auth;
 mod bind;
 mod decode;
+mod encode;
 mod error;
 #[cfg(feature = "serve")]
 mod expose;

@@ -1,12 +1,12 @@
-//! Test data shared by the `map` and `profile` benches.
+//! Test data shared by the `map` bench and the profile binary (tools/loadgen).
 #![allow(dead_code)]
 
 use serde_json::Value;
 
 /// A `PaginatedUsersResponse` (`{"users": [ClientFacingUser…], "total", "offset", "limit"}`)
-/// of at least `min_bytes`, built from `bench/peers/user.json` with distinct ids.
+/// of at least `min_bytes`, built from `tools/peers/user.json` with distinct ids.
 pub fn paginated_users(min_bytes: usize) -> Vec<u8> {
-    let user: Value = serde_json::from_str(include_str!("../../bench/peers/user.json")).unwrap();
+    let user: Value = serde_json::from_str(include_str!("../../tools/peers/user.json")).unwrap();
     let mut users = Vec::new();
     let mut size = 64;
     let mut i: u64 = 0;

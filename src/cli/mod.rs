@@ -1,28 +1,33 @@
-//! The command-line interface: argument parsing ([`args`]), one module per command, and the
-//! single place where errors become exit codes ([`exit`]).
+//! The command-line interface: a separate binary over the library's public API (the crate
+//! root's re-exports, nothing else). [`args`] declares the global flags and the list of
+//! commands, `cmd/` holds one file per command, and [`exit`] is the single place where
+//! errors become exit codes; [`output`], [`arguments`] and [`dotenv`] are what several
+//! commands share.
+//!
+//! Adding a command `naftiko foo` takes one file, one clap variant and one match arm:
+//! 1. `cmd/foo.rs` with `pub struct FooArgs` (`#[derive(clap::Args)]`, its doc comments are
+//!    the help text) and `pub fn run(a: &FooArgs) -> Result<Exit, Failure>`, declared in
+//!    `cmd/mod.rs` (behind its feature, if it has one);
+//! 2. one variant in [`args::Command`]: `Foo(foo::FooArgs)`, whose doc comment is the
+//!    one-line summary in `naftiko --help`;
+//! 3. one arm in [`main`]: `Command::Foo(a) => cmd::foo::run(&a)`.
+//!
+//! A command returns the exit code of what it did (`Exit::Ok`; `validate` returns
+//! `Exit::Invalid` when it found errors) or a [`Failure`], which prints itself and carries
+//! its exit code. It writes through [`output`], so a closed stdout or a write error is
+//! reported the same way by every command.
 
 mod args;
 mod arguments;
-mod call;
+mod cmd;
 mod dotenv;
-#[cfg(feature = "openapi")]
-mod drift;
 mod exit;
-#[cfg(feature = "openapi")]
-mod import;
-mod inspect;
-#[cfg(feature = "serve")]
-mod mcp;
 mod output;
-mod query;
-#[cfg(feature = "serve")]
-mod serve;
-mod validate;
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 use args::{Cli, Command};
 pub(crate) use exit::{Exit, Failure};
@@ -35,20 +40,20 @@ pub fn main() -> ExitCode {
         init_tracing(cli.verbose);
     }
     let outcome = match cli.command {
-        Command::Ops(a) => inspect::ops(&a),
-        Command::Describe(a) => inspect::describe(&a),
-        Command::Call(a) => call::run(&a, cli.verbose),
-        Command::Validate(a) => validate::run(&a),
-        Command::Query(a) => query::run(&a),
-        Command::Completions(a) => completions(a.shell),
+        Command::Ops(a) => cmd::ops::run(&a),
+        Command::Describe(a) => cmd::describe::run(&a),
+        Command::Call(a) => cmd::call::run(&a, cli.verbose),
+        Command::Validate(a) => cmd::validate::run(&a),
+        Command::Query(a) => cmd::query::run(&a),
+        Command::Completions(a) => cmd::completions::run(&a),
         #[cfg(feature = "serve")]
-        Command::Mcp(a) => mcp::run(&a),
+        Command::Mcp(a) => cmd::mcp::run(&a),
         #[cfg(feature = "serve")]
-        Command::Serve(a) => serve::run(&a),
+        Command::Serve(a) => cmd::serve::run(&a),
         #[cfg(feature = "openapi")]
-        Command::Import(a) => import::run(&a),
+        Command::Import(a) => cmd::import::run(&a),
         #[cfg(feature = "openapi")]
-        Command::Drift(a) => drift::run(&a),
+        Command::Drift(a) => cmd::drift::run(&a),
     };
     let exit = match outcome {
         Ok(exit) => exit,
@@ -83,14 +88,6 @@ pub(crate) fn lookup_failure(cap: &naftiko::Capability, e: naftiko::LookupError)
 /// Loads a capability, or explains in one sentence (plus its diagnostics) why it cannot.
 pub(crate) fn load(path: &Path) -> Result<naftiko::Capability, Failure> {
     naftiko::Capability::from_path(path).map_err(|e| Failure::spec(path, &e))
-}
-
-fn completions(shell: clap_complete::Shell) -> Result<Exit, Failure> {
-    let mut cmd = Cli::command();
-    let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "naftiko", &mut buf);
-    output::raw(&buf)?;
-    Ok(Exit::Ok)
 }
 
 /// `-vv` shows the library's tracing (one span per call: operation, method, status,

@@ -49,6 +49,41 @@ const KNOWN_VERSIONS: &[&str] = &["1.0.0-alpha1", "1.0.0-alpha2", "1.0.0-alpha3"
 /// How deep imports may nest (a file importing a file importing …).
 const MAX_IMPORT_DEPTH: usize = 8;
 
+impl Capability {
+    /// Loads a capability from a YAML or JSON file. Imports and bind files resolve relative
+    /// to the file's directory. Schema deviations are not recorded (see
+    /// [`Capability::from_path_with`]).
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Capability, SpecError> {
+        from_path(path.as_ref(), &LoadOptions::default())
+    }
+
+    /// [`Capability::from_path`] with options, e.g. [`LoadOptions::strict`] to record every
+    /// deviation from the schema.
+    ///
+    /// ```
+    /// use naftiko::{LoadOptions, Severity};
+    /// let cap = naftiko::Capability::from_path_with("specs/vital/users.yaml", &LoadOptions::strict())?;
+    /// assert!(cap.diagnostics().iter().any(|d| d.severity == Severity::Deviation));
+    /// # Ok::<(), naftiko::SpecError>(())
+    /// ```
+    pub fn from_path_with(
+        path: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<Capability, SpecError> {
+        from_path(path.as_ref(), options)
+    }
+
+    /// Loads a capability from text; `name` is used in diagnostics and `base_dir`
+    /// (if any) to resolve imports.
+    pub fn from_str_named(
+        text: &str,
+        name: impl AsRef<Path>,
+        base_dir: Option<&Path>,
+    ) -> Result<Capability, SpecError> {
+        from_text(text, name.as_ref(), base_dir, &LoadOptions::default())
+    }
+}
+
 pub(crate) fn from_path(path: &Path, options: &LoadOptions) -> Result<Capability, SpecError> {
     let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
         path: path.to_path_buf(),

@@ -187,7 +187,7 @@ impl Loader {
         for part in template::split(&text, true) {
             match part {
                 RawPart::Lit(s) => {
-                    segments.push(Segment::Lit(crate::request::encode_literal_path(&s)))
+                    segments.push(Segment::Lit(crate::encode::encode_literal_path(&s)))
                 }
                 RawPart::Var(raw) => {
                     let var = self.resolve(&raw, scope);
@@ -199,7 +199,7 @@ impl Loader {
                             match value.as_single_var() {
                                 Some(v) => segments.push(Segment::Var(v.clone())),
                                 None => segments.push(Segment::Lit(
-                                    crate::request::encode_literal_path(&render_literal(value)),
+                                    crate::encode::encode_literal_path(&render_literal(value)),
                                 )),
                             }
                         }

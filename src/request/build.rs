@@ -9,10 +9,10 @@ use std::sync::{LazyLock, OnceLock};
 use percent_encoding::{utf8_percent_encode, AsciiSet};
 use serde_json::{Map, Value};
 
-use super::encode::{self, COMPONENT};
 use super::{Body, PrepareError, PreparedRequest, Unset};
 use crate::auth::{self, Draft, Placed};
 use crate::bind::Binds;
+use crate::encode::{self, COMPONENT};
 use crate::secret::{self, Secret, REDACTED};
 use crate::spec::template::Part;
 use crate::spec::{

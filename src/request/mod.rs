@@ -12,7 +12,7 @@
 
 mod build;
 mod curl;
-mod encode;
+
 mod error;
 
 use std::borrow::Cow;
@@ -24,7 +24,7 @@ use serde_json::Value;
 
 pub(crate) use crate::spec::check_base_uri_text as check_base_uri;
 pub(crate) use build::prepare;
-pub(crate) use encode::encode_literal_path;
+
 pub use error::PrepareError;
 
 use crate::secret::{self, Secret};
@@ -90,7 +90,7 @@ impl PreparedRequest {
         self.redaction.get_or_init(|| {
             let mut all = self.secrets.clone();
             for s in &self.secrets {
-                for form in encode::encoded_forms(s.expose()) {
+                for form in crate::encode::encoded_forms(s.expose()) {
                     if form != s.expose() && !all.iter().any(|x| x.expose() == form) {
                         all.push(Secret::derived(s.name(), form, s.shell().to_string()));
                     }

@@ -676,38 +676,8 @@ impl LoadOptions {
 }
 
 impl Capability {
-    /// Loads a capability from a YAML or JSON file. Imports and bind files resolve relative
-    /// to the file's directory. Schema deviations are not recorded (see
-    /// [`Capability::from_path_with`]).
-    pub fn from_path(path: impl AsRef<Path>) -> Result<Capability, SpecError> {
-        crate::load::from_path(path.as_ref(), &LoadOptions::default())
-    }
-
-    /// [`Capability::from_path`] with options, e.g. [`LoadOptions::strict`] to record every
-    /// deviation from the schema.
-    ///
-    /// ```
-    /// use naftiko::{LoadOptions, Severity};
-    /// let cap = naftiko::Capability::from_path_with("specs/vital/users.yaml", &LoadOptions::strict())?;
-    /// assert!(cap.diagnostics().iter().any(|d| d.severity == Severity::Deviation));
-    /// # Ok::<(), naftiko::SpecError>(())
-    /// ```
-    pub fn from_path_with(
-        path: impl AsRef<Path>,
-        options: &LoadOptions,
-    ) -> Result<Capability, SpecError> {
-        crate::load::from_path(path.as_ref(), options)
-    }
-
-    /// Loads a capability from text; `name` is used in diagnostics and `base_dir`
-    /// (if any) to resolve imports.
-    pub fn from_str_named(
-        text: &str,
-        name: impl AsRef<Path>,
-        base_dir: Option<&Path>,
-    ) -> Result<Capability, SpecError> {
-        crate::load::from_text(text, name.as_ref(), base_dir, &LoadOptions::default())
-    }
+    // The constructors (`from_path`, `from_path_with`, `from_str_named`) are in
+    // `crate::load`, beside the code they run: the model does not depend on its loader.
 
     /// The file the capability was loaded from.
     pub fn file(&self) -> &Path {

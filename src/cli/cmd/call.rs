@@ -1,0 +1,238 @@
+//! `naftiko call`: dry run, curl, or a real call and its mapped output.
+//!
+//! Nothing here builds an HTTP client or an async runtime unless a request is sent: a dry
+//! run or a curl line is pure.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use naftiko::{CallOptions, Capability, Error, MapError, PreparedRequest, Runtime};
+use serde_json::Value;
+
+use crate::cli::args::{exit_codes, parse_seconds};
+use crate::cli::{arguments, dotenv, load, lookup_failure, output, Exit, Failure};
+
+pub(crate) const CALL_HELP: &str = concat!(
+    "\
+Examples:
+  naftiko call specs/vital/users.yaml get_user_v2_user__user_id__get user_id=u-1 --dry-run
+  naftiko call specs/vital/users.yaml get_teams_users_v2_user_get limit=5
+  naftiko call specs/vital/users.yaml create_user_v2_user_post body:='{\"client_user_id\":\"c-1\"}'
+  naftiko call specs/vital/users.yaml create_user_v2_user_post --body @user.json --curl
+
+",
+    exit_codes!()
+);
+
+/// `naftiko call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The capability file (YAML or JSON)
+    pub spec: PathBuf,
+    /// The operation: `name`, `namespace.name` or `namespace.resource.name`
+    pub operation: String,
+    /// Arguments: `name=value` (converted to the parameter's declared type: `limit=5` is
+    /// the integer 5, `is_primary=false` the boolean) or `name:=JSON` (raw JSON)
+    #[arg(value_name = "ARG")]
+    pub args: Vec<String>,
+    /// The body parameter's value: JSON text, `@FILE`, or `-` for stdin
+    #[arg(long, value_name = "JSON|@FILE|-")]
+    pub body: Option<String>,
+    /// Send to URL instead of the capability's baseUri; `NAMESPACE=URL` when the
+    /// capability consumes several APIs (repeatable)
+    #[arg(long = "base-uri", value_name = "[NAMESPACE=]URL")]
+    pub base_uri: Vec<String>,
+    /// Read binds (e.g. VITAL_API_KEY) from a dotenv file; its values win over the process
+    /// environment (repeatable; later files win)
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Vec<PathBuf>,
+    /// Total deadline of the call in seconds, retries included (default 60)
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
+    /// Print the undecoded response body instead of the mapped output
+    #[arg(long, conflicts_with_all = ["dry_run", "curl"])]
+    pub raw: bool,
+    /// Send nothing; print the prepared request as one JSON object (secrets as `***`;
+    /// works without any secret set)
+    #[arg(long, conflicts_with = "curl")]
+    pub dry_run: bool,
+    /// Send nothing; print an equivalent curl command (secrets as shell variables)
+    #[arg(long)]
+    pub curl: bool,
+}
+
+/// Runs `naftiko call`.
+pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
+    let cap = load(&a.spec)?;
+    let op = cap
+        .operation(&a.operation)
+        .map_err(|e| lookup_failure(&cap, e))?;
+    let call_args = arguments::parse(op, &a.args, a.body.as_deref())?;
+    let format = op.format().to_string();
+    let base_uris = base_uris(&cap, &a.base_uri)?;
+
+    let mut builder = Runtime::builder(cap);
+    if !a.env_file.is_empty() {
+        builder = builder.env(environment(&a.env_file)?);
+    }
+    for (namespace, uri) in base_uris {
+        builder = builder.base_uri(namespace, uri);
+    }
+    if let Some(t) = a.timeout {
+        builder = builder.timeout(t);
+    }
+    let rt = builder.build()?;
+    let name = a.operation.as_str();
+
+    if a.dry_run {
+        let req = rt.dry_run(name, call_args)?;
+        output::json(&req)?;
+        return Ok(Exit::Ok);
+    }
+    if a.curl {
+        let req = rt.dry_run(name, call_args)?;
+        output::line(&req.to_curl())?;
+        return Ok(Exit::Ok);
+    }
+
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::invalid(format!("cannot start the async runtime: {e}")))?;
+    let options = CallOptions::default();
+
+    if !a.raw && verbose == 0 {
+        // The common path: the library prepares, sends, decodes and maps.
+        return match tokio.block_on(rt.call_with(name, call_args, &options)) {
+            Ok(out) => {
+                output::json(&out)?;
+                Ok(Exit::Ok)
+            }
+            Err(e) => Err(failed(e, false)),
+        };
+    }
+
+    // --raw or -v: the response itself is needed, so prepare and send separately.
+    let op = rt
+        .capability()
+        .operation(name)
+        .map_err(|e| lookup_failure(rt.capability(), e))?;
+    if !a.raw && !naftiko::supports_format(&format) {
+        return Err(Error::from(MapError::UnsupportedFormat {
+            operation: op.qualified_name(),
+            format,
+        })
+        .into());
+    }
+    let req = rt.prepare(name, call_args)?;
+    if verbose > 0 {
+        print_request(&req);
+    }
+    match tokio.block_on(rt.execute(&req, &options)) {
+        Ok(resp) => {
+            if verbose > 0 {
+                print_status(resp.status, &resp.headers);
+            }
+            if a.raw {
+                output::raw(&resp.body)?;
+            } else {
+                output::json(&rt.map_response(&req, &resp.body)?)?;
+            }
+            Ok(Exit::Ok)
+        }
+        Err(e) => {
+            if let (true, Some(h)) = (verbose > 0, e.http()) {
+                print_status(h.status, &h.headers);
+            }
+            Err(failed(e, a.raw))
+        }
+    }
+}
+
+/// A failed call. For an HTTP status ≥ 400 the error body still goes to stdout (as JSON,
+/// or as text with `--raw` when it is not JSON), so scripts can read `detail`.
+fn failed(e: Error, raw: bool) -> Failure {
+    if let Some(h) = e.http() {
+        let printed = match (&h.body, raw) {
+            (Value::String(text), true) => output::line(text),
+            (body, _) => output::json(body),
+        };
+        if let Err(f) = printed {
+            return f;
+        }
+    }
+    Failure::from(e)
+}
+
+/// The environment for binds: the process environment, overlaid with the env files
+/// (later files win).
+pub(crate) fn environment(
+    files: &[std::path::PathBuf],
+) -> Result<HashMap<String, String>, Failure> {
+    let mut env: HashMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    for f in files {
+        env.extend(dotenv::read(f)?);
+    }
+    Ok(env)
+}
+
+/// `--base-uri URL` (the only namespace) or `--base-uri NAMESPACE=URL`.
+pub(crate) fn base_uris(
+    cap: &Capability,
+    items: &[String],
+) -> Result<Vec<(String, String)>, Failure> {
+    let namespaces: Vec<&str> = cap.namespaces().collect();
+    items
+        .iter()
+        .map(|item| {
+            if let Some((ns, url)) = item.split_once('=') {
+                if !ns.is_empty() && !ns.contains([':', '/']) {
+                    return Ok((ns.to_string(), url.to_string()));
+                }
+            }
+            match namespaces.as_slice() {
+                [only] => Ok((only.to_string(), item.clone())),
+                [] => Err(Failure::invalid(format!(
+                    "--base-uri {item}: the capability {} consumes no API",
+                    cap.file().display()
+                ))),
+                many => Err(Failure::invalid(format!(
+                    "--base-uri {item} names no namespace, and the capability consumes several: {}",
+                    many.join(", ")
+                ))
+                .hint(format!("write --base-uri {}={item}", many[0]))),
+            }
+        })
+        .collect()
+}
+
+/// `-v`: the request on stderr, curl-style, secrets as `***`.
+fn print_request(req: &PreparedRequest) {
+    let mut lines = vec![format!("> {} {}", req.method(), req.url())];
+    lines.extend(
+        req.headers()
+            .into_iter()
+            .map(|(k, v)| format!("> {k}: {v}")),
+    );
+    let body = req.body();
+    if !body.is_null() {
+        lines.push(">".into());
+        lines.push(format!("> {body}"));
+    }
+    output::stderr_lines(lines.iter().map(String::as_str));
+}
+
+/// `-v`: the response status and headers on stderr.
+fn print_status(status: u16, headers: &[(String, String)]) {
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let mut lines = vec![format!("< {status} {reason}").trim_end().to_string()];
+    lines.extend(headers.iter().map(|(k, v)| format!("< {k}: {v}")));
+    output::stderr_lines(lines.iter().map(String::as_str));
+}

@@ -1,0 +1,22 @@
+//! The integration tests, as one test binary: linking the crate once instead of once per
+//! file is most of what `cargo test` spends on two cores. Each module was one file of
+//! `tests/`; `support` is what they share (the SDK oracle table, the fault-injecting server,
+//! the runtime and binary helpers).
+
+mod support;
+
+mod cli;
+mod corpus;
+mod cts;
+mod encoding;
+mod errors;
+mod fuzz_regressions;
+mod load;
+mod mcp;
+#[cfg(feature = "openapi")]
+mod openapi;
+mod requests;
+mod resilience;
+mod secrets;
+mod the_module_graph;
+mod users_http;

@@ -1,0 +1,109 @@
+//! The command line (hand-parsed: the tool has no dependency beyond the runtime's own).
+
+use serde_json::Value;
+
+/// Options of a run.
+pub struct Args {
+    /// `--pairs N`: interleaved pairs at concurrency 1 and 64 (15).
+    pub pairs: usize,
+    /// `--pairs-chart N`: pairs at the other concurrencies, for the chart (5).
+    pub pairs_chart: usize,
+    /// `--secs S`: measured seconds per run (1.0).
+    pub secs: f64,
+    /// `--warmup S`: seconds before each measured window (0.2).
+    pub warmup: f64,
+    /// `--conc 1,4,16,64,256`: the concurrencies.
+    pub conc: Vec<usize>,
+    /// `--url URL`: use a running server instead of an in-process one.
+    pub url: Option<String>,
+    /// Off with `--no-mem`: the memory-under-load children.
+    pub mem: bool,
+    /// `--in-flight N`: calls at once in the memory test (1000).
+    pub in_flight: usize,
+    /// `--peers FILE`: JSON lines from the tools/peers scripts, for the chart.
+    pub peers: Option<String>,
+    /// `--svg PATH`: write the chart there.
+    pub svg: Option<String>,
+    /// `--out PATH`: the results (target/bench-results/e2e.json).
+    pub out: String,
+    /// `--serve PORT`: only the server, until killed.
+    pub serve: Option<u16>,
+    /// `--delay-ms MS`: with `--serve`, delay every response.
+    pub delay_ms: u64,
+    /// `--mem-child CLIENT` (internal): one memory-test child.
+    pub mem_child: Option<String>,
+    /// `--chart-only RESULTS`: only the chart, from an earlier run's results.
+    pub chart_only: Option<String>,
+    /// `--oneshot URL`: one hand-written call, then exit.
+    pub oneshot: Option<String>,
+    /// `--control`: also reqwest-vs-reqwest pairs at 1 and 64 (the noise floor of the ratio).
+    pub control: bool,
+}
+
+impl Default for Args {
+    fn default() -> Args {
+        Args {
+            pairs: 15,
+            pairs_chart: 5,
+            secs: 1.0,
+            warmup: 0.2,
+            conc: vec![1, 4, 16, 64, 256],
+            url: None,
+            mem: true,
+            in_flight: 1000,
+            peers: None,
+            svg: None,
+            out: "target/bench-results/e2e.json".into(),
+            serve: None,
+            delay_ms: 0,
+            mem_child: None,
+            chart_only: None,
+            oneshot: None,
+            control: false,
+        }
+    }
+}
+
+/// The process's arguments. `--quick` is `--pairs 5 --pairs-chart 3 --secs 0.5`.
+pub fn parse() -> Args {
+    let mut a = Args::default();
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let mut v = || it.next().unwrap_or_else(|| panic!("{k} needs a value"));
+        match k.as_str() {
+            "--quick" => {
+                a.pairs = 5;
+                a.pairs_chart = 3;
+                a.secs = 0.5;
+            }
+            "--pairs" => a.pairs = v().parse().unwrap(),
+            "--pairs-chart" => a.pairs_chart = v().parse().unwrap(),
+            "--secs" => a.secs = v().parse().unwrap(),
+            "--warmup" => a.warmup = v().parse().unwrap(),
+            "--conc" => a.conc = v().split(',').map(|c| c.trim().parse().unwrap()).collect(),
+            "--url" => a.url = Some(v()),
+            "--no-mem" => a.mem = false,
+            "--in-flight" => a.in_flight = v().parse().unwrap(),
+            "--peers" => a.peers = Some(v()),
+            "--svg" => a.svg = Some(v()),
+            "--out" => a.out = v(),
+            "--serve" => a.serve = Some(v().parse().unwrap()),
+            "--delay-ms" => a.delay_ms = v().parse().unwrap(),
+            "--mem-child" => a.mem_child = Some(v()),
+            "--chart-only" => a.chart_only = Some(v()),
+            "--oneshot" => a.oneshot = Some(v()),
+            "--control" => a.control = true,
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    a
+}
+
+/// The JSON lines of a file (none when it cannot be read; unparsable lines skipped).
+pub fn read_jsonl(path: &str) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
