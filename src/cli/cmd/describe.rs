@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use naftiko::{Auth, KeyPlacement, Template, Var};
+use naftiko::Auth;
 use naftiko::{Capability, Diagnostic, Operation, Severity};
 
 use super::ops::{address, not_callable};
@@ -131,61 +131,7 @@ fn one_line(text: &str) -> String {
 
 /// Where the credential goes and which variable it comes from; never a value.
 fn auth_text(auth: Option<&Auth>) -> String {
-    match auth {
-        None => "none".to_string(),
-        Some(Auth::ApiKey {
-            placement,
-            name,
-            value,
-        }) => {
-            let place = match placement {
-                KeyPlacement::Header => "header",
-                KeyPlacement::Query => "query parameter",
-                KeyPlacement::Cookie => "cookie",
-                KeyPlacement::Path => "URL placeholder",
-                KeyPlacement::Body => "body field",
-            };
-            format!("API key in the {place} `{name}`, {}", source(value))
-        }
-        Some(Auth::Bearer { token }) => format!(
-            "bearer token in the `authorization` header, {}",
-            source(token)
-        ),
-        Some(Auth::Basic { username, password }) => format!(
-            "HTTP basic in the `authorization` header: user {}; password {}",
-            source(username),
-            source(password)
-        ),
-        Some(Auth::QueryParams { params }) => {
-            let list: Vec<String> = params
-                .iter()
-                .map(|(n, v)| format!("`{n}` {}", source(v)))
-                .collect();
-            format!("query parameters: {}", list.join("; "))
-        }
-        Some(Auth::Unsupported { kind, reason }) => {
-            format!("`{kind}`: not supported yet ({reason})")
-        }
-        Some(_) => "a scheme this version of the CLI cannot describe".to_string(),
-    }
+    // The library describes every scheme (src/auth/); the CLI only names the absence.
+    auth.map_or_else(|| "none".to_string(), Auth::to_string)
 }
 
-/// Which variables a credential template reads, without showing any literal text (a
-/// capability may hard-code a secret).
-fn source(t: &Template) -> String {
-    let vars: Vec<String> = t
-        .vars()
-        .map(|v| match v {
-            Var::Arg(n) => format!("the argument `{n}`"),
-            other => format!("${}", other.name()),
-        })
-        .collect();
-    // `Template::display` writes variables as `{name}`; anything else in it is literal text.
-    let only_vars: String = t.vars().map(|v| format!("{{{}}}", v.name())).collect();
-    let has_literal = t.display() != only_vars;
-    match (vars.is_empty(), has_literal) {
-        (true, _) => "a fixed value written in the capability (not shown)".to_string(),
-        (false, false) => format!("from {}", vars.join(", ")),
-        (false, true) => format!("from a template using {}", vars.join(", ")),
-    }
-}
