@@ -134,4 +134,3 @@ fn auth_text(auth: Option<&Auth>) -> String {
     // The library describes every scheme (src/auth/); the CLI only names the absence.
     auth.map_or_else(|| "none".to_string(), Auth::to_string)
 }
-
