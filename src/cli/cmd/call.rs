@@ -119,7 +119,7 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
         .capability()
         .operation(name)
         .map_err(|e| lookup_failure(rt.capability(), e))?;
-    if !a.raw && !naftiko::supports_format(&format) {
+    if !a.raw && !op.response_format().is_decoded() {
         return Err(Error::from(MapError::UnsupportedFormat {
             operation: op.qualified_name(),
             format,

@@ -106,7 +106,7 @@ pub(super) fn not_callable(op: &Operation) -> Option<String> {
             names.join(", ")
         ));
     }
-    if !matches!(op.format(), "json" | "text") {
+    if !op.response_format().is_decoded() {
         return Some(format!(
             "outputRawFormat `{}` is not decoded yet (call --raw prints the body)",
             op.format()

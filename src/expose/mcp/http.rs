@@ -266,6 +266,25 @@ async fn handle(State(front): State<Arc<Front>>, req: Request) -> Response {
     post(&front, req).await
 }
 
+/// Reads and drops a refused body, up to four times the limit and for at most 5 s, so that a
+/// client still writing it can read the 413 instead of a broken pipe; past either bound the
+/// connection is closed with the answer as it is.
+async fn drain(body: Body, limit: usize) {
+    use http_body_util::BodyExt;
+    let cap = limit.saturating_mul(4);
+    let read = async {
+        let mut body = body;
+        let mut seen = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, |d| d.len());
+            if seen > cap {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), read).await;
+}
+
 async fn post(front: &Front, req: Request) -> Response {
     let lenient = !accepts_both(&req);
     let has_session = req.headers().contains_key("mcp-session-id");
@@ -277,6 +296,7 @@ async fn post(front: &Front, req: Request) -> Response {
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
         .is_some_and(|n| n > limit);
     if too_big {
+        drain(body, limit).await;
         return status(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large");
     }
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
