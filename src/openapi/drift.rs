@@ -409,12 +409,7 @@ impl Check<'_> {
             .collect();
         let Some(auth) = auth else {
             if !wanted.is_empty() {
-                let names: Vec<&str> = api_op
-                    .security
-                    .iter()
-                    .flatten()
-                    .map(String::as_str)
-                    .collect();
+                let names = security_names(api_op);
                 self.push(
                     Severity::Error,
                     FindingKind::AuthMismatch,
@@ -465,12 +460,7 @@ impl Check<'_> {
             }
         };
         if !wanted.iter().any(|s| fits(s)) {
-            let names: Vec<&str> = api_op
-                .security
-                .iter()
-                .flatten()
-                .map(String::as_str)
-                .collect();
+            let names = security_names(api_op);
             self.push(
                 Severity::Error,
                 FindingKind::AuthMismatch,
@@ -482,4 +472,14 @@ impl Check<'_> {
             );
         }
     }
+}
+
+/// The names of the security schemes an API operation accepts, for messages.
+fn security_names(api_op: &ApiOp) -> Vec<&str> {
+    api_op
+        .security
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect()
 }

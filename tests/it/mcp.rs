@@ -148,6 +148,17 @@ async fn post(
     (r.status().as_u16(), r.text().await.unwrap_or_default())
 }
 
+/// `naftiko serve` of the seed, auto-exposed on a free port, sending to `upstream` with the key.
+fn serve_seed(upstream: &MockServer) -> Served {
+    let base = format!("--base-uri={}", upstream.uri());
+    serve(
+        &[USERS, "--mcp", "127.0.0.1:0", &base],
+        &[("VITAL_API_KEY", KEY)],
+        1,
+    )
+    .unwrap()
+}
+
 async fn users_upstream() -> MockServer {
     let upstream = MockServer::start().await;
     Mock::given(method("GET"))
@@ -343,13 +354,7 @@ async fn adapter_authentication_refuses_missing_and_wrong_tokens_with_401() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bare_tools_call_post_without_initialize_gets_plain_json_on_mcp_and_root() {
     let upstream = users_upstream().await;
-    let base = format!("--base-uri={}", upstream.uri());
-    let s = serve(
-        &[USERS, "--mcp", "127.0.0.1:0", &base],
-        &[("VITAL_API_KEY", KEY)],
-        1,
-    )
-    .unwrap();
+    let s = serve_seed(&upstream);
     assert_eq!(s.ready[0]["adapter"], "mcp");
     assert_eq!(s.ready[0]["namespace"], "auto");
     let url = s.url("auto");
@@ -419,13 +424,7 @@ async fn upstream_500_echoing_the_key_is_an_error_result_and_the_key_never_shows
         )
         .mount(&upstream)
         .await;
-    let base = format!("--base-uri={}", upstream.uri());
-    let s = serve(
-        &[USERS, "--mcp", "127.0.0.1:0", &base],
-        &[("VITAL_API_KEY", KEY)],
-        1,
-    )
-    .unwrap();
+    let s = serve_seed(&upstream);
     let client = http_client(&s.url("auto"), None).await;
     let r = call(
         &client,
@@ -627,13 +626,7 @@ async fn a_thousand_concurrent_tool_calls_against_a_flaky_upstream_all_get_an_an
         .respond_with(Flaky(Default::default()))
         .mount(&upstream)
         .await;
-    let base = format!("--base-uri={}", upstream.uri());
-    let s = serve(
-        &[USERS, "--mcp", "127.0.0.1:0", &base],
-        &[("VITAL_API_KEY", KEY)],
-        1,
-    )
-    .unwrap();
+    let s = serve_seed(&upstream);
     let url = s.url("auto");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
