@@ -290,6 +290,9 @@ fn cap_env_vars(cap: &Capability) -> Vec<String> {
     }
     for c in &cap.consumers {
         push_into(&mut out, &c.base_uri);
+        if let Some(ca) = &c.ca_path {
+            push_into(&mut out, ca);
+        }
         if let Some(auth) = &c.auth {
             crate::auth::templates(auth, &mut |t| push_into(&mut out, t));
         }

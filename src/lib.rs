@@ -51,6 +51,7 @@ mod error;
 mod expose;
 mod load;
 mod map;
+mod metrics;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod request;
@@ -58,26 +59,30 @@ mod runtime;
 mod secret;
 mod send;
 mod spec;
+mod trace;
 
 pub use bind::BindError;
 pub use decode::{supports_format, Format};
 pub use error::Error;
 #[cfg(feature = "serve")]
-pub use expose::{HttpOptions, McpOptions, McpServer};
+pub use expose::{Control, HttpOptions, McpOptions, McpServer, RestOptions, RestServer};
 pub use map::{query, MapError, PathError, Query};
 pub use request::{Body, PrepareError, PreparedRequest};
 pub use runtime::{CallOptions, Runtime, RuntimeBuilder};
 pub use secret::Secret;
 pub use send::{HttpError, Response, RetryPolicy, SendError};
 pub use spec::{
-    Adapter, AdapterKind, Auth, Bind, Capability, Consumer, Diagnostic, Hints, InboundAuth,
-    KeyPlacement, LoadOptions, Location, LookupError, Method, Operation, Param, ParamIn, ParamType,
-    Part, Severity, SpecError, Template, Tool, Transport, Var,
+    Adapter, AdapterKind, Auth, Bind, Capability, ClientAuth, Consumer, ControlSettings,
+    Diagnostic, Hints, InboundAuth, KeyPlacement, LoadOptions, Location, LookupError, Method,
+    OAuth1Method, Operation, Param, ParamIn, ParamType, Part, Resource, RestOperation, Severity,
+    SpecError, Template, Tool, Transport, Var,
 };
+pub use trace::TraceParent;
 
 /// Internals exposed only for the project's own benchmarks; not part of the API.
 #[doc(hidden)]
 pub mod __bench {
+    pub use crate::decode::decode_as;
     pub use crate::load::tree::parse as parse_tree;
 }
 

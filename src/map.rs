@@ -23,8 +23,18 @@ pub enum MapError {
         #[source]
         source: serde_json::Error,
     },
+    /// The response body is not valid in the (non-JSON) format the operation declares.
+    #[error("operation `{operation}`: the response body is not valid {format} ({message})")]
+    Parse {
+        /// The operation.
+        operation: String,
+        /// The declared format.
+        format: String,
+        /// What the parser reported (with its line or byte position).
+        message: String,
+    },
     /// The operation declares a response format this runtime does not decode yet.
-    #[error("operation `{operation}`: outputRawFormat `{format}` is not supported yet (json and text are)")]
+    #[error("operation `{operation}`: outputRawFormat `{format}` is not supported (this build decodes json, text, xml, yaml, csv, tsv and psv)")]
     UnsupportedFormat {
         /// The operation.
         operation: String,
@@ -236,6 +246,30 @@ impl OutputMap {
                     .map(|(name, e)| (name.clone(), e.apply(&body)))
                     .collect(),
             ),
+        }
+    }
+
+    /// What an orchestration step stores: like [`OutputMap::apply`], except that an array
+    /// body keeps its elements, each augmented with the named outputs evaluated on it
+    /// (upstream's rule; the tutorial's `imo-number ← $.imo_number` lookup relies on it).
+    pub(crate) fn project(&self, body: Value) -> Value {
+        match (self, body) {
+            (OutputMap::Named(fields), Value::Array(items)) => Value::Array(
+                items
+                    .into_iter()
+                    .map(|mut item| {
+                        let extra: Vec<(String, Value)> = fields
+                            .iter()
+                            .map(|(n, e)| (n.clone(), e.apply(&item)))
+                            .collect();
+                        if let Value::Object(m) = &mut item {
+                            m.extend(extra);
+                        }
+                        item
+                    })
+                    .collect(),
+            ),
+            (_, body) => self.apply(body),
         }
     }
 

@@ -2,9 +2,11 @@
 //! running operations by name.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use reqwest::header::HeaderValue;
 use serde_json::Value;
 use tracing::Instrument;
 
@@ -12,9 +14,12 @@ use crate::auth::{self, Sign};
 use crate::bind::{Binds, Env};
 use crate::error::Error;
 use crate::map::MapError;
+use crate::metrics::Metrics;
 use crate::request::{self, PreparedRequest, Unset};
-use crate::send::{self, Response, RetryPolicy, SendConfig, SendError};
-use crate::spec::{closest, did_you_mean, Capability};
+use crate::secret::Secret;
+use crate::send::{self, Clients, Response, RetryPolicy, SendConfig, SendError, TlsSettings};
+use crate::spec::{closest, did_you_mean, Capability, Part, Template, Var};
+use crate::trace::TraceParent;
 
 /// Per-call settings that override the runtime's.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +31,9 @@ pub struct CallOptions {
     /// Retry this call even if its method is not idempotent (POST, PATCH) after the request
     /// may have reached the server. Only safe when the server de-duplicates.
     pub retry_non_idempotent: Option<bool>,
+    /// The inbound request's W3C trace context: the upstream call carries the same trace
+    /// id with a new span id (`traceparent` header).
+    pub traceparent: Option<TraceParent>,
 }
 
 /// Builds a [`Runtime`].
@@ -46,6 +54,8 @@ pub struct RuntimeBuilder {
     base_uris: Vec<(String, String)>,
     config: SendConfig,
     retry_non_idempotent_ops: Vec<String>,
+    /// `(namespace, path)`; `None`: every namespace.
+    ca_files: Vec<(Option<String>, PathBuf)>,
 }
 
 /// Shows the names of the environment values, never the values (they are secrets).
@@ -62,6 +72,7 @@ impl std::fmt::Debug for RuntimeBuilder {
             .field("base_uris", &self.base_uris)
             .field("config", &self.config)
             .field("retry_non_idempotent_ops", &self.retry_non_idempotent_ops)
+            .field("ca_files", &self.ca_files)
             .finish()
     }
 }
@@ -119,6 +130,33 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Trusts the certificate authorities in the PEM file at `path` for the `https://` calls
+    /// of `namespace`, besides the system's (a private CA; like the consumer's `caPath`).
+    /// The file is read when the namespace's client is first built.
+    ///
+    /// ```
+    /// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+    /// let rt = naftiko::Runtime::builder(cap)
+    ///     .ca_file("users", "/etc/ssl/internal-ca.pem")
+    ///     .build()?;
+    /// # Ok::<(), naftiko::Error>(())
+    /// ```
+    pub fn ca_file(mut self, namespace: impl Into<String>, path: impl Into<PathBuf>) -> Self {
+        self.ca_files.push((Some(namespace.into()), path.into()));
+        self
+    }
+
+    /// The namespaces of the capability being built (for options given per namespace).
+    pub fn namespaces(&self) -> impl Iterator<Item = &str> {
+        self.cap.namespaces()
+    }
+
+    /// [`RuntimeBuilder::ca_file`] for every namespace of the capability.
+    pub fn ca_file_all(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_files.push((None, path.into()));
+        self
+    }
+
     /// Resolves binds, checks the overrides and returns the runtime. No connection is made.
     pub fn build(self) -> Result<Runtime, Error> {
         let env = match self.env {
@@ -128,16 +166,7 @@ impl RuntimeBuilder {
         let binds = Binds::resolve(&self.cap, &env);
         let mut base_overrides = vec![None; self.cap.consumers.len()];
         for (ns, uri) in self.base_uris {
-            let Some(i) = self.cap.consumers.iter().position(|c| c.namespace == ns) else {
-                let suggestion =
-                    closest(&ns, self.cap.consumers.iter().map(|c| c.namespace.as_str()));
-                let known: Vec<&str> = self.cap.namespaces().collect();
-                return Err(Error::Config(format!(
-                    "base URI override for unknown namespace `{ns}`{}; namespaces: {}",
-                    did_you_mean(suggestion.as_deref()),
-                    known.join(", ")
-                )));
-            };
+            let i = consumer_index(&self.cap, &ns, "base URI override")?;
             let trimmed = uri.trim().trim_end_matches('/').to_string();
             request::check_base_uri(&trimmed)
                 .map_err(|m| Error::Config(format!("base URI override for `{ns}`: {m}")))?;
@@ -147,22 +176,100 @@ impl RuntimeBuilder {
         for name in &self.retry_non_idempotent_ops {
             retry_ops[self.cap.operation_index(name)?] = true;
         }
-        let signers = (self.cap.consumers.iter())
-            .map(|c| c.auth.as_ref().and_then(auth::signer))
-            .collect();
+        let mut ca_files = vec![Vec::new(); self.cap.consumers.len()];
+        for (ns, path) in self.ca_files {
+            match ns {
+                None => ca_files.iter_mut().for_each(|f| f.push(path.clone())),
+                Some(ns) => ca_files[consumer_index(&self.cap, &ns, "CA file")?].push(path),
+            }
+        }
+        let resolve = |t: &Template| render_secret(&binds, t);
+        let shared = Arc::new(Clients::new(self.config.clone(), TlsSettings::default()));
+        let mut clients = Vec::new();
+        let mut signers = Vec::new();
+        for (c, extra_cas) in self.cap.consumers.iter().zip(ca_files) {
+            let mut tls = TlsSettings {
+                ca_files: extra_cas,
+                identity: None,
+            };
+            if let Some(ca) = c.ca_path.as_ref().and_then(&resolve) {
+                tls.ca_files.insert(0, PathBuf::from(ca.expose()));
+            }
+            let env = |client: Arc<Clients>| auth::SignerEnv {
+                resolve: &resolve,
+                client: auth::HttpClient(Arc::new(move |url| client.get(url).cloned())),
+            };
+            if let Some(auth) = &c.auth {
+                tls.identity = auth::client_cert(auth, &env(shared.clone()));
+            }
+            let own = if tls.is_default() {
+                shared.clone()
+            } else {
+                Arc::new(Clients::new(self.config.clone(), tls))
+            };
+            signers.push(
+                c.auth
+                    .as_ref()
+                    .and_then(|a| auth::signer(a, &env(own.clone()))),
+            );
+            clients.push(own);
+        }
+        let metrics = Arc::new(Metrics::new(
+            (self.cap.operations.iter())
+                .map(|o| o.qualified.to_string())
+                .collect(),
+        ));
         Ok(Runtime {
             inner: Arc::new(Inner {
+                metrics,
                 cap: self.cap,
                 binds,
                 base_overrides,
                 config: self.config,
                 retry_ops,
                 signers,
-                plain_client: OnceLock::new(),
-                tls_client: OnceLock::new(),
+                clients,
             }),
         })
     }
+}
+
+/// The index of the consumer `ns`, or an error naming what was asked for it.
+fn consumer_index(cap: &Capability, ns: &str, what: &str) -> Result<usize, Error> {
+    cap.consumers
+        .iter()
+        .position(|c| c.namespace == ns)
+        .ok_or_else(|| {
+            let suggestion = closest(ns, cap.consumers.iter().map(|c| c.namespace.as_str()));
+            let known: Vec<&str> = cap.namespaces().collect();
+            Error::Config(format!(
+                "{what} for unknown namespace `{ns}`{}; namespaces: {}",
+                did_you_mean(suggestion.as_deref()),
+                known.join(", ")
+            ))
+        })
+}
+
+/// A credential template's text from the binds (literal text and bound variables); `None`
+/// when a variable has no value or is a call argument.
+fn render_secret(binds: &Binds, t: &Template) -> Option<Secret> {
+    let mut out = String::new();
+    let mut name = None;
+    for p in &t.parts {
+        match p {
+            Part::Lit(s) => out.push_str(s),
+            Part::Var(Var::Arg(_)) => return None,
+            Part::Var(v) => {
+                let s = binds.lookup(v, "", &String::new).ok()?;
+                name.get_or_insert_with(|| s.name().to_string());
+                out.push_str(s.expose());
+            }
+        }
+    }
+    Some(Secret::new(
+        name.unwrap_or_else(|| "credential".into()),
+        out,
+    ))
 }
 
 /// Runs the operations of one capability. Cheap to clone (shared state behind an `Arc`).
@@ -183,20 +290,26 @@ pub struct Runtime {
 
 #[derive(Debug)]
 struct Inner {
+    /// Counters per operation and per served adapter (`/metrics`).
+    metrics: Arc<Metrics>,
     cap: Capability,
     binds: Binds,
     base_overrides: Vec<Option<String>>,
     config: SendConfig,
     retry_ops: Vec<bool>,
-    /// For `http://` URLs: built without TLS roots.
-    plain_client: OnceLock<Result<reqwest::Client, String>>,
-    /// For `https://` URLs.
-    tls_client: OnceLock<Result<reqwest::Client, String>>,
-    /// Per consumer: its authentication scheme's per-attempt hook (none today).
+    /// Per consumer: its HTTP clients. Consumers without TLS settings of their own (a
+    /// private CA, a client certificate) share one.
+    clients: Vec<Arc<Clients>>,
+    /// Per consumer: its authentication scheme's per-attempt hook (oauth2, digest).
     signers: Vec<Option<Arc<dyn Sign>>>,
 }
 
 impl Runtime {
+    /// The counters of this runtime and of the adapters serving it (shared by clones).
+    pub(crate) fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
     /// Starts building a runtime for `cap`.
     pub fn builder(cap: Capability) -> RuntimeBuilder {
         RuntimeBuilder {
@@ -205,6 +318,7 @@ impl Runtime {
             base_uris: Vec::new(),
             config: SendConfig::default(),
             retry_non_idempotent_ops: Vec::new(),
+            ca_files: Vec::new(),
         }
     }
 
@@ -217,17 +331,7 @@ impl Runtime {
     /// what a client of a served adapter presents; `None` when a secret has no value.
     /// (mcp helper hook, used by `expose`.)
     pub(crate) fn secret_text(&self, t: &crate::spec::Template) -> Option<String> {
-        let mut out = String::new();
-        for p in &t.parts {
-            match p {
-                crate::spec::Part::Lit(s) => out.push_str(s),
-                crate::spec::Part::Var(v) => {
-                    let s = self.inner.binds.lookup(v, "", &String::new).ok()?;
-                    out.push_str(s.expose());
-                }
-            }
-        }
-        Some(out)
+        render_secret(&self.inner.binds, t).map(|s| s.expose().to_string())
     }
 
     /// Every secret value this runtime knows (binds and environment variables the
@@ -237,20 +341,11 @@ impl Runtime {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let cap = &self.inner.cap;
-        let mut vars: Vec<&crate::spec::Var> = Vec::new();
+        let mut vars: Vec<crate::spec::Var> = Vec::new();
         for c in &cap.consumers {
-            vars.extend(c.base_uri.vars());
-            match &c.auth {
-                Some(crate::spec::Auth::ApiKey { value, .. }) => vars.extend(value.vars()),
-                Some(crate::spec::Auth::Bearer { token }) => vars.extend(token.vars()),
-                Some(crate::spec::Auth::Basic { username, password }) => {
-                    vars.extend(username.vars());
-                    vars.extend(password.vars());
-                }
-                Some(crate::spec::Auth::QueryParams { params }) => {
-                    params.iter().for_each(|(_, t)| vars.extend(t.vars()))
-                }
-                _ => {}
+            vars.extend(c.base_uri.vars().cloned());
+            if let Some(a) = &c.auth {
+                auth::templates(a, &mut |t| vars.extend(t.vars().cloned()));
             }
         }
         for b in &cap.binds {
@@ -267,7 +362,7 @@ impl Runtime {
             }
         }
         for v in vars.into_iter().filter(|v| v.is_secret()) {
-            if let Ok(s) = self.inner.binds.lookup(v, "", &String::new) {
+            if let Ok(s) = self.inner.binds.lookup(&v, "", &String::new) {
                 if seen.insert(s.name().to_string()) {
                     out.push(s);
                 }
@@ -285,8 +380,38 @@ impl Runtime {
     /// Like [`Runtime::prepare`], but a secret without a value becomes a placeholder (shown as
     /// `***`, exported to curl as `${NAME}`), so requests can be inspected without any secret.
     /// The result must not be sent.
+    ///
+    /// A scheme that signs each attempt (oauth1, hmac, aws-sig-v4) adds the headers it would
+    /// send, their secret parts (keys, signatures) shown as `***` and the per-attempt parts
+    /// (nonce, timestamp) as `<…>`; see [`Runtime::with_signing_preview`].
     pub fn dry_run(&self, operation: &str, args: Value) -> Result<PreparedRequest, Error> {
-        self.prepare_with(operation, &args, Unset::Placeholder)
+        let req = self.prepare_with(operation, &args, Unset::Placeholder)?;
+        Ok(self.with_signing_preview(&req))
+    }
+
+    /// `req` with the headers its consumer's signing scheme adds when it is sent, in their
+    /// shape only (secret parts `***`): what `-v` and `--curl` show. A request without such a
+    /// scheme is returned as it is. Sending the result sends fresh signatures in their place.
+    pub fn with_signing_preview(&self, req: &PreparedRequest) -> PreparedRequest {
+        let mut out = req.clone();
+        let Ok(index) = self.index_of(req) else {
+            return out;
+        };
+        let consumer = self.inner.cap.operations[index].consumer;
+        let (Some(signer), Ok(url)) = (
+            self.inner.signers[consumer].as_deref(),
+            reqwest::Url::parse(req.expose_url()),
+        ) else {
+            return out;
+        };
+        let mut headers = reqwest::header::HeaderMap::new();
+        signer.preview(req.method, &url, &mut headers);
+        for (name, value) in &headers {
+            let value = value.to_str().unwrap_or_default().to_string();
+            out.headers.retain(|(k, _)| k != name.as_str());
+            out.headers.push((name.as_str().to_string(), value));
+        }
+        out
     }
 
     fn prepare_with(
@@ -381,15 +506,8 @@ impl Runtime {
         keep_headers: bool,
     ) -> Result<Response, Error> {
         let inner = &self.inner;
-        // A plain-http call never builds the TLS client (loading the system's root
-        // certificates is most of a one-call process's start-up).
-        let tls = !req.expose_url().starts_with("http://");
-        let slot = if tls {
-            &inner.tls_client
-        } else {
-            &inner.plain_client
-        };
-        let client = match slot.get_or_init(|| send::build_client(&inner.config, tls)) {
+        let consumer = inner.cap.operations[index].consumer;
+        let client = match inner.clients[consumer].get(req.expose_url()) {
             Ok(c) => c,
             Err(e) => {
                 return Err(SendError::Transport {
@@ -408,8 +526,10 @@ impl Runtime {
             .retry_non_idempotent
             .unwrap_or(retry.retry_non_idempotent || inner.retry_ops[index]);
         let timeout = options.timeout.unwrap_or(inner.config.timeout);
-        let span = tracing::info_span!("naftiko.call", operation = %req.operation, method = %req.method, status = tracing::field::Empty, attempts = tracing::field::Empty, latency_ms = tracing::field::Empty);
-        let signer = inner.signers[inner.cap.operations[index].consumer].as_deref();
+        let span = tracing::info_span!("naftiko.call", operation = %req.operation, method = %req.method, status = tracing::field::Empty, attempts = tracing::field::Empty, latency_ms = tracing::field::Empty, trace_id = tracing::field::Empty, span_id = tracing::field::Empty);
+        let signer = inner.signers[consumer].as_deref();
+        let trace = options.traceparent.map(|t| t.child());
+        let trace_header = trace.and_then(|t| HeaderValue::from_str(&t.to_string()).ok());
         let sending = send::send(
             client,
             req,
@@ -418,14 +538,25 @@ impl Runtime {
             timeout,
             &retry,
             keep_headers,
+            trace_header.as_ref(),
         );
-        if span.is_disabled() {
-            // No subscriber wants the span: skip its timing and bookkeeping.
-            return Ok(sending.await?);
-        }
+        let stats = inner.metrics.op(index);
+        let _in_flight = stats.start();
         let started = Instant::now();
+        if span.is_disabled() {
+            // No subscriber wants the span: skip its bookkeeping (the counters stay).
+            let result = sending.await;
+            stats.finish(started.elapsed(), attempts(&result), result.is_err());
+            return Ok(result?);
+        }
+        if let Some(t) = &trace {
+            span.record("trace_id", t.trace_id());
+            span.record("span_id", t.span_id());
+        }
         let result = sending.instrument(span.clone()).await;
-        let latency = started.elapsed().as_secs_f64() * 1000.0;
+        let elapsed = started.elapsed();
+        stats.finish(elapsed, attempts(&result), result.is_err());
+        let latency = elapsed.as_secs_f64() * 1000.0;
         match &result {
             Ok(r) => {
                 span.record("status", r.status);
@@ -440,6 +571,58 @@ impl Runtime {
         span.record("latency_ms", latency);
         tracing::debug!(parent: &span, outcome = if result.is_ok() { "ok" } else { "error" }, "call finished");
         Ok(result?)
+    }
+}
+
+/// Attempts a call made, whatever its outcome.
+fn attempts(result: &Result<Response, SendError>) -> u32 {
+    match result {
+        Ok(r) => r.attempts,
+        Err(e) => e.attempts(),
+    }
+}
+
+impl Runtime {
+    /// Forwards a request to consumed namespace number `consumer` (`forward` on a REST
+    /// adapter): see `request::prepare_forward` for the URL and headers, `send::forward` for
+    /// the streamed exchange. Used by `expose`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn forward(
+        &self,
+        consumer: usize,
+        method: crate::spec::Method,
+        path: &str,
+        query: Option<&str>,
+        headers: Vec<(String, String)>,
+        body: Option<reqwest::Body>,
+        timeout: Option<Duration>,
+    ) -> Result<send::Forwarded, Error> {
+        let inner = &self.inner;
+        let c = &inner.cap.consumers[consumer];
+        let label: Arc<str> = format!("forward to `{}`", c.namespace).into();
+        let req = request::prepare_forward(
+            &label,
+            c,
+            inner.base_overrides[consumer].as_deref(),
+            method,
+            path,
+            query,
+            headers,
+            &inner.binds,
+        )?;
+        let client =
+            inner.clients[consumer]
+                .get(req.expose_url())
+                .map_err(|e| SendError::Transport {
+                    operation: label.to_string(),
+                    message: format!("cannot build the HTTP client: {e}"),
+                    attempts: 0,
+                })?;
+        let timeout = timeout.unwrap_or(inner.config.timeout);
+        let span = tracing::info_span!("naftiko.forward", target = %c.namespace, method = %method.as_str());
+        Ok(send::forward(client, &req, body, &inner.config, timeout)
+            .instrument(span)
+            .await?)
     }
 }
 

@@ -83,15 +83,33 @@ impl serde::Serialize for Secret {
     }
 }
 
+/// Secrets shorter than this (in characters) are redacted only where the request builder
+/// substituted them: replaced by value everywhere, a one-letter password `s` would turn
+/// `https` into `http***`.
+pub(crate) const DISTINCTIVE: usize = 6;
+
 /// Replaces every occurrence of any secret's value in `text`.
 pub(crate) fn redact_with<'a>(
     text: &'a str,
     secrets: &[Secret],
     replacement: impl Fn(&Secret) -> &str,
 ) -> std::borrow::Cow<'a, str> {
+    replace_values(text, secrets, 1, replacement)
+}
+
+/// Replaces every occurrence of the value of each secret at least `min_chars` long.
+pub(crate) fn replace_values<'a>(
+    text: &'a str,
+    secrets: &[Secret],
+    min_chars: usize,
+    replacement: impl Fn(&Secret) -> &str,
+) -> std::borrow::Cow<'a, str> {
     let mut out = std::borrow::Cow::Borrowed(text);
     // Longest first, so a secret that contains another is replaced whole.
-    let mut order: Vec<&Secret> = secrets.iter().filter(|s| !s.value.is_empty()).collect();
+    let mut order: Vec<&Secret> = secrets
+        .iter()
+        .filter(|s| !s.value.is_empty() && s.value.chars().count() >= min_chars)
+        .collect();
     order.sort_by_key(|s| std::cmp::Reverse(s.value.len()));
     for s in order {
         if out.contains(&*s.value) {
@@ -101,25 +119,46 @@ pub(crate) fn redact_with<'a>(
     out
 }
 
-/// Replaces every occurrence of any secret's value in `text` with `***`.
+/// Replaces every occurrence of any secret's value in `text` with `***`: for text known to
+/// hold a secret (a value the builder substituted one into).
 pub(crate) fn redact<'a>(text: &'a str, secrets: &[Secret]) -> std::borrow::Cow<'a, str> {
     redact_with(text, secrets, |_| REDACTED)
 }
 
-/// Redacts every string in a JSON value.
-pub(crate) fn redact_json(value: &serde_json::Value, secrets: &[Secret]) -> serde_json::Value {
+/// Replaces the values of the [`DISTINCTIVE`] secrets with `***`: for text that may hold a
+/// secret nobody placed there (an argument, a server's answer).
+pub(crate) fn redact_distinctive<'a>(
+    text: &'a str,
+    secrets: &[Secret],
+) -> std::borrow::Cow<'a, str> {
+    replace_values(text, secrets, DISTINCTIVE, |_| REDACTED)
+}
+
+/// Redacts every string in a JSON value: every secret when `all`, else the distinctive ones.
+pub(crate) fn redact_json(
+    value: &serde_json::Value,
+    secrets: &[Secret],
+    all: bool,
+) -> serde_json::Value {
     use serde_json::Value;
     if secrets.is_empty() {
         return value.clone();
     }
+    let text = |s: &str| -> String {
+        if all {
+            redact(s, secrets).into_owned()
+        } else {
+            redact_distinctive(s, secrets).into_owned()
+        }
+    };
     match value {
-        Value::String(s) => Value::String(redact(s, secrets).into_owned()),
+        Value::String(s) => Value::String(text(s)),
         Value::Array(items) => {
-            Value::Array(items.iter().map(|v| redact_json(v, secrets)).collect())
+            Value::Array(items.iter().map(|v| redact_json(v, secrets, all)).collect())
         }
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (redact(k, secrets).into_owned(), redact_json(v, secrets)))
+                .map(|(k, v)| (text(k), redact_json(v, secrets, all)))
                 .collect(),
         ),
         other => other.clone(),
@@ -134,6 +173,16 @@ mod tests {
     fn redaction_replaces_every_occurrence() {
         let s = [Secret::new("K", "abc"), Secret::new("L", "abcdef")];
         assert_eq!(redact("x abcdef y abc", &s), "x *** y ***");
+    }
+
+    #[test]
+    fn short_secrets_are_left_to_structural_redaction() {
+        let s = [Secret::new("P", "s"), Secret::new("K", "sk_live_1")];
+        assert_eq!(
+            redact_distinctive("https://sk_live_1.s", &s),
+            "https://***.s"
+        );
+        assert_eq!(redact("s", &s), "***");
     }
 
     #[test]

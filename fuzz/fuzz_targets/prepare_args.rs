@@ -1,6 +1,7 @@
 //! Arbitrary JSON arguments for the operations of `specs/vital/users.yaml` and of an inline
 //! capability that puts values and secrets in every place (path, query, header, cookie, JSON,
-//! text and form bodies; basic, query, cookie, bearer and body authentication).
+//! text and form bodies; basic, query, cookie, bearer, body, oauth2, digest and certificate
+//! authentication).
 //!
 //! `dry_run` and `prepare` must never panic, and when they succeed:
 //! * no secret appears in `serde_json::to_string(&req)`, `req.to_curl()`, `{req:?}`,
@@ -55,7 +56,7 @@ fn targets() -> &'static [Target] {
                 include_str!("../../specs/vital/users.yaml"),
                 19,
             ),
-            ("inline.yaml", include_str!("inline.yaml"), 8),
+            ("inline.yaml", include_str!("inline.yaml"), 11),
         ];
         sources
             .iter()

@@ -10,8 +10,23 @@
 //! * [`Scheme::describe`]: where the credential goes and which variables it comes from, never
 //!   a value (the `Display` of [`Auth`]);
 //! * [`Scheme::signer`]: the hook for schemes that cannot be applied once by a pure function
-//!   (see [`Sign`]). Today's schemes have none.
+//!   (see [`Sign`]): `oauth2` (a token fetched and cached) and `digest` (a challenge
+//!   answered). It is built once per consumer when the runtime is built, from the
+//!   credentials resolved from the binds ([`SignerEnv`]);
+//! * [`Scheme::client_cert`]: a TLS client certificate (`certificate`), which the runtime
+//!   gives the consumer's own HTTP client.
 //!
+//! `apply` still renders the credentials of every scheme, signers included: a missing bind
+//! is reported there, naming the variable, before any I/O, and a dry run gets placeholders.
+//!
+//! ## 401: answering a challenge, refreshing a token
+//!
+//! `send` calls [`Sign::unauthorized`] when an attempt signed by a signer gets a `401`, with
+//! the headers the attempt sent and the response's headers. The signer updates its state
+//! (digest stores the new challenge; oauth2 drops the rejected token) and says whether to
+//! resend. `send` resends at most once per call, at once and signed again, whatever the
+//! method: a `401` means the server did not act on the request. The resend does not count
+//! against the retry policy.
 //! `with_scheme!` is the one place an [`Auth`] variant is mapped to its implementation.
 //!
 //! Where to add a scheme: its variant in `spec::Auth`, its parsing in the loader, a file
@@ -23,7 +38,15 @@
 mod apikey;
 mod basic;
 mod bearer;
+mod certificate;
+mod digest;
+mod oauth2;
 mod query;
+
+mod aws_sigv4;
+mod hmac;
+mod oauth1;
+mod signing;
 
 use std::fmt;
 use std::future::Future;
@@ -34,6 +57,8 @@ use reqwest::header::HeaderMap;
 
 use crate::secret::Secret;
 use crate::spec::{Auth, Method, Template, Var};
+
+pub(crate) use certificate::ClientCert;
 
 /// What an authentication scheme does. Implemented by a borrowed view of each [`Auth`]
 /// variant (see `with_scheme!`).
@@ -50,10 +75,51 @@ pub(crate) trait Scheme {
     /// The per-attempt hook of a scheme that signs the whole request or fetches a token
     /// with I/O; `None` when [`Scheme::apply`] did everything. Called once per consumer when
     /// the runtime is built, so the signer can keep state (a token cache) across calls.
-    fn signer(&self) -> Option<Arc<dyn Sign>> {
+    fn signer(&self, _env: &SignerEnv<'_>) -> Option<Arc<dyn Sign>> {
+        None
+    }
+
+    /// The TLS client certificate the consumer's HTTP client presents, if the scheme is one
+    /// (its files are read when that client is first built).
+    fn client_cert(&self, _env: &SignerEnv<'_>) -> Option<ClientCert> {
         None
     }
 }
+
+/// What a signer is built from, once per consumer, when the runtime is built.
+pub(crate) struct SignerEnv<'a> {
+    /// Renders a credential template from the binds (literal text and bound variables):
+    /// `None` when a variable has no value or is a call argument (the call's `apply`
+    /// reports those before anything is sent).
+    pub(crate) resolve: &'a dyn Fn(&Template) -> Option<Secret>,
+    /// The consumer's HTTP client for a URL (its TLS settings included), for a signer's own
+    /// requests (a token endpoint).
+    pub(crate) client: HttpClient,
+}
+
+/// Returns the client for a URL, or why it cannot be built.
+pub(crate) type ClientFn = dyn Fn(&str) -> Result<reqwest::Client, String> + Send + Sync;
+
+/// Gives the HTTP client to use for a URL (built on first use; cheap to clone).
+#[derive(Clone)]
+pub(crate) struct HttpClient(pub(crate) Arc<ClientFn>);
+
+impl HttpClient {
+    /// The client for `url`, or why it cannot be built.
+    pub(crate) fn get(&self, url: &str) -> Result<reqwest::Client, String> {
+        (self.0)(url)
+    }
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HttpClient")
+    }
+}
+
+/// A credential template's text from the runtime's binds; `None` when a variable it reads
+/// has no value (or is a call argument).
+pub(crate) type Render<'a> = &'a dyn Fn(&Template) -> Option<String>;
 
 /// The request being built, as a scheme sees it. The request builder implements it: it
 /// owns the call's arguments, the binds and the secrets, and checks and encodes what a
@@ -109,8 +175,9 @@ pub(crate) type SignFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>>
 ///
 /// `send` calls [`Sign::sign`] before every attempt, with the headers of that attempt
 /// (which the signer may add to) and the body bytes, within the call's deadline; an error
-/// ends the call as a transport error (`authentication failed: …`). Today's schemes have
-/// no signer: the hook costs one `None` check per attempt.
+/// ends the call as a transport error (`authentication failed: …`). A `401` is reported to
+/// [`Sign::unauthorized`], which decides whether the call is resent once (see the module
+/// docs). Schemes without a signer cost one `None` check per attempt.
 ///
 /// What a signer adds is never part of a [`crate::PreparedRequest`] (dry runs and curl
 /// exports show the request before signing), so it must mark the headers it adds sensitive
@@ -124,6 +191,17 @@ pub(crate) trait Sign: Send + Sync + fmt::Debug {
         headers: &'a mut HeaderMap,
         body: Option<&'a [u8]>,
     ) -> SignFuture<'a>;
+
+    /// Adds the headers this signer would add, every secret part replaced by `***`, so a dry
+    /// run or a curl export shows their shape. Default: nothing.
+    fn preview(&self, _method: Method, _url: &reqwest::Url, _headers: &mut HeaderMap) {}
+
+    /// Told that an attempt which sent `sent` was answered `401` with the headers
+    /// `response`; returns whether to send the request again (signed again by
+    /// [`Sign::sign`]). `send` asks at most once per call. Default: never.
+    fn unauthorized(&self, _sent: &HeaderMap, _response: &HeaderMap) -> bool {
+        false
+    }
 }
 
 /// A scheme declared in the capability that this runtime does not implement: its
@@ -178,6 +256,78 @@ macro_rules! with_scheme {
                 let $s = Unsupported { kind, reason };
                 $body
             }
+            Auth::OAuth2 {
+                token_url,
+                client_id,
+                client_secret,
+                scopes,
+                audience,
+                client_auth,
+            } => {
+                let $s = oauth2::OAuth2 {
+                    token_url,
+                    client_id,
+                    client_secret,
+                    scopes,
+                    audience: audience.as_ref(),
+                    client_auth: *client_auth,
+                };
+                $body
+            }
+            Auth::Digest { username, password } => {
+                let $s = digest::Digest { username, password };
+                $body
+            }
+            Auth::Certificate {
+                cert_path,
+                cert_password,
+                key_path,
+            } => {
+                let $s = certificate::Certificate {
+                    cert_path,
+                    cert_password: cert_password.as_ref(),
+                    key_path: key_path.as_ref(),
+                };
+                $body
+            }
+            Auth::OAuth1 {
+                consumer_key,
+                signing_key,
+                consumer_secret,
+                token,
+                token_secret,
+                method,
+            } => {
+                let $s = oauth1::OAuth1 {
+                    consumer_key,
+                    signing_key: signing_key.as_ref(),
+                    consumer_secret: consumer_secret.as_ref(),
+                    token: token.as_ref(),
+                    token_secret: token_secret.as_ref(),
+                    method: *method,
+                };
+                $body
+            }
+            Auth::Hmac { api_id, api_key } => {
+                let $s = hmac::Hmac { api_id, api_key };
+                $body
+            }
+            Auth::AwsSigV4 {
+                access_key_id,
+                secret_key,
+                region,
+                service,
+                session_token,
+            } => {
+                let $s = aws_sigv4::AwsSigV4 {
+                    access_key_id,
+                    secret_key,
+                    region,
+                    service,
+                    session_token: session_token.as_ref(),
+                };
+                $body
+            }
         }
     };
 }
@@ -192,9 +342,33 @@ pub(crate) fn apply<D: Draft>(auth: &Auth, draft: &mut D) -> Result<(), D::Error
     with_scheme!(auth, |s| s.apply(draft))
 }
 
-/// The per-attempt signer of `auth`, if its scheme needs one (none does today).
-pub(crate) fn signer(auth: &Auth) -> Option<Arc<dyn Sign>> {
-    with_scheme!(auth, |s| s.signer())
+/// The per-attempt signer of `auth`, if its scheme needs one (oauth1, hmac, aws-sig-v4,
+/// oauth2, digest), its credentials taken from the binds once.
+pub(crate) fn signer(auth: &Auth, env: &SignerEnv<'_>) -> Option<Arc<dyn Sign>> {
+    with_scheme!(auth, |s| s.signer(env))
+}
+
+/// The TLS client certificate of `auth`, if it is `certificate`.
+pub(crate) fn client_cert(auth: &Auth, env: &SignerEnv<'_>) -> Option<ClientCert> {
+    with_scheme!(auth, |s| s.client_cert(env))
+}
+
+/// Marks a header value the signer adds sensitive (hyper then never logs it).
+fn sensitive(text: &str) -> Result<reqwest::header::HeaderValue, String> {
+    let mut v = reqwest::header::HeaderValue::from_str(text)
+        .map_err(|_| "the credential cannot be sent in a header".to_string())?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// Lower-case hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 /// Where the credential goes and which variables it comes from; never a value, not even
@@ -308,7 +482,21 @@ mod tests {
     }
 
     #[test]
-    fn no_scheme_has_a_signer_yet() {
-        assert!(signer(&Auth::Bearer { token: var("T") }).is_none());
+    fn only_schemes_that_need_io_have_a_signer() {
+        let env = SignerEnv {
+            resolve: &|_| None,
+            client: HttpClient(Arc::new(|_| Err("no client".to_string()))),
+        };
+        assert!(signer(&Auth::Bearer { token: var("T") }, &env).is_none());
+        let digest = Auth::Digest {
+            username: var("U"),
+            password: var("P"),
+        };
+        assert!(signer(&digest, &env).is_some());
+        let hmac = Auth::Hmac {
+            api_id: var("ID"),
+            api_key: var("KEY"),
+        };
+        assert!(signer(&hmac, &env).is_some());
     }
 }

@@ -26,6 +26,7 @@ impl Loader {
             binds: Vec::new(),
             diagnostics: Vec::new(),
             exposes: Vec::new(),
+            aggregates: Vec::new(),
         };
         if !self.is_capability(at) {
             return cap;
@@ -91,9 +92,20 @@ impl Loader {
         }
         self.index(&mut cap);
         // The served adapters, once the operations they call are indexed.
+        if let Some(list) = capability.and_then(|c| c.get("aggregates")) {
+            cap.aggregates = super::exposes::load_aggregates(
+                file,
+                list,
+                &cap,
+                &mut self.diagnostics,
+                &mut self.fatal,
+            );
+        }
         if let Some(list) = capability.and_then(|c| c.get("exposes")) {
-            let adapters = super::exposes::load(file, list, &cap, &mut self.diagnostics);
+            let adapters =
+                super::exposes::load(file, list, &cap, &mut self.diagnostics, &mut self.fatal);
             cap.exposes = adapters;
+            super::shape::record(&mut cap);
         }
         cap
     }
@@ -161,7 +173,10 @@ impl Loader {
         self.check_keys(cap_at, Object::Capability);
         for (k, _) in cap_node.as_map().unwrap_or_default() {
             // `exposes` is parsed by load::exposes.
-            if !matches!(k.name.as_str(), "binds" | "consumes" | "exposes") {
+            if !matches!(
+                k.name.as_str(),
+                "binds" | "consumes" | "exposes" | "aggregates"
+            ) {
                 self.note(
                     key_location(cap_at, k),
                     format!(

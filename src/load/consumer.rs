@@ -57,12 +57,26 @@ impl Loader {
         let auth = self.consumer_auth(at, &consumer_scope);
         let (base_uri, base_uri_problem) =
             self.consumer_base_uri(at, &namespace, auth.as_ref(), &consumer_scope);
+        let ca_path = ["caPath", "caFile", "caCertPath"]
+            .iter()
+            .find_map(|k| self.auth_value(at, &[k], &consumer_scope));
         cap.consumers.push(Consumer {
             namespace: namespace.clone(),
             base_uri,
             base_uri_problem,
             description,
             auth: auth.clone(),
+            ca_path,
+            params: consumer_params
+                .iter()
+                .map(|(p, value)| {
+                    let mut p = p.clone();
+                    p.value = value
+                        .as_ref()
+                        .map(|v| self.template(v, false, &consumer_scope));
+                    p
+                })
+                .collect(),
         });
 
         let Some(resources) = node.get("resources") else {

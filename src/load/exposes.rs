@@ -14,7 +14,9 @@ use crate::map::Query;
 use crate::spec::template::{self, Part, RawPart, Template, Var};
 use crate::spec::Capability;
 use crate::spec::{
-    Adapter, AdapterKind, Hints, InboundAuth, OutputParam, Tool, ToolCall, ToolInput, Transport,
+    split_path, Adapter, AdapterKind, Aggregate, ControlSettings, Forward, Function, Hints,
+    InboundAuth, LookupValue, Method, Orchestration, OutputParam, Resource, RestIn, RestInput,
+    RestOperation, Semantics, Step, StepKind, StepMapping, Tool, ToolCall, ToolInput, Transport,
     WithValue,
 };
 use crate::spec::{Diagnostic, Location, Severity};
@@ -23,6 +25,69 @@ struct Ctx<'a> {
     file: &'a Arc<Path>,
     cap: &'a Capability,
     out: &'a mut Vec<Diagnostic>,
+    /// Set by an error that makes the capability unloadable (an unknown `ref`, a step
+    /// this runtime cannot run): serving it would silently drop the tool.
+    fatal: &'a mut bool,
+}
+
+/// Parses `capability.aggregates` (before the adapters: tools `ref` its functions).
+pub(super) fn load_aggregates(
+    file: &Arc<Path>,
+    list: &Node,
+    cap: &Capability,
+    out: &mut Vec<Diagnostic>,
+    fatal: &mut bool,
+) -> Vec<Aggregate> {
+    let mut ctx = Ctx {
+        file,
+        cap,
+        out,
+        fatal,
+    };
+    let mut aggregates = Vec::new();
+    for (i, a) in list.as_seq().unwrap_or_default().iter().enumerate() {
+        let path = format!("capability.aggregates[{i}]");
+        let Some(namespace) = text(a, "namespace") else {
+            let loc = ctx.loc(a, &path);
+            ctx.push(
+                Severity::Error,
+                loc,
+                "an aggregate needs a `namespace`".into(),
+            );
+            continue;
+        };
+        let mut functions = Vec::new();
+        for (j, f) in a
+            .get("functions")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let Some(body) = tool(
+                &mut ctx,
+                &namespace,
+                f,
+                &format!("{path}.functions[{j}]"),
+                &[],
+            ) else {
+                continue;
+            };
+            let semantics = f
+                .get("semantics")
+                .map_or(Semantics::default(), |s| Semantics {
+                    safe: bool_hint(s, "safe"),
+                    idempotent: bool_hint(s, "idempotent"),
+                    cacheable: bool_hint(s, "cacheable"),
+                });
+            functions.push(Arc::new(Function { body, semantics }));
+        }
+        aggregates.push(Aggregate {
+            namespace,
+            functions,
+        });
+    }
+    aggregates
 }
 
 impl Ctx<'_> {
@@ -32,6 +97,10 @@ impl Ctx<'_> {
             pos: node.pos,
             path: path.to_string(),
         }
+    }
+    fn fatal(&mut self, location: Location, message: String) {
+        *self.fatal = true;
+        self.push(Severity::Error, location, message);
     }
     fn push(&mut self, severity: Severity, location: Location, message: String) {
         self.out.push(Diagnostic {
@@ -48,8 +117,14 @@ pub(super) fn load(
     list: &Node,
     cap: &Capability,
     out: &mut Vec<Diagnostic>,
+    fatal: &mut bool,
 ) -> Vec<Adapter> {
-    let mut ctx = Ctx { file, cap, out };
+    let mut ctx = Ctx {
+        file,
+        cap,
+        out,
+        fatal,
+    };
     let Some(items) = list.as_seq() else {
         let loc = ctx.loc(list, "capability.exposes");
         ctx.push(
@@ -98,14 +173,12 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
         }
         AdapterKind::Other(t) => {
             problem = Some(format!(
-                "unknown adapter type `{t}` (this runtime serves `mcp`; `rest` and `control` are parsed)"
+                "unknown adapter type `{t}` (this runtime serves `mcp` and `rest`; `control` is parsed)"
             ));
         }
-        AdapterKind::Rest | AdapterKind::Control => {
-            problem = Some(format!("`{}` adapters are not served yet", kind.as_str()));
-        }
-        AdapterKind::Mcp => {}
+        AdapterKind::Mcp | AdapterKind::Rest | AdapterKind::Control => {}
     }
+    let control = (kind == AdapterKind::Control).then(|| control_settings(ctx, node, path));
     if problem.is_none() && transport == Transport::Http && port.is_none() {
         problem = Some(match node.get("port") {
             Some(p) => format!(
@@ -118,15 +191,11 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
     }
     if let Some(p) = &problem {
         let severity = match kind {
-            AdapterKind::Rest | AdapterKind::Control => Severity::Note,
+            AdapterKind::Control => Severity::Note,
             _ => Severity::Warning,
         };
         let loc = Location {
-            pos: node.key_pos(if port.is_none() && kind == AdapterKind::Mcp {
-                "port"
-            } else {
-                "type"
-            }),
+            pos: node.key_pos(if port.is_none() { "port" } else { "type" }),
             ..location.clone()
         };
         ctx.push(severity, loc, format!("adapter `{namespace}`: {p}"));
@@ -138,8 +207,21 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
     if kind == AdapterKind::Mcp {
         if let Some(list) = node.get("tools").and_then(Node::as_seq) {
             for (i, t) in list.iter().enumerate() {
-                if let Some(tool) = tool(ctx, &namespace, t, &format!("{path}.tools[{i}]")) {
+                let cap = ctx.cap;
+                let at = format!("{path}.tools[{i}]");
+                if let Some(tool) = tool(ctx, &namespace, t, &at, &cap.aggregates) {
                     tools.push(tool);
+                }
+            }
+        }
+    }
+    let (mut rest_inputs, mut resources) = (Vec::new(), Vec::new());
+    if kind == AdapterKind::Rest {
+        rest_inputs = rest_inputs_of(ctx, node, path);
+        if let Some(list) = node.get("resources").and_then(Node::as_seq) {
+            for (i, r) in list.iter().enumerate() {
+                if let Some(r) = resource(ctx, &namespace, r, &format!("{path}.resources[{i}]")) {
+                    resources.push(r);
                 }
             }
         }
@@ -153,9 +235,54 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
         description: text(node, "description"),
         auth,
         tools,
+        control,
+        rest_inputs,
+        resources,
         problem,
         location,
     }
+}
+
+/// `management.health`, `management.info` and `observability.enabled` of a control
+/// adapter; a value that is not a boolean is a located warning (and the endpoint stays on).
+/// Trace sampling, propagation formats and exporters are noted as not supported.
+fn control_settings(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> ControlSettings {
+    let flag = |ctx: &mut Ctx<'_>, section: &str, key: &str| -> bool {
+        let Some(v) = node.get(section).and_then(|s| s.get(key)) else {
+            return true;
+        };
+        match v.kind {
+            Kind::Bool(b) => b,
+            _ => {
+                let loc = ctx.loc(v, &format!("{path}.{section}.{key}"));
+                let found = v.kind_name();
+                ctx.push(
+                    Severity::Warning,
+                    loc,
+                    format!("`{section}.{key}` should be true or false, found {found}; the endpoint stays on"),
+                );
+                true
+            }
+        }
+    };
+    let settings = ControlSettings {
+        health: flag(ctx, "management", "health"),
+        info: flag(ctx, "management", "info"),
+        metrics: flag(ctx, "observability", "enabled"),
+    };
+    if let Some(obs) = node.get("observability") {
+        for key in ["traces", "exporters"] {
+            if let Some(v) = obs.get(key) {
+                let loc = ctx.loc(v, &format!("{path}.observability.{key}"));
+                ctx.push(
+                    Severity::Note,
+                    loc,
+                    format!("`observability.{key}` is not supported: spans go to stderr (`naftiko -vv`), traceparent is propagated upstream, nothing is exported"),
+                );
+            }
+        }
+    }
+    settings
 }
 
 /// A credential template: `{{NAME}}` and `{{env.NAME}}` are secrets (binds or environment).
@@ -191,6 +318,13 @@ fn inbound_auth(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> InboundAuth {
     };
     let auth = match ty.as_str() {
         "bearer" => value_of(ctx, &["token", "value"]).map(|token| InboundAuth::Bearer { token }),
+        "basic" => match (
+            value_of(ctx, &["username", "user"]),
+            value_of(ctx, &["password"]),
+        ) {
+            (Some(username), Some(password)) => Some(InboundAuth::Basic { username, password }),
+            _ => None,
+        },
         "apikey" | "api-key" | "api_key" => {
             let in_query = text(node, "placement")
                 .or_else(|| text(node, "in"))
@@ -217,7 +351,7 @@ fn inbound_auth(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> InboundAuth {
             Severity::Warning,
             loc,
             format!(
-                "inbound authentication `{ty}` is not checked by this runtime (bearer and apikey are): every request to this adapter is refused with 401"
+                "inbound authentication `{ty}` is not checked by this runtime (bearer, apikey and basic are): every request to this adapter is refused with 401"
             ),
         );
         InboundAuth::Unsupported { kind: ty }
@@ -231,7 +365,13 @@ fn bool_hint(node: &Node, key: &str) -> Option<bool> {
     }
 }
 
-fn tool(ctx: &mut Ctx<'_>, ns: &str, node: &Node, path: &str) -> Option<Tool> {
+fn tool(
+    ctx: &mut Ctx<'_>,
+    ns: &str,
+    node: &Node,
+    path: &str,
+    aggregates: &[Aggregate],
+) -> Option<Tool> {
     let location = ctx.loc(node, path);
     let Some(name) = text(node, "name") else {
         ctx.push(
@@ -265,21 +405,24 @@ fn tool(ctx: &mut Ctx<'_>, ns: &str, node: &Node, path: &str) -> Option<Tool> {
         open_world: bool_hint(h, "openWorld"),
     });
     let outputs = outputs(node.get("outputParameters"));
-    let call = node.get("call").and_then(|c| {
-        let (operation, with) = match &c.kind {
-            Kind::Map(_) => (
-                text(c, "operation")?,
-                with_map(c.get("with"), ns, &input_names),
-            ),
-            _ => (c.scalar_text()?, Vec::new()),
-        };
-        let index = ctx.cap.operation_index(&operation).ok();
-        Some(ToolCall {
-            operation,
-            index,
-            with,
-        })
-    });
+    let call = node
+        .get("call")
+        .and_then(|c| tool_call(ctx, c, |w| with_map(w, ns, &input_names)));
+    let steps = match node.get("steps") {
+        Some(list) if call.is_none() => orchestration(ctx, ns, node, list, path, &input_names),
+        _ => Ok(None),
+    };
+    if let Some(r) = node
+        .get("ref")
+        .filter(|_| call.is_none() && node.get("steps").is_none())
+    {
+        let reference = r.scalar_text().unwrap_or_default();
+        return resolve_ref(ctx, node, path, &reference, aggregates, name, inputs, hints);
+    }
+    let (steps, steps_problem) = match steps {
+        Ok(s) => (s, None),
+        Err(p) => (None, Some(p)),
+    };
     let problem = match &call {
         Some(c) if c.index.is_none() => Some(match ctx.cap.operation_index(&c.operation) {
             Err(e) => format!(
@@ -292,12 +435,7 @@ fn tool(ctx: &mut Ctx<'_>, ns: &str, node: &Node, path: &str) -> Option<Tool> {
             .index
             .and_then(|i| ctx.cap.operations[i].unsupported.clone())
             .map(|why| format!("operation `{}` cannot be called: {why}", c.operation)),
-        None if node.get("steps").is_some() => {
-            Some("`steps` orchestration is not supported yet".into())
-        }
-        None if node.get("ref").is_some() => {
-            Some("`ref` to an aggregate function is not supported yet".into())
-        }
+        None if node.get("steps").is_some() => steps_problem,
         None if outputs.iter().any(has_value) => None,
         None => Some("the tool has no `call` (and no output `value`s to return)".into()),
     };
@@ -320,6 +458,7 @@ fn tool(ctx: &mut Ctx<'_>, ns: &str, node: &Node, path: &str) -> Option<Tool> {
         call,
         with,
         outputs,
+        steps: steps.map(Arc::new),
         hints,
         problem,
         location,
@@ -418,4 +557,484 @@ fn output(node: &Node, name: Option<String>) -> OutputParam {
             _ => None,
         }),
     }
+}
+
+/// `steps` + `mappings`. A `script` step is a load error (not run by this runtime); a step
+/// whose `call` names no operation makes the tool uncallable (`Err`: the reason).
+fn orchestration(
+    ctx: &mut Ctx<'_>,
+    ns: &str,
+    node: &Node,
+    list: &Node,
+    path: &str,
+    inputs: &[&str],
+) -> Result<Option<Orchestration>, String> {
+    let mut steps = Vec::new();
+    let mut problem = None;
+    for (i, s) in list.as_seq().unwrap_or_default().iter().enumerate() {
+        let spath = format!("{path}.steps[{i}]");
+        let location = ctx.loc(s, &spath);
+        let name = text(s, "name").unwrap_or_else(|| format!("step {}", i + 1));
+        let ty = text(s, "type").unwrap_or_else(|| {
+            if s.get("index").is_some() {
+                "lookup".into()
+            } else {
+                "call".into()
+            }
+        });
+        let kind = match ty.as_str() {
+            "call" => {
+                let operation = text(s, "call").unwrap_or_default();
+                match ctx.cap.operation_index(&operation) {
+                    Ok(index) => StepKind::Call {
+                        operation,
+                        index,
+                        with: with_map(s.get("with"), ns, inputs),
+                    },
+                    Err(e) => {
+                        problem.get_or_insert(format!(
+                            "step `{name}`: its call `{operation}` names no callable operation: {e}"
+                        ));
+                        continue;
+                    }
+                }
+            }
+            "lookup" => {
+                let index = text(s, "index").unwrap_or_default();
+                if !steps.iter().any(|p: &Step| p.name == index) {
+                    let msg =
+                        format!("lookup step `{name}`: `index: {index}` names no earlier step");
+                    ctx.fatal(location.clone(), msg.clone());
+                    problem.get_or_insert(msg);
+                    continue;
+                }
+                let raw = text(s, "lookupValue").unwrap_or_default();
+                let value = match raw.trim().starts_with('$') {
+                    true => match step_path(raw.trim()) {
+                        Ok(q) => LookupValue::Path(q),
+                        Err(e) => {
+                            let msg = format!("lookup step `{name}`: {e}");
+                            ctx.fatal(location.clone(), msg.clone());
+                            problem.get_or_insert(msg);
+                            continue;
+                        }
+                    },
+                    false => LookupValue::Template(raw),
+                };
+                let fields = s
+                    .get("outputParameters")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|f| f.scalar_text().or_else(|| text(f, "name")))
+                    .collect();
+                StepKind::Lookup {
+                    index,
+                    key: text(s, "match").unwrap_or_default(),
+                    value,
+                    fields,
+                }
+            }
+            other => {
+                let msg = format!(
+                    "step `{name}`: `{other}` steps are not supported by this runtime (only `call` and `lookup`); it would not run"
+                );
+                ctx.fatal(location.clone(), msg.clone());
+                problem.get_or_insert(msg);
+                continue;
+            }
+        };
+        steps.push(Step { name, kind });
+    }
+    let mut mappings = Vec::new();
+    for (i, m) in node
+        .get("mappings")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let (Some(target), Some(value)) = (text(m, "targetName"), text(m, "value")) else {
+            continue;
+        };
+        match step_path(value.trim()) {
+            Ok(q) => mappings.push(StepMapping {
+                target: target.split('.').map(String::from).collect(),
+                value: q,
+            }),
+            Err(e) => {
+                let loc = ctx.loc(m, &format!("{path}.mappings[{i}]"));
+                ctx.fatal(loc, format!("mapping `{target}`: {e}"));
+            }
+        }
+    }
+    match problem {
+        Some(p) => Err(p),
+        None => Ok(Some(Orchestration { steps, mappings })),
+    }
+}
+
+/// A JSONPath into the step context. Upstream writes `$.get-ship.field`, whose `-` RFC 9535
+/// does not allow in dot notation: such a simple dotted path is read in bracket notation.
+fn step_path(expr: &str) -> Result<Query, String> {
+    Query::compile(expr).or_else(|first| {
+        let rest = expr.strip_prefix("$.").ok_or_else(|| first.to_string())?;
+        if rest.contains(['[', ']', '\'', '"', '*', '?', '@']) {
+            return Err(first.to_string());
+        }
+        let bracketed: String = rest.split('.').map(|seg| format!("['{seg}']")).collect();
+        Query::compile(&format!("${bracketed}")).map_err(|_| first.to_string())
+    })
+}
+
+/// A tool with `ref: aggregate.function`: the function's body under the tool's name, its
+/// description and inputs unless the tool has its own, hints from `semantics` unless the
+/// tool sets them. An unknown ref is a load error.
+#[allow(clippy::too_many_arguments)]
+fn resolve_ref(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    path: &str,
+    reference: &str,
+    aggregates: &[Aggregate],
+    name: String,
+    inputs: Vec<ToolInput>,
+    hints: Hints,
+) -> Option<Tool> {
+    let location = ctx.loc(node, path);
+    let found = reference.split_once('.').and_then(|(ns, f)| {
+        aggregates
+            .iter()
+            .find(|a| a.namespace == ns)
+            .and_then(|a| a.functions.iter().find(|x| x.body.name == f))
+    });
+    let Some(function) = found else {
+        let known: Vec<String> = aggregates
+            .iter()
+            .flat_map(|a| {
+                a.functions
+                    .iter()
+                    .map(move |f| format!("{}.{}", a.namespace, f.body.name))
+            })
+            .collect();
+        let loc = Location {
+            pos: node.key_pos("ref"),
+            ..location.clone()
+        };
+        ctx.fatal(
+            loc,
+            format!(
+                "tool `{name}`: `ref: {reference}` names no aggregate function; functions: {}",
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        );
+        return None;
+    };
+    let mut tool = function.body.clone();
+    tool.name = name;
+    tool.location = location;
+    if let Some(d) = text(node, "description") {
+        tool.description = Some(d);
+    }
+    if let Some(l) = text(node, "label") {
+        tool.label = Some(l);
+    }
+    if !inputs.is_empty() {
+        tool.inputs = inputs;
+    }
+    tool.hints = function.semantics.hints(hints);
+    Some(tool)
+}
+
+/// `inputParameters` of a REST adapter, resource or operation.
+fn rest_inputs_of(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Vec<RestInput> {
+    let Some(list) = node.get("inputParameters").and_then(Node::as_seq) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, p) in list.iter().enumerate() {
+        let at = format!("{path}.inputParameters[{i}]");
+        let Some(name) = text(p, "name") else {
+            let loc = ctx.loc(p, &at);
+            ctx.push(
+                Severity::Warning,
+                loc,
+                "an input parameter without a `name` is ignored".into(),
+            );
+            continue;
+        };
+        let location = match text(p, "in").map(|s| s.to_ascii_lowercase()).as_deref() {
+            Some("path") => RestIn::Path,
+            Some("query") => RestIn::Query,
+            Some("header") => RestIn::Header,
+            Some("cookie") => RestIn::Cookie,
+            None | Some("body") => RestIn::Body,
+            Some(other) => {
+                let loc = Location {
+                    pos: p.key_pos("in"),
+                    ..ctx.loc(p, &at)
+                };
+                ctx.push(
+                    Severity::Warning,
+                    loc,
+                    format!("input parameter `{name}`: unknown `in: {other}` (path, query, header, cookie or body); it is read from the body"),
+                );
+                RestIn::Body
+            }
+        };
+        let value = text(p, "value").or_else(|| text(p, "template"));
+        let (select, fixed) = match value {
+            Some(v) if v.starts_with('$') => match Query::compile(&v) {
+                Ok(q) => (Some(q), None),
+                Err(e) => {
+                    let loc = Location {
+                        pos: p.key_pos("value"),
+                        ..ctx.loc(p, &at)
+                    };
+                    ctx.push(
+                        Severity::Warning,
+                        loc,
+                        format!("input parameter `{name}`: `value` is not a JSONPath: {e}"),
+                    );
+                    (None, None)
+                }
+            },
+            other => (None, other),
+        };
+        let required = match p.get("required").map(|r| &r.kind) {
+            Some(Kind::Bool(b)) => *b,
+            _ => location == RestIn::Path,
+        };
+        out.push(RestInput {
+            wire_name: if location == RestIn::Header {
+                name.to_ascii_lowercase()
+            } else {
+                name.clone()
+            },
+            name,
+            location,
+            ty: text(p, "type").unwrap_or_else(|| "string".into()),
+            description: text(p, "description"),
+            required,
+            select,
+            fixed,
+        });
+    }
+    out
+}
+
+fn resource(ctx: &mut Ctx<'_>, ns: &str, node: &Node, path: &str) -> Option<Resource> {
+    let location = ctx.loc(node, path);
+    let Some(rpath) = text(node, "path") else {
+        ctx.push(
+            Severity::Warning,
+            location,
+            "a resource without a `path` is not served".into(),
+        );
+        return None;
+    };
+    let inputs = rest_inputs_of(ctx, node, path);
+    let mut problem = None;
+    let forward = node.get("forward").map(|f| {
+        let target = text(f, "targetNamespace").unwrap_or_default();
+        let consumer = ctx.cap.consumers.iter().position(|c| c.namespace == target);
+        if consumer.is_none() {
+            let known: Vec<&str> = ctx.cap.consumers.iter().map(|c| c.namespace.as_str()).collect();
+            problem = Some(format!(
+                "its forward `targetNamespace: {target}` names no consumed namespace (consumed: {})",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            ));
+        }
+        let trusted_headers = f
+            .get("trustedHeaders")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::scalar_text)
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        Forward {
+            target,
+            consumer,
+            trusted_headers,
+        }
+    });
+    if let Err(e) = split_path(&rpath) {
+        problem = Some(e);
+    }
+    if let Some(p) = &problem {
+        let loc = location.clone();
+        ctx.push(
+            Severity::Warning,
+            loc,
+            format!("resource `{rpath}` is not served: {p}"),
+        );
+    }
+    let mut operations = Vec::new();
+    if problem.is_none() {
+        if let Some(list) = node.get("operations").and_then(Node::as_seq) {
+            for (i, o) in list.iter().enumerate() {
+                if let Some(op) =
+                    rest_operation(ctx, ns, &rpath, o, &format!("{path}.operations[{i}]"))
+                {
+                    operations.push(op);
+                }
+            }
+        }
+    }
+    Some(Resource {
+        path: rpath,
+        name: text(node, "name"),
+        description: text(node, "description"),
+        inputs,
+        operations,
+        forward,
+        problem,
+        location,
+    })
+}
+
+fn rest_operation(
+    ctx: &mut Ctx<'_>,
+    ns: &str,
+    resource_path: &str,
+    node: &Node,
+    path: &str,
+) -> Option<RestOperation> {
+    let location = ctx.loc(node, path);
+    let method_text = text(node, "method").unwrap_or_else(|| "GET".into());
+    let Some(method) = Method::parse(&method_text) else {
+        let loc = Location {
+            pos: node.key_pos("method"),
+            ..location
+        };
+        ctx.push(
+            Severity::Warning,
+            loc,
+            format!(
+                "operation on `{resource_path}`: unknown method `{method_text}`; it is not served"
+            ),
+        );
+        return None;
+    };
+    let full = match text(node, "path") {
+        Some(sub) => format!(
+            "{}/{}",
+            resource_path.trim_end_matches('/'),
+            sub.trim_start_matches('/')
+        ),
+        None => resource_path.to_string(),
+    };
+    let parts = match split_path(&full) {
+        Ok(p) => p,
+        Err(e) => {
+            ctx.push(
+                Severity::Warning,
+                location,
+                format!("operation `{method_text} {full}` is not served: {e}"),
+            );
+            return None;
+        }
+    };
+    let inputs = rest_inputs_of(ctx, node, path);
+    let input_names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+    let with = with_map_rest(node.get("with"), ns, &input_names);
+    let outputs = outputs(node.get("outputParameters"));
+    let call = node
+        .get("call")
+        .and_then(|c| tool_call(ctx, c, |w| with_map_rest(w, ns, &input_names)));
+    let problem = call_problem(ctx, node, call.as_ref(), &outputs);
+    if let Some(p) = &problem {
+        let loc = Location {
+            pos: node.key_pos("call"),
+            ..location.clone()
+        };
+        ctx.push(
+            Severity::Warning,
+            loc,
+            format!("operation `{method_text} {full}` is served but cannot be called (501): {p}"),
+        );
+    }
+    Some(RestOperation {
+        method,
+        path: full,
+        parts,
+        name: text(node, "name"),
+        description: text(node, "description"),
+        inputs,
+        call,
+        with,
+        outputs,
+        problem,
+        location,
+    })
+}
+
+/// Why a tool or REST operation cannot run, if so.
+fn call_problem(
+    ctx: &Ctx<'_>,
+    node: &Node,
+    call: Option<&ToolCall>,
+    outputs: &[OutputParam],
+) -> Option<String> {
+    match call {
+        Some(c) if c.index.is_none() => Some(match ctx.cap.operation_index(&c.operation) {
+            Err(e) => format!(
+                "its call `{}` names no callable operation: {e}",
+                c.operation
+            ),
+            Ok(_) => format!("its call `{}` names no callable operation", c.operation),
+        }),
+        Some(c) => c
+            .index
+            .and_then(|i| ctx.cap.operations[i].unsupported.clone())
+            .map(|why| format!("operation `{}` cannot be called: {why}", c.operation)),
+        None if node.get("steps").is_some() => {
+            Some("`steps` orchestration is not supported yet".into())
+        }
+        None if node.get("ref").is_some() => {
+            Some("`ref` to an aggregate function is not supported yet".into())
+        }
+        None if outputs.iter().any(has_value) => None,
+        None => Some("it has no `call` (and no output `value`s to return)".into()),
+    }
+}
+
+/// `with:` of a REST operation: as for tools, and `rest.x` (what corpus files write).
+fn with_map_rest(node: Option<&Node>, ns: &str, inputs: &[&str]) -> Vec<(String, WithValue)> {
+    with_map(node, ns, inputs)
+        .into_iter()
+        .map(|(k, v)| match v {
+            WithValue::Literal(Value::String(s)) => {
+                match s.strip_prefix("rest.").filter(|a| is_arg_name(a)) {
+                    Some(arg) => (k, WithValue::Arg(arg.to_string())),
+                    None => (k, WithValue::Literal(Value::String(s))),
+                }
+            }
+            other => (k, other),
+        })
+        .collect()
+}
+
+/// A `call:` (a name, or `{operation, with}`) resolved to its operation, with `with_of`
+/// reading the nested `with` (tools and REST operations read it alike, but for `rest.x`).
+fn tool_call(
+    ctx: &Ctx<'_>,
+    c: &Node,
+    with_of: impl Fn(Option<&Node>) -> Vec<(String, WithValue)>,
+) -> Option<ToolCall> {
+    let (operation, with) = match &c.kind {
+        Kind::Map(_) => (text(c, "operation")?, with_of(c.get("with"))),
+        _ => (c.scalar_text()?, Vec::new()),
+    };
+    let index = ctx.cap.operation_index(&operation).ok();
+    Some(ToolCall {
+        operation,
+        index,
+        with,
+    })
 }

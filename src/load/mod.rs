@@ -32,6 +32,7 @@ mod operation;
 mod outputs;
 mod params;
 mod schema;
+mod shape;
 #[cfg(test)]
 mod tests;
 pub(crate) mod tree;

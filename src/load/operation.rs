@@ -70,6 +70,7 @@ impl Loader {
             method,
             description: self.str_field(at, "description"),
             segments: path.segments,
+            appended: path.unplaced.clone(),
             params,
             body: None,
             output: OutputMap::Whole,
@@ -170,7 +171,7 @@ impl Loader {
     ) -> PathParts {
         let mut text = ctx.resource_path.to_string();
         if let Some(extra) = self.str_field(at, "path") {
-            text.push_str(&extra);
+            join_path(&mut text, &extra);
         }
         // Glued to the base URI as written, `users/me` would extend its last segment or even
         // its host or port (`http://h:8080users/me`).
@@ -220,7 +221,10 @@ impl Loader {
             .map(|p| p.name.clone())
             .collect();
         for name in &unplaced {
-            segments.push(Segment::Lit("/".into()));
+            // `/datasource/` + `id` is `/datasource/{id}`, not `/datasource//{id}`.
+            if !matches!(segments.last(), Some(Segment::Lit(l)) if l.ends_with('/')) {
+                segments.push(Segment::Lit("/".into()));
+            }
             segments.push(Segment::Var(Var::Arg(name.clone())));
         }
         PathParts {
@@ -328,4 +332,17 @@ pub(super) struct OpContext<'a> {
     pub(super) auth: Option<&'a Auth>,
     pub(super) auth_path_key: Option<&'a str>,
     pub(super) base_uri: &'a Template,
+}
+
+/// Appends an operation's own path to its resource's, with one `/` between them whichever
+/// of the two writes it (`/datasource/` + `/{id}` is `/datasource/{id}`).
+fn join_path(text: &mut String, extra: &str) {
+    match (text.ends_with('/'), extra.starts_with('/')) {
+        (true, true) => text.push_str(&extra[1..]),
+        (false, false) if !text.is_empty() && !extra.is_empty() => {
+            text.push('/');
+            text.push_str(extra);
+        }
+        _ => text.push_str(extra),
+    }
 }

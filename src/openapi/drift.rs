@@ -1,7 +1,9 @@
 //! Capability ↔ OpenAPI drift: each consumed operation against the API operation it calls.
 
-use super::model::{schema_type, ApiOp, OpenApi};
-use crate::{Auth, Capability, KeyPlacement, Location, Operation, ParamIn, ParamType, Severity};
+use super::model::{schema_type, ApiOp, ApiParam, OpenApi};
+use crate::{
+    Auth, Capability, KeyPlacement, Location, Operation, Param, ParamIn, ParamType, Severity,
+};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -155,7 +157,7 @@ pub fn drift(cap: &Capability, api: &OpenApi) -> Vec<Finding> {
                 format!("placeholder `{{{u}}}` is filled by no parameter"),
             );
         }
-        for p in unplaced(cap, op) {
+        for p in op.appended_path_params() {
             f.push(
                 Severity::Warning,
                 FindingKind::UnplacedPathParam,
@@ -183,26 +185,6 @@ pub fn drift(cap: &Capability, api: &OpenApi) -> Vec<Finding> {
         f.auth(api, api_op, cap.auth(op.namespace()));
     }
     out
-}
-
-/// Path parameters the loader appended, read from its warning (the model keeps no flag).
-fn unplaced<'a>(cap: &'a Capability, op: &Operation) -> Vec<&'a str> {
-    let mut names = Vec::new();
-    for d in cap.diagnostics() {
-        if d.location.pos != op.location().pos || d.location.file != op.location().file {
-            continue;
-        }
-        let Some(list) = d
-            .message
-            .split_once("path parameter(s) ")
-            .and_then(|(_, rest)| rest.split_once(" have no placeholder"))
-            .map(|(l, _)| l)
-        else {
-            continue;
-        };
-        names.extend(list.split(", ").map(|n| n.trim_matches('`')));
-    }
-    names
 }
 
 struct Check<'a> {
@@ -275,46 +257,7 @@ impl Check<'_> {
                 );
                 continue;
             };
-            if p.location().as_str() != ap.location {
-                self.push(
-                    Severity::Error,
-                    FindingKind::InMismatch,
-                    p.source(),
-                    format!(
-                        "`{}` is `in: {}` here, `in: {}` in the API",
-                        p.name(),
-                        p.location().as_str(),
-                        ap.location
-                    ),
-                );
-            }
-            let cap_required = p.required() || p.has_default();
-            if cap_required != ap.required && ap.location != "path" {
-                self.push(
-                    Severity::Warning,
-                    FindingKind::RequiredMismatch,
-                    p.source(),
-                    format!(
-                        "`{}` is {} here, {} in the API",
-                        p.name(),
-                        if cap_required { "required" } else { "optional" },
-                        if ap.required { "required" } else { "optional" }
-                    ),
-                );
-            }
-            let api_ty = schema_type(api, &ap.schema);
-            if !compatible(p.ty(), api_ty) {
-                self.push(
-                    Severity::Error,
-                    FindingKind::TypeMismatch,
-                    p.source(),
-                    format!(
-                        "`{}` is {} here, {api_ty} in the API",
-                        p.name(),
-                        p.ty().as_str()
-                    ),
-                );
-            }
+            self.compare_param(api, p, ap);
         }
         for p in sent {
             let header = p.location() == ParamIn::Header;
@@ -335,6 +278,50 @@ impl Check<'_> {
                     p.location().as_str(),
                     api_op.method,
                     api_op.path
+                ),
+            );
+        }
+    }
+
+    /// A parameter both declare: its location, whether it is required, its type.
+    fn compare_param(&mut self, api: &OpenApi, p: &Param, ap: &ApiParam) {
+        if p.location().as_str() != ap.location {
+            self.push(
+                Severity::Error,
+                FindingKind::InMismatch,
+                p.source(),
+                format!(
+                    "`{}` is `in: {}` here, `in: {}` in the API",
+                    p.name(),
+                    p.location().as_str(),
+                    ap.location
+                ),
+            );
+        }
+        let cap_required = p.required() || p.has_default();
+        if cap_required != ap.required && ap.location != "path" {
+            self.push(
+                Severity::Warning,
+                FindingKind::RequiredMismatch,
+                p.source(),
+                format!(
+                    "`{}` is {} here, {} in the API",
+                    p.name(),
+                    if cap_required { "required" } else { "optional" },
+                    if ap.required { "required" } else { "optional" }
+                ),
+            );
+        }
+        let api_ty = schema_type(api, &ap.schema);
+        if !compatible(p.ty(), api_ty) {
+            self.push(
+                Severity::Error,
+                FindingKind::TypeMismatch,
+                p.source(),
+                format!(
+                    "`{}` is {} here, {api_ty} in the API",
+                    p.name(),
+                    p.ty().as_str()
                 ),
             );
         }

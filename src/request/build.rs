@@ -9,7 +9,7 @@ use std::sync::{LazyLock, OnceLock};
 use percent_encoding::{utf8_percent_encode, AsciiSet};
 use serde_json::{Map, Value};
 
-use super::{Body, PrepareError, PreparedRequest, Unset};
+use super::{Body, PrepareError, PreparedRequest, Span, Spots, Unset, UNKNOWN};
 use crate::auth::{self, Draft, Placed};
 use crate::bind::Binds;
 use crate::encode::{self, COMPONENT};
@@ -36,16 +36,20 @@ pub(crate) fn prepare(
         binds,
         unset,
         secrets: Vec::new(),
+        spans: Vec::new(),
     };
-    let url = url(&mut ctx, op, consumer, base_override)?;
+    let mut spots = Spots::default();
+    let url = url(&mut ctx, &mut spots, op, consumer, base_override)?;
     let mut b = Builder {
         ctx,
         url,
+        spots,
         query: Vec::new(),
         headers: Vec::with_capacity(4),
         cookies: Vec::new(),
         body_values: Vec::new(),
         body_field: None,
+        rendered: Vec::new(),
     };
     b.params(op)?;
     if let Some(auth) = &consumer.auth {
@@ -55,12 +59,16 @@ pub(crate) fn prepare(
     let Builder {
         mut ctx,
         url,
+        mut spots,
         headers,
         body_values,
         body_field,
         ..
     } = b;
+    let used = ctx.spans.len();
+    spots.body |= body_field.is_some();
     let body = body(&mut ctx, op.body.as_ref(), body_values)?;
+    spots.body |= ctx.spans.len() > used;
     let body = add_body_field(ctx.qualified, body, body_field)?;
     Ok(PreparedRequest {
         operation: op.qualified.clone(),
@@ -70,6 +78,132 @@ pub(crate) fn prepare(
         headers,
         body,
         secrets: ctx.secrets,
+        spots,
+        redaction: OnceLock::new(),
+    })
+}
+
+/// Builds a forwarded request (`forward` on a REST adapter) to `consumer`: its base URI,
+/// then `path` (the rest of the inbound path, already percent-encoded as received) and the
+/// inbound `query` as received, then the consumer's own parameters with values and its
+/// authentication. `headers` are the trusted inbound headers; a header the consumer sets
+/// replaces one of the same name. The body is streamed by the caller, not built here.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn prepare_forward(
+    label: &std::sync::Arc<str>,
+    consumer: &Consumer,
+    base_override: Option<&str>,
+    method: crate::spec::Method,
+    path: &str,
+    query: Option<&str>,
+    headers: Vec<(String, String)>,
+    binds: &Binds,
+) -> Result<PreparedRequest, PrepareError> {
+    let empty = Map::new();
+    let mut ctx = Ctx {
+        qualified: label,
+        args: &empty,
+        binds,
+        unset: Unset::Fail,
+        secrets: Vec::new(),
+        spans: Vec::new(),
+    };
+    let mut spots = Spots::default();
+    let mut url = match base_override {
+        Some(base) => base.trim_end_matches('/').to_string(),
+        None => {
+            let base = base_uri(&mut ctx, consumer)?;
+            spots.url.append(&mut ctx.spans);
+            base
+        }
+    };
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        let decoded = percent_encoding::percent_decode_str(seg).decode_utf8_lossy();
+        check_segment(label, "path", &decoded)?;
+        url.push('/');
+        url.push_str(seg);
+    }
+    if path.ends_with('/') && !path.trim_matches('/').is_empty() {
+        url.push('/');
+    }
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        url.push('?');
+        url.push_str(q);
+    }
+    let mut b = Builder {
+        ctx,
+        url,
+        spots,
+        query: Vec::new(),
+        headers: Vec::with_capacity(4),
+        cookies: Vec::new(),
+        body_values: Vec::new(),
+        body_field: None,
+        rendered: Vec::new(),
+    };
+    for p in &consumer.params {
+        let Some(t) = &p.value else { continue };
+        let (loc, name) = (p.location.as_str(), &p.name);
+        let used = b.ctx.spans.len();
+        let text = b
+            .ctx
+            .render(t, &|| format!("the {loc} parameter `{name}`"), None)?;
+        let secret = (b.ctx.spans.len() > used).then(|| b.ctx.index_of(&text));
+        let spans: Vec<Span> = b.ctx.spans.drain(used..).collect();
+        match p.location {
+            ParamIn::Query => b
+                .query
+                .push((Cow::Borrowed(&p.name), Cow::Owned(text), secret)),
+            ParamIn::Header => {
+                check_header(label, &p.name, &text)?;
+                if !spans.is_empty() {
+                    b.spots.headers.push((b.headers.len(), spans));
+                }
+                b.headers.push((p.wire_name.clone(), text));
+            }
+            ParamIn::Cookie => {
+                b.cookies
+                    .push((Cow::Borrowed(&p.name), encode::cookie(&text), secret))
+            }
+            ParamIn::Path | ParamIn::Environment | ParamIn::Body => {}
+        }
+    }
+    if let Some(auth) = &consumer.auth {
+        auth::apply(auth, &mut b)?;
+    }
+    b.finish_query_and_cookies();
+    if b.body_field.is_some() {
+        return Err(PrepareError::Unsupported {
+            operation: label.to_string(),
+            reason: "its credential goes in a body field, which a forwarded body cannot carry"
+                .into(),
+        });
+    }
+    let Builder {
+        ctx,
+        url,
+        mut spots,
+        headers: own,
+        ..
+    } = b;
+    let mut all: Vec<(String, String)> = headers
+        .into_iter()
+        .filter(|(k, _)| !own.iter().any(|(o, _)| o.eq_ignore_ascii_case(k)))
+        .collect();
+    // The consumer's own headers go after the inbound ones: their spots move with them.
+    for (i, _) in &mut spots.headers {
+        *i += all.len();
+    }
+    all.extend(own);
+    Ok(PreparedRequest {
+        operation: label.clone(),
+        index: usize::MAX,
+        method,
+        url,
+        headers: all,
+        body: None,
+        secrets: ctx.secrets,
+        spots,
         redaction: OnceLock::new(),
     })
 }
@@ -150,13 +284,23 @@ fn check_args<'a>(op: &Operation, args: &'a Value) -> Result<&'a Map<String, Val
 /// path, each variable percent-encoded as exactly one segment.
 fn url(
     ctx: &mut Ctx<'_>,
+    spots: &mut Spots,
     op: &Operation,
     consumer: &Consumer,
     base_override: Option<&str>,
 ) -> Result<String, PrepareError> {
     let mut url = match base_override {
         Some(base) => base.trim_end_matches('/').to_string(),
-        None => base_uri(ctx, consumer)?,
+        None => {
+            let base = base_uri(ctx, consumer)?;
+            // The secrets substituted into the base URI, where they are (the trailing `/`
+            // trimmed may have cut one short).
+            let spans = ctx.spans.drain(..).filter(|(r, _)| r.start < base.len());
+            spots
+                .url
+                .extend(spans.map(|(r, i)| (r.start..r.end.min(base.len()), i)));
+            base
+        }
     };
     for seg in &op.segments {
         match seg {
@@ -175,7 +319,9 @@ fn url(
             Segment::Var(var) => {
                 let s = ctx.secret(var, &|| "a path segment".to_string())?;
                 check_segment(ctx.qualified, var.name(), s.expose())?;
+                let start = url.len();
                 url.extend(encode::component(s.expose()));
+                spots.url.push((start..url.len(), ctx.index_of(s.expose())));
             }
             Segment::Unfilled(_) => {}
         }
@@ -216,13 +362,20 @@ fn base_uri(ctx: &mut Ctx<'_>, consumer: &Consumer) -> Result<String, PrepareErr
 struct Builder<'a> {
     ctx: Ctx<'a>,
     url: String,
-    query: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// Where secrets were written so far.
+    spots: Spots,
+    /// Query pairs, each with the secret its value is (`UNKNOWN`: holds one among other
+    /// text), if any.
+    query: Vec<(Cow<'a, str>, Cow<'a, str>, Option<usize>)>,
     headers: Vec<(String, String)>,
-    cookies: Vec<(Cow<'a, str>, String)>,
+    /// Cookies (value encoded), each with the secret its value is, if any (as `query`).
+    cookies: Vec<(Cow<'a, str>, String, Option<usize>)>,
     /// `in: body` parameters, for a body built from parameters.
     body_values: Vec<(&'a str, ParamType, Value)>,
     /// A credential that goes in a field of the JSON body.
     body_field: Option<(String, String)>,
+    /// What the authentication scheme rendered, with where its secrets are.
+    rendered: Vec<(String, Vec<Span>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -232,10 +385,12 @@ impl<'a> Builder<'a> {
             if matches!(p.location, ParamIn::Path | ParamIn::Environment) {
                 continue;
             }
+            let used = self.ctx.spans.len();
             let text: Cow<'a, str> = match (self.ctx.arg(&p.name), &p.value) {
                 (Some(Value::Array(items)), _) if p.location == ParamIn::Query => {
                     for item in items.iter().filter(|i| !i.is_null()) {
-                        self.query.push((Cow::Borrowed(&p.name), scalar_text(item)));
+                        self.query
+                            .push((Cow::Borrowed(&p.name), scalar_text(item), None));
                     }
                     continue;
                 }
@@ -250,6 +405,8 @@ impl<'a> Builder<'a> {
                         self.ctx
                             .render(t, &|| format!("the {loc} parameter `{name}`"), None)?;
                     if p.location == ParamIn::Body {
+                        self.spots.body |= self.ctx.spans.len() > used;
+                        self.ctx.spans.truncate(used);
                         self.body_values
                             .push((&p.name, p.ty, Value::String(rendered)));
                         continue;
@@ -258,15 +415,22 @@ impl<'a> Builder<'a> {
                 }
                 (None, None) => continue,
             };
+            let secret = (self.ctx.spans.len() > used).then(|| self.ctx.index_of(&text));
+            // A header value is sent as rendered, so the spans stay where they are.
+            let spans: Vec<_> = self.ctx.spans.drain(used..).collect();
             match p.location {
-                ParamIn::Query => self.query.push((Cow::Borrowed(&p.name), text)),
+                ParamIn::Query => self.query.push((Cow::Borrowed(&p.name), text, secret)),
                 ParamIn::Header => {
                     check_header(self.ctx.qualified, &p.name, &text)?;
+                    if !spans.is_empty() {
+                        self.spots.headers.push((self.headers.len(), spans));
+                    }
                     self.headers.push((p.wire_name.clone(), text.into_owned()));
                 }
-                ParamIn::Cookie => self
-                    .cookies
-                    .push((Cow::Borrowed(&p.name), encode::cookie(&text))),
+                ParamIn::Cookie => {
+                    let encoded = encode::cookie(&text);
+                    self.cookies.push((Cow::Borrowed(&p.name), encoded, secret));
+                }
                 ParamIn::Path | ParamIn::Environment | ParamIn::Body => {}
             }
         }
@@ -278,23 +442,58 @@ impl<'a> Builder<'a> {
         let url = &mut self.url;
         if !self.query.is_empty() {
             url.push(if url.contains('?') { '&' } else { '?' });
-            for (i, (k, v)) in self.query.iter().enumerate() {
+            for (i, (k, v, secret)) in self.query.iter().enumerate() {
                 if i > 0 {
                     url.push('&');
                 }
                 url.extend(encode::component(k));
                 url.push('=');
+                let start = url.len();
                 url.extend(encode::component(v));
+                if let Some(secret) = secret {
+                    self.spots.url.push((start..url.len(), *secret));
+                }
             }
         }
         if !self.cookies.is_empty() {
-            let joined: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            self.headers.push(("cookie".into(), joined.join("; ")));
+            let mut joined = String::new();
+            let mut spans = Vec::new();
+            for (k, v, secret) in &self.cookies {
+                if !joined.is_empty() {
+                    joined.push_str("; ");
+                }
+                joined.push_str(k);
+                joined.push('=');
+                let start = joined.len();
+                joined.push_str(v);
+                if let Some(secret) = secret {
+                    spans.push((start..joined.len(), *secret));
+                }
+            }
+            if !spans.is_empty() {
+                self.spots.headers.push((self.headers.len(), spans));
+            }
+            self.headers.push(("cookie".into(), joined));
         }
+    }
+}
+
+impl Builder<'_> {
+    /// Where the secret is in a credential header a scheme placed: the whole value (an API
+    /// key), or what follows an authorization scheme's name (`Bearer …`, `Basic …`); else
+    /// the whole value, redacted by value.
+    fn credential_span(&self, value: &str) -> Span {
+        let whole = self.ctx.index_of(value);
+        if whole != UNKNOWN {
+            return (0..value.len(), whole);
+        }
+        if let Some((scheme, rest)) = value.split_once(' ') {
+            let index = self.ctx.index_of(rest);
+            if index != UNKNOWN {
+                return (scheme.len() + 1..value.len(), index);
+            }
+        }
+        (0..value.len(), UNKNOWN)
     }
 }
 
@@ -303,11 +502,19 @@ impl Draft for Builder<'_> {
     type Error = PrepareError;
 
     fn render(&mut self, t: &Template, usage: &dyn Fn() -> String) -> Result<String, PrepareError> {
-        self.ctx.render(t, usage, None)
+        // What a scheme renders is a credential: `place` marks where it goes, `guard`
+        // reads where its secrets are.
+        let used = self.ctx.spans.len();
+        let text = self.ctx.render(t, usage, None)?;
+        let spans = self.ctx.spans.drain(used..).collect();
+        self.rendered.push((text.clone(), spans));
+        Ok(text)
     }
 
     fn guard(&mut self, credential: &str) {
-        self.ctx.guard_credential(credential);
+        let spans = self.rendered.iter().rev().find(|(t, _)| t == credential);
+        let spans = spans.map(|(_, s)| s.clone()).unwrap_or_default();
+        self.ctx.guard_credential(credential, &spans);
     }
 
     fn shell(&self, value: &str) -> String {
@@ -327,13 +534,20 @@ impl Draft for Builder<'_> {
 
     fn place(&mut self, placed: Placed) {
         match placed {
-            Placed::Header { name, value } => self.headers.push((name, value)),
+            Placed::Header { name, value } => {
+                let span = self.credential_span(&value);
+                self.spots.headers.push((self.headers.len(), vec![span]));
+                self.headers.push((name, value));
+            }
             Placed::Query { name, value } => {
-                self.query.push((Cow::Owned(name), Cow::Owned(value)));
+                let secret = self.ctx.index_of(&value);
+                self.query
+                    .push((Cow::Owned(name), Cow::Owned(value), Some(secret)));
             }
             Placed::Cookie { name, value } => {
+                let secret = self.ctx.index_of(&value);
                 let encoded = encode::cookie(&value);
-                self.cookies.push((Cow::Owned(name), encoded));
+                self.cookies.push((Cow::Owned(name), encoded, Some(secret)));
             }
             Placed::BodyField { name, value } => self.body_field = Some((name, value)),
         }
@@ -352,7 +566,11 @@ fn body(
         Some(BodySpec::Json(t)) => render_json(ctx, t)?.map(Body::Json),
         Some(BodySpec::Text(t, content_type)) => Some(Body::Text {
             content_type,
-            text: ctx.render(t, &|| "the request body".to_string(), None)?,
+            text: match *content_type {
+                XML => ctx.render_escaped(t, escape_xml)?,
+                SPARQL => ctx.render_escaped(t, escape_sparql)?,
+                _ => ctx.render(t, &|| "the request body".to_string(), None)?,
+            },
         }),
         Some(BodySpec::Form(fields)) => {
             let mut pairs = Vec::new();
@@ -408,9 +626,21 @@ struct Ctx<'a> {
     binds: &'a Binds,
     unset: Unset,
     secrets: Vec<Secret>,
+    /// Where `render` wrote a secret into its output, with the secret's index in `secrets`;
+    /// each caller that keeps them takes them, the others truncate.
+    spans: Vec<Span>,
 }
 
 impl<'a> Ctx<'a> {
+    /// The index of the secret whose value is exactly `value`, else `UNKNOWN` (the value
+    /// holds a secret among other text).
+    fn index_of(&self, value: &str) -> usize {
+        self.secrets
+            .iter()
+            .position(|s| s.expose() == value)
+            .unwrap_or(UNKNOWN)
+    }
+
     fn secret(&mut self, var: &Var, usage: &dyn Fn() -> String) -> Result<Secret, PrepareError> {
         let s = match self.binds.lookup(var, self.qualified, usage) {
             Ok(s) => s,
@@ -427,14 +657,24 @@ impl<'a> Ctx<'a> {
     /// exactly one bound secret (written literally in the capability, or mixing text and
     /// variables) is registered as a secret of its own. Encoded forms (percent, cookie,
     /// JSON) of every secret are derived when the request is displayed.
-    fn guard_credential(&mut self, text: &str) {
+    fn guard_credential(&mut self, text: &str, spans: &[Span]) {
         if text.is_empty() || self.secrets.iter().any(|s| s.expose() == text) {
             return;
         }
-        let shell = if secret::redact(text, &self.secrets) == text {
+        // The shell expression rebuilds it from the variables where they were rendered;
+        // literal text alone may be a secret written in the capability.
+        let shell = if spans.is_empty() {
             REDACTED.to_string()
         } else {
-            secret::redact_with(text, &self.secrets, |s| s.shell()).into_owned()
+            let mut shell = String::new();
+            let mut at = 0;
+            for (range, index) in spans {
+                shell.push_str(&text[at..range.start]);
+                shell.push_str(self.secrets.get(*index).map_or(REDACTED, |s| s.shell()));
+                at = range.end;
+            }
+            shell.push_str(&text[at..]);
+            shell
         };
         self.secrets
             .push(Secret::derived("credential", text.to_string(), shell));
@@ -446,6 +686,40 @@ impl<'a> Ctx<'a> {
     }
 
     /// Renders a template to text. `encode` is applied to argument values only.
+    /// Renders a body template with every value (arguments and bound secrets) escaped for
+    /// the body's syntax; a value the syntax cannot carry is refused, naming the variable.
+    fn render_escaped(
+        &mut self,
+        t: &Template,
+        escape: fn(&str, &mut String) -> Result<(), String>,
+    ) -> Result<String, PrepareError> {
+        let mut out = String::new();
+        for p in &t.parts {
+            let (name, text) = match p {
+                Part::Lit(s) => {
+                    out.push_str(s);
+                    continue;
+                }
+                Part::Var(Var::Arg(name)) => match self.arg(name) {
+                    Some(v) => (name.clone(), scalar_text(v).into_owned()),
+                    None => {
+                        return Err(PrepareError::MissingArguments {
+                            operation: self.qualified.to_string(),
+                            names: vec![name.clone()],
+                        })
+                    }
+                },
+                Part::Var(var) => {
+                    let s = self.secret(var, &|| "the request body".to_string())?;
+                    (var.name().to_string(), s.expose().to_string())
+                }
+            };
+            escape(&text, &mut out)
+                .map_err(|reason| invalid(self.qualified, &name, "body", reason))?;
+        }
+        Ok(out)
+    }
+
     fn render(
         &mut self,
         t: &Template,
@@ -473,12 +747,63 @@ impl<'a> Ctx<'a> {
                 },
                 Part::Var(var) => {
                     let s = self.secret(var, usage)?;
+                    let start = out.len();
                     out.push_str(s.expose());
+                    let index = self.index_of(s.expose());
+                    self.spans.push((start..out.len(), index));
                 }
             }
         }
         Ok(out)
     }
+}
+
+/// The content type of `type: xml` bodies, whose values are XML-escaped.
+pub(crate) const XML: &str = "application/xml";
+/// The content type of `type: sparql` bodies, whose values are escaped as the content of a
+/// SPARQL string literal.
+pub(crate) const SPARQL: &str = "application/sparql-query";
+
+/// Escapes text for XML character data or an attribute value (either quote). A character
+/// XML 1.0 cannot carry at all (U+0000, most C0 controls) is refused, not dropped.
+pub(crate) fn escape_xml(text: &str, out: &mut String) -> Result<(), String> {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                return Err(format!(
+                    "contains U+{:04X}, which XML 1.0 cannot carry; refused",
+                    c as u32
+                ))
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(())
+}
+
+/// Escapes text as the content of a SPARQL string literal (`"…"` or `'…'`, SPARQL 1.1
+/// §19.7 ECHAR): the value can never end the literal it is written in.
+pub(crate) fn escape_sparql(text: &str, out: &mut String) -> Result<(), String> {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c => out.push(c),
+        }
+    }
+    Ok(())
 }
 
 /// Text of a JSON value as it goes into a URL or header: strings as they are, numbers in
@@ -559,6 +884,7 @@ fn render_json(ctx: &mut Ctx<'_>, t: &JsonTemplate) -> Result<Option<Value>, Pre
         JsonTemplate::Var(Var::Arg(name)) => ctx.arg(name).cloned(),
         JsonTemplate::Var(var) => {
             let s = ctx.secret(var, &|| "the request body".to_string())?;
+            ctx.spans.push((0..0, UNKNOWN));
             Some(Value::String(s.expose().to_string()))
         }
         JsonTemplate::Str(t) => {

@@ -2,7 +2,9 @@
 //! from shell variables.
 
 use super::{Body, PreparedRequest};
-use crate::secret::{self, Secret};
+#[cfg(test)]
+use crate::secret;
+use crate::secret::Secret;
 use crate::spec::Method;
 
 impl PreparedRequest {
@@ -10,29 +12,30 @@ impl PreparedRequest {
     /// (`"${VITAL_API_KEY}"`), never as their values.
     pub fn to_curl(&self) -> String {
         let secrets = self.all_secrets();
-        let word = |text: &str| shell_word(text, secrets);
+        let word = |text: &str| quote(text, secrets);
+        let shell: fn(&Secret) -> &str = Secret::shell;
         let mut parts = vec!["curl".to_string()];
         if self.method != Method::Get {
             parts.push("-X".into());
             parts.push(self.method.as_str().into());
         }
-        parts.push(word(&self.url));
-        for (k, v) in &self.headers {
+        parts.push(word(&self.shown_url(shell)));
+        for (i, (k, _)) in self.headers.iter().enumerate() {
             parts.push("-H".into());
-            parts.push(word(&format!("{k}: {v}")));
+            parts.push(word(&format!("{k}: {}", self.header_value(i, shell))));
         }
         match &self.body {
             Some(Body::Json(v)) => {
                 parts.push("-H".into());
                 parts.push("'content-type: application/json'".into());
                 parts.push("--data-raw".into());
-                parts.push(word(&v.to_string()));
+                parts.push(word(&self.body_text(&v.to_string(), shell)));
             }
             Some(Body::Text { content_type, text }) => {
                 parts.push("-H".into());
                 parts.push(word(&format!("content-type: {content_type}")));
                 parts.push("--data-raw".into());
-                parts.push(word(text));
+                parts.push(word(&self.body_text(text, shell)));
             }
             None => {}
         }
@@ -42,14 +45,20 @@ impl PreparedRequest {
 
 /// One shell word for `text`, its secrets replaced by variable references: in single quotes
 /// when it has none, in double quotes (so the shell expands them) when it has some.
+#[cfg(test)]
 fn shell_word(text: &str, secrets: &[Secret]) -> String {
-    let replaced = secret::redact_with(text, secrets, |s| s.shell());
+    quote(&secret::redact_with(text, secrets, |s| s.shell()), secrets)
+}
+
+/// One shell word for `replaced`, whose secrets are already variable references: in single
+/// quotes when it has none, in double quotes (so the shell expands them) when it has some.
+fn quote(replaced: &str, secrets: &[Secret]) -> String {
     if !(replaced.contains('$') && secrets.iter().any(|s| replaced.contains(s.shell()))) {
         return format!("'{}'", replaced.replace('\'', r"'\''"));
     }
     // Escape what double quotes interpret, except the variable references themselves.
     let mut out = String::from("\"");
-    let mut rest: &str = &replaced;
+    let mut rest: &str = replaced;
     'outer: while !rest.is_empty() {
         for s in secrets {
             if let Some(after) = rest.strip_prefix(s.shell()) {

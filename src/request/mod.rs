@@ -23,7 +23,7 @@ use serde::ser::SerializeMap;
 use serde_json::Value;
 
 pub(crate) use crate::spec::check_base_uri_text as check_base_uri;
-pub(crate) use build::prepare;
+pub(crate) use build::{prepare, prepare_forward};
 
 pub use error::PrepareError;
 
@@ -70,9 +70,35 @@ pub struct PreparedRequest {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Option<Body>,
     pub(crate) secrets: Vec<Secret>,
+    /// Where the builder wrote secrets, so that they are redacted there however short.
+    pub(crate) spots: Spots,
     /// `secrets` plus their encoded forms, derived on first use (display paths only).
     pub(crate) redaction: OnceLock<Vec<Secret>>,
 }
+
+/// Where the builder wrote secrets into a request. Shown, a request is redacted in two ways:
+/// structurally, at these spots, whatever the secret's length; and by value, anywhere, for
+/// secrets long enough to be distinctive ([`secret::DISTINCTIVE`]), which catches a secret
+/// that arrived another way (as an argument). By value alone, a one-letter password would
+/// turn `https` into `http***`.
+#[derive(Clone, Default, Debug)]
+pub(crate) struct Spots {
+    /// Byte ranges of the URL holding a secret, with its index in `secrets`, or
+    /// [`UNKNOWN`] for a value that holds secrets among other text.
+    pub(crate) url: Vec<Span>,
+    /// The headers (by index) whose value holds a secret, with its byte ranges there, as
+    /// for the URL.
+    pub(crate) headers: Vec<(usize, Vec<Span>)>,
+    /// Whether the body holds a secret.
+    pub(crate) body: bool,
+}
+
+/// Where a secret was written: a byte range, and the secret's index in the request's
+/// secrets (or [`UNKNOWN`]).
+pub(crate) type Span = (std::ops::Range<usize>, usize);
+
+/// The index of no single secret: the spot holds secrets among other text.
+pub(crate) const UNKNOWN: usize = usize::MAX;
 
 /// What to do with a bound variable that has no value.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -110,37 +136,80 @@ impl PreparedRequest {
     }
     /// The full URL, with secrets shown as `***`.
     pub fn url(&self) -> String {
-        secret::redact(&self.url, self.all_secrets()).into_owned()
+        self.shown_url(|_| secret::REDACTED)
     }
+
+    /// The URL with each secret written as `shown` gives it (`***`, or a shell variable).
+    pub(crate) fn shown_url(&self, shown: fn(&Secret) -> &str) -> String {
+        self.shown_spans(&self.url, &self.spots.url, shown)
+    }
+
+    /// `text` with the secrets at `spans` written as `shown` gives them, then the
+    /// distinctive secrets wherever they are.
+    fn shown_spans(&self, text: &str, spans: &[Span], shown: fn(&Secret) -> &str) -> String {
+        let all = self.all_secrets();
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (range, index) in spans {
+            out.push_str(&text[at..range.start]);
+            match self.secrets.get(*index) {
+                Some(s) => out.push_str(shown(s)),
+                None => out.push_str(&secret::redact_with(&text[range.clone()], all, shown)),
+            }
+            at = range.end;
+        }
+        out.push_str(&text[at..]);
+        secret::replace_values(&out, all, secret::DISTINCTIVE, shown).into_owned()
+    }
+
     /// The headers (names in lower case), with secrets shown as `***`.
     pub fn headers(&self) -> Vec<(String, String)> {
-        self.headers
-            .iter()
-            .map(|(k, v)| {
+        (0..self.headers.len())
+            .map(|i| {
                 (
-                    k.clone(),
-                    secret::redact(v, self.all_secrets()).into_owned(),
+                    self.headers[i].0.clone(),
+                    self.header_value(i, |_| secret::REDACTED),
                 )
             })
             .collect()
     }
+
     /// One header's value (secrets shown as `***`).
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
+        let i = self
+            .headers
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| secret::redact(v, self.all_secrets()).into_owned())
+            .position(|(k, _)| k.eq_ignore_ascii_case(name))?;
+        Some(self.header_value(i, |_| secret::REDACTED))
     }
+
+    /// Header `i`'s value with each secret written as `shown` gives it.
+    pub(crate) fn header_value(&self, i: usize, shown: fn(&Secret) -> &str) -> String {
+        let spans = self.spots.headers.iter().find(|(h, _)| *h == i);
+        let spans = spans.map_or(&[][..], |(_, spans)| spans.as_slice());
+        self.shown_spans(&self.headers[i].1, spans, shown)
+    }
+
     /// The body as JSON (text bodies as a JSON string), with secrets shown as `***`;
     /// `null` when there is no body.
     pub fn body(&self) -> Value {
         match &self.body {
             None => Value::Null,
-            Some(Body::Json(v)) => secret::redact_json(v, self.all_secrets()),
+            Some(Body::Json(v)) => secret::redact_json(v, self.all_secrets(), self.spots.body),
             Some(Body::Text { text, .. }) => {
-                Value::String(secret::redact(text, self.all_secrets()).into_owned())
+                Value::String(self.body_text(text, |_| secret::REDACTED))
             }
         }
+    }
+
+    /// A text body with each secret written as `shown` gives it.
+    pub(crate) fn body_text(&self, text: &str, shown: fn(&Secret) -> &str) -> String {
+        let min = if self.spots.body {
+            1
+        } else {
+            secret::DISTINCTIVE
+        };
+        secret::replace_values(text, self.all_secrets(), min, shown).into_owned()
     }
 
     /// The real URL (with secrets), for the HTTP layer only.
@@ -150,8 +219,10 @@ impl PreparedRequest {
 
     /// Replaces every secret of this request (in every form it is sent in) with `***` in
     /// any text, e.g. a message built from what a server sent back, which may echo the key.
+    /// Secrets shorter than six characters are not replaced: found by value in text nobody
+    /// placed them in, they would corrupt it (see [`PreparedRequest`]'s redaction notes).
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        secret::redact(text, self.all_secrets())
+        secret::redact_distinctive(text, self.all_secrets())
     }
 }
 
@@ -161,8 +232,8 @@ impl serde::Serialize for PreparedRequest {
         impl serde::Serialize for Headers<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut map = s.serialize_map(Some(self.0.headers.len()))?;
-                for (k, v) in &self.0.headers {
-                    map.serialize_entry(k, &secret::redact(v, self.0.all_secrets()))?;
+                for (i, (k, _)) in self.0.headers.iter().enumerate() {
+                    map.serialize_entry(k, &self.0.header_value(i, |_| secret::REDACTED))?;
                 }
                 map.end()
             }

@@ -2,25 +2,122 @@
 //! policy), and reading what its errors mean (a TLS failure, a request never written).
 
 use std::error::Error as StdError;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use super::SendConfig;
+use crate::auth::ClientCert;
 
-/// Builds a pooled client. Called once per runtime and scheme, on the first call of that
-/// scheme (dry runs never pay for it). Without `tls` the client has no root certificates:
-/// it serves `http://` only (redirects never leave the origin, so never its scheme), and
-/// does not pay for loading the system's certificate store.
-pub(crate) fn build_client(config: &SendConfig, tls: bool) -> Result<reqwest::Client, String> {
+/// What a consumer's `https://` client trusts and presents beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TlsSettings {
+    /// PEM files of certificate authorities trusted besides the system's (`caPath`, the
+    /// builder's `ca_file`, the CLI's `--ca-file`).
+    pub(crate) ca_files: Vec<PathBuf>,
+    /// The client certificate (`type: certificate`).
+    pub(crate) identity: Option<ClientCert>,
+}
+
+impl TlsSettings {
+    /// Whether these are the defaults (the runtime's shared clients serve them).
+    pub(crate) fn is_default(&self) -> bool {
+        self.ca_files.is_empty() && self.identity.is_none()
+    }
+}
+
+/// The pooled clients of one set of TLS settings: one for `http://`, one for `https://`,
+/// each built on its first use (dry runs never pay for them).
+pub(crate) struct Clients {
+    config: SendConfig,
+    tls: TlsSettings,
+    plain: OnceLock<Result<reqwest::Client, String>>,
+    https: OnceLock<Result<reqwest::Client, String>>,
+}
+
+impl fmt::Debug for Clients {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Clients").field("tls", &self.tls).finish()
+    }
+}
+
+impl Clients {
+    /// Clients with these settings, none built yet.
+    pub(crate) fn new(config: SendConfig, tls: TlsSettings) -> Clients {
+        Clients {
+            config,
+            tls,
+            plain: OnceLock::new(),
+            https: OnceLock::new(),
+        }
+    }
+
+    /// The client for `url` (a plain-http URL never builds the TLS client: loading the
+    /// system's root certificates is most of a one-call process's start-up), or why it
+    /// cannot be built (the error is kept: every later call reports it too).
+    pub(crate) fn get(&self, url: &str) -> Result<&reqwest::Client, String> {
+        let tls = !url.starts_with("http://");
+        let slot = if tls { &self.https } else { &self.plain };
+        slot.get_or_init(|| {
+            let settings = tls.then_some(&self.tls);
+            build_client(&self.config, tls, settings)
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+    }
+}
+
+/// Builds a pooled client. Without `tls` the client has no root certificates: it serves
+/// `http://` only (redirects never leave the origin, so never its scheme), and does not pay
+/// for loading the system's certificate store. `settings` adds trusted CAs and a client
+/// certificate (read from their files here).
+pub(crate) fn build_client(
+    config: &SendConfig,
+    tls: bool,
+    settings: Option<&TlsSettings>,
+) -> Result<reqwest::Client, String> {
     // reqwest is built without a default crypto provider (ring builds much faster than
     // aws-lc-rs); install ring unless the application installed one.
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
     let builder = reqwest::Client::builder();
-    let builder = if tls {
+    let mut builder = if tls {
         builder
     } else {
         builder.tls_certs_only(std::iter::empty())
     };
+    if let Some(settings) = settings {
+        let mut roots = Vec::new();
+        for path in &settings.ca_files {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("cannot read the CA file `{}`: {e}", path.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                format!(
+                    "the CA file `{}` is not PEM: {}",
+                    path.display(),
+                    error_chain(&e)
+                )
+            })?;
+            if certs.is_empty() {
+                return Err(format!(
+                    "the CA file `{}` holds no PEM certificate",
+                    path.display()
+                ));
+            }
+            roots.extend(certs);
+        }
+        if !roots.is_empty() {
+            builder = builder.tls_certs_merge(roots);
+        }
+        if let Some(cert) = &settings.identity {
+            let pem = cert.identity_pem()?;
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
+                format!("the client certificate cannot be used: {}", error_chain(&e))
+            })?;
+            builder = builder.identity(identity);
+        }
+    }
     builder
         .user_agent(concat!("naftiko/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(config.connect_timeout)

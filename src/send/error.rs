@@ -99,6 +99,19 @@ pub struct HttpError {
     pub attempts: u32,
 }
 
+impl SendError {
+    /// Attempts made before the call gave up (1 where the error does not record it).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            SendError::Status(e) => e.attempts,
+            SendError::Connect { attempts, .. }
+            | SendError::Timeout { attempts, .. }
+            | SendError::Transport { attempts, .. } => *attempts,
+            _ => 1,
+        }
+    }
+}
+
 impl HttpError {
     /// Junction/FastAPI-style `detail` (an array, a string or an object), if present.
     pub fn detail(&self) -> Option<&Value> {

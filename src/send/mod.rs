@@ -21,6 +21,7 @@
 
 mod client;
 mod error;
+mod forward;
 mod limits;
 mod retry;
 
@@ -30,9 +31,12 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde_json::Value;
 
-pub(crate) use client::build_client;
+#[cfg(test)]
+use client::build_client;
 use client::{error_chain, never_written, tls_error};
+pub(crate) use client::{Clients, TlsSettings};
 pub use error::{HttpError, SendError};
+pub(crate) use forward::{forward, hop_by_hop, Forwarded};
 use limits::{read_limited, ReadError};
 pub use retry::RetryPolicy;
 use retry::{backoff, parse_retry_after, retryable_status};
@@ -77,7 +81,9 @@ pub struct Response {
 /// How one attempt ended.
 enum Attempt {
     Done(Response),
-    Status(HttpError, Option<Duration>),
+    /// A status of 400 or more, the server's `Retry-After`, and the response headers of a
+    /// `401` (for the signer, see [`Sign::unauthorized`]).
+    Status(HttpError, Option<Duration>, Option<Box<HeaderMap>>),
     /// Failed before the request was written: always safe to retry.
     NotSent(SendError),
     /// Failed after the request may have been written.
@@ -87,8 +93,10 @@ enum Attempt {
 }
 
 /// Sends `req`, retrying as the policy allows, within `timeout`. `signer` is the
-/// per-attempt hook of the consumer's authentication scheme (see [`Sign`]), `None` for
-/// every scheme today.
+/// per-attempt hook of the consumer's authentication scheme (see [`Sign`]); a `401` to a
+/// signed attempt is reported to it, and the request is sent once more if it asks.
+/// `traceparent` (W3C Trace Context) is added to every attempt.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn send(
     client: &reqwest::Client,
     req: &PreparedRequest,
@@ -97,6 +105,7 @@ pub(crate) async fn send(
     timeout: Duration,
     retry: &RetryPolicy,
     keep_headers: bool,
+    traceparent: Option<&HeaderValue>,
 ) -> Result<Response, SendError> {
     let started = Instant::now();
     let deadline = started + timeout;
@@ -116,6 +125,8 @@ pub(crate) async fn send(
     };
     let may_resend = req.method.is_idempotent() || retry.retry_non_idempotent;
     let mut attempts: u32 = 0;
+    // Attempts that were resends after a 401 (at most one): not counted as retries.
+    let mut auth_resends: u32 = 0;
     loop {
         attempts += 1;
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -130,21 +141,38 @@ pub(crate) async fn send(
             Some(h) => h,
             None => header_map(req)?,
         };
+        if let Some(t) = traceparent {
+            headers.insert(HeaderName::from_static("traceparent"), t.clone());
+        }
         let mut budget = Budget {
             remaining,
             total: timeout,
             attempts,
             keep_headers,
         };
+        // What a signed attempt sent, for the signer to compare with a 401's challenge.
+        let mut sent = None;
         if let Some(signer) = signer {
             sign(signer, req, &url, &mut headers, body.as_ref(), &budget).await?;
             budget.remaining = deadline.saturating_duration_since(Instant::now());
+            sent = Some(headers.clone());
         }
         let outcome = attempt(client, req, &url, headers, body.as_ref(), config, budget).await;
         let (error, server_delay) = match outcome {
             Attempt::Done(r) => return Ok(r),
             Attempt::Fatal(e) => return Err(e),
-            Attempt::Status(e, delay) => {
+            Attempt::Status(e, _, Some(challenge))
+                if auth_resends == 0
+                    && signer
+                        .zip(sent.as_ref())
+                        .is_some_and(|(s, sent)| s.unauthorized(sent, &challenge)) =>
+            {
+                // Answer the challenge / use the fresh token: once, at once.
+                tracing::debug!(operation = %req.operation, attempt = attempts, status = e.status, "resending with new credentials");
+                auth_resends += 1;
+                continue;
+            }
+            Attempt::Status(e, delay, _) => {
                 let retryable = retryable_status(e.status) && may_resend;
                 if !retryable {
                     return Err(SendError::Status(Box::new(e)));
@@ -159,7 +187,7 @@ pub(crate) async fn send(
                 (e, None)
             }
         };
-        if attempts > retry.max_retries {
+        if attempts - auth_resends > retry.max_retries {
             return Err(error);
         }
         let delay = match server_delay {
@@ -315,6 +343,7 @@ async fn exchange(
     } else {
         Vec::new()
     };
+    let challenge = (status == 401).then(|| Box::new(response.headers().clone()));
     let retry_after = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
@@ -346,10 +375,11 @@ async fn exchange(
                 operation: operation.to_string(),
                 status,
                 headers: response_headers,
-                body: crate::secret::redact_json(&parsed, req.all_secrets()),
+                body: crate::secret::redact_json(&parsed, req.all_secrets(), false),
                 attempts,
             },
             retry_after,
+            challenge,
         ));
     }
     Ok(Attempt::Done(Response {
@@ -502,10 +532,11 @@ mod tests {
             headers: Vec::new(),
             body: None,
             secrets: Vec::new(),
+            spots: Default::default(),
             redaction: OnceLock::new(),
         };
         let config = SendConfig::default();
-        let client = build_client(&config, false).unwrap();
+        let client = build_client(&config, false, None).unwrap();
         let retry = RetryPolicy {
             initial_backoff: Duration::from_millis(1),
             ..RetryPolicy::default()
@@ -520,6 +551,7 @@ mod tests {
             timeout,
             &retry,
             false,
+            None,
         )
         .await
         .unwrap();

@@ -1,5 +1,5 @@
-//! The model of `capability.exposes`: the adapters a capability serves (MCP now; REST and
-//! `control` adapters are parsed into the same shape so their servers can be added next).
+//! The model of `capability.exposes`: the adapters a capability serves (MCP tools, REST
+//! resources; `control` adapters are parsed into the same shape).
 //!
 //! Parsed by `load::exposes` after the consumed operations are indexed, so a tool's `call` is
 //! resolved to an operation at load time and a tool that calls nothing says why.
@@ -22,9 +22,39 @@ pub struct Adapter {
     pub(crate) description: Option<String>,
     pub(crate) auth: Option<InboundAuth>,
     pub(crate) tools: Vec<Tool>,
+    /// For `type: control`: which endpoints it serves.
+    pub(crate) control: Option<ControlSettings>,
+    /// REST adapters: adapter-level `inputParameters` (apply to every resource).
+    pub(crate) rest_inputs: Vec<RestInput>,
+    /// REST adapters: the declared resources, in document order.
+    pub(crate) resources: Vec<Resource>,
     /// Why the adapter cannot be served, if it cannot (a missing port, an unknown type).
     pub(crate) problem: Option<String>,
     pub(crate) location: Location,
+}
+
+/// What a `type: control` adapter serves: `management.health` (`/health/live`,
+/// `/health/ready`), `management.info` (`/status`) and `observability.enabled`
+/// (`/metrics`). All on unless turned off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ControlSettings {
+    /// `/health/live` and `/health/ready`.
+    pub health: bool,
+    /// `/status`.
+    pub info: bool,
+    /// `/metrics`.
+    pub metrics: bool,
+}
+
+impl Default for ControlSettings {
+    fn default() -> Self {
+        ControlSettings {
+            health: true,
+            info: true,
+            metrics: true,
+        }
+    }
 }
 
 /// What kind of adapter an `exposes[]` entry is.
@@ -33,9 +63,9 @@ pub struct Adapter {
 pub enum AdapterKind {
     /// `type: mcp`: tools for AI agents.
     Mcp,
-    /// `type: rest`: an HTTP API (not served yet).
+    /// `type: rest`: an HTTP API.
     Rest,
-    /// `type: control`: the management port (not served yet).
+    /// `type: control`: the management port (health, status, metrics).
     Control,
     /// Any other type, as written (`skill`, `a2a`, …).
     Other(String),
@@ -80,6 +110,13 @@ pub enum InboundAuth {
         /// The expected key.
         value: Template,
     },
+    /// `Authorization: Basic base64(username:password)`.
+    Basic {
+        /// The expected user name.
+        username: Template,
+        /// The expected password.
+        password: Template,
+    },
     /// A scheme the server does not check yet: every request is refused (401) rather than
     /// let through unauthenticated.
     Unsupported {
@@ -97,9 +134,194 @@ impl std::fmt::Debug for InboundAuth {
             InboundAuth::ApiKey { name, value, .. } => {
                 write!(f, "ApiKey({name}, from {:?})", vars(value))
             }
+            InboundAuth::Basic { username, password } => {
+                write!(f, "Basic(from {:?}, {:?})", vars(username), vars(password))
+            }
             InboundAuth::Unsupported { kind } => write!(f, "Unsupported({kind})"),
         }
     }
+}
+
+/// One piece of an exposed REST path, split once at load time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PathPart {
+    /// A literal segment (already without `/`).
+    Lit(String),
+    /// `{x}` or `{{x}}`: one segment.
+    Var(String),
+    /// `{path}` / `{{path}}`: the rest of the path, any number of segments (forward proxies).
+    Rest(String),
+}
+
+/// Where an exposed REST input parameter is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RestIn {
+    Path,
+    Query,
+    Header,
+    Cookie,
+    Body,
+}
+
+impl RestIn {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            RestIn::Path => "path",
+            RestIn::Query => "query",
+            RestIn::Header => "header",
+            RestIn::Cookie => "cookie",
+            RestIn::Body => "body",
+        }
+    }
+}
+
+/// One exposed REST input parameter (adapter, resource or operation level).
+#[derive(Debug, Clone)]
+pub(crate) struct RestInput {
+    pub(crate) name: String,
+    /// Header names are lower case.
+    pub(crate) wire_name: String,
+    pub(crate) location: RestIn,
+    /// JSON Schema type (`string` unless declared).
+    pub(crate) ty: String,
+    pub(crate) description: Option<String>,
+    /// Path parameters always; others when `required: true`.
+    pub(crate) required: bool,
+    /// For `in: body`: the JSONPath of `value: $.x`.
+    pub(crate) select: Option<Query>,
+    /// A `value` that is not a JSONPath: a static override.
+    pub(crate) fixed: Option<String>,
+}
+
+/// `forward`: proxy the request to a consumed namespace.
+#[derive(Debug, Clone)]
+pub(crate) struct Forward {
+    pub(crate) target: String,
+    /// The consumer's index, when the namespace exists.
+    pub(crate) consumer: Option<usize>,
+    /// Lower-case header names copied from the inbound request.
+    pub(crate) trusted_headers: Vec<String>,
+}
+
+/// One exposed REST resource: a path, its operations and/or a forward.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub(crate) path: String,
+    pub(crate) name: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) inputs: Vec<RestInput>,
+    pub(crate) operations: Vec<RestOperation>,
+    pub(crate) forward: Option<Forward>,
+    /// Why the resource cannot be served (a forward to an unknown namespace), if so.
+    pub(crate) problem: Option<String>,
+    pub(crate) location: Location,
+}
+
+/// One exposed REST operation: a method on a resource (with an optional sub-`path`).
+#[derive(Debug, Clone)]
+pub struct RestOperation {
+    pub(crate) method: super::Method,
+    /// The full path (resource path + the operation's own `path`), as written.
+    pub(crate) path: String,
+    pub(crate) parts: Vec<PathPart>,
+    pub(crate) name: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) inputs: Vec<RestInput>,
+    pub(crate) call: Option<ToolCall>,
+    pub(crate) with: Vec<(String, WithValue)>,
+    pub(crate) outputs: Vec<OutputParam>,
+    /// Why it cannot be called, if so (answered 501 with this reason).
+    pub(crate) problem: Option<String>,
+    pub(crate) location: Location,
+}
+
+impl Resource {
+    /// The path as written.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// Its `name`, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    /// Its operations, in document order.
+    pub fn operations(&self) -> &[RestOperation] {
+        &self.operations
+    }
+    /// The consumed namespace requests are forwarded to, if any.
+    pub fn forward_target(&self) -> Option<&str> {
+        self.forward.as_ref().map(|f| f.target.as_str())
+    }
+    /// Why the resource cannot be served, if so.
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
+    }
+    /// Where it is declared.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+}
+
+impl RestOperation {
+    /// The HTTP method.
+    pub fn method(&self) -> super::Method {
+        self.method
+    }
+    /// The full path (resource path and the operation's own `path`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// The operation called, as written, if any.
+    pub fn call(&self) -> Option<&str> {
+        self.call.as_ref().map(|c| c.operation.as_str())
+    }
+    /// Why it cannot be called, if so.
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
+    }
+    /// Where it is declared.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+    /// True when it has path parameters.
+    pub fn has_path_params(&self) -> bool {
+        self.parts.iter().any(|p| !matches!(p, PathPart::Lit(_)))
+    }
+}
+
+/// Splits `/a/{x}/{{y}}/{{path}}` into parts; `None` for an unclosed brace.
+pub(crate) fn split_path(path: &str) -> Result<Vec<PathPart>, String> {
+    let mut parts = Vec::new();
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        let inner = seg
+            .strip_prefix("{{")
+            .and_then(|s| s.strip_suffix("}}"))
+            .or_else(|| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')));
+        match inner {
+            Some(name) if !name.trim().is_empty() && !name.contains(['{', '}']) => {
+                let name = name.trim().to_string();
+                parts.push(if name == "path" {
+                    PathPart::Rest(name)
+                } else {
+                    PathPart::Var(name)
+                });
+            }
+            _ if seg.contains(['{', '}']) => {
+                return Err(format!(
+                    "segment `{seg}` of path `{path}`: a placeholder is a whole segment, `{{x}}` or `{{{{x}}}}`"
+                ))
+            }
+            _ => parts.push(PathPart::Lit(seg.to_string())),
+        }
+    }
+    if let Some(i) = parts.iter().position(|p| matches!(p, PathPart::Rest(_))) {
+        if i + 1 != parts.len() {
+            return Err(format!(
+                "path `{path}`: the multi-segment `{{{{path}}}}` must be the last segment"
+            ));
+        }
+    }
+    Ok(parts)
 }
 
 /// One declared MCP tool.
@@ -113,6 +335,8 @@ pub struct Tool {
     /// Tool-level `with` (applied before the call's own).
     pub(crate) with: Vec<(String, WithValue)>,
     pub(crate) outputs: Vec<OutputParam>,
+    /// `steps` + `mappings` (orchestration), when declared.
+    pub(crate) steps: Option<std::sync::Arc<super::Orchestration>>,
     pub(crate) hints: Hints,
     /// Why the tool cannot be called (its `call` names no callable operation), if so.
     pub(crate) problem: Option<String>,
@@ -205,9 +429,17 @@ impl Adapter {
     pub fn auth(&self) -> Option<&InboundAuth> {
         self.auth.as_ref()
     }
+    /// For a control adapter: the endpoints it serves.
+    pub fn control(&self) -> Option<&ControlSettings> {
+        self.control.as_ref()
+    }
     /// Declared tools, in document order.
     pub fn tools(&self) -> &[Tool] {
         &self.tools
+    }
+    /// Declared REST resources, in document order.
+    pub fn resources(&self) -> &[Resource] {
+        &self.resources
     }
     /// Why the adapter cannot be served, if it cannot.
     pub fn problem(&self) -> Option<&str> {

@@ -9,6 +9,7 @@
 mod base_uri;
 mod diag;
 mod exposes;
+mod steps;
 pub(crate) mod template;
 
 use std::path::{Path, PathBuf};
@@ -17,9 +18,13 @@ use std::sync::Arc;
 pub(crate) use base_uri::check_base_uri as check_base_uri_text;
 pub use diag::Pos;
 pub use diag::{Diagnostic, Location, Severity, SpecError};
-pub(crate) use exposes::ToolCall;
+pub(crate) use exposes::{split_path, Forward, PathPart, RestIn, RestInput, ToolCall};
 pub use exposes::{
-    Adapter, AdapterKind, Hints, InboundAuth, OutputParam, Tool, ToolInput, Transport, WithValue,
+    Adapter, AdapterKind, ControlSettings, Hints, InboundAuth, OutputParam, Resource,
+    RestOperation, Tool, ToolInput, Transport, WithValue,
+};
+pub(crate) use steps::{
+    Aggregate, Function, LookupValue, Orchestration, Semantics, Step, StepKind, StepMapping,
 };
 pub use template::{Part, Template, Var};
 
@@ -48,6 +53,8 @@ pub struct Capability {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// `capability.exposes` (mcp helper hook).
     pub(crate) exposes: Vec<Adapter>,
+    /// `capability.aggregates` (functions tools `ref`).
+    pub(crate) aggregates: Vec<Aggregate>,
 }
 
 /// One consumed HTTP API (`consumes[]` entry).
@@ -58,6 +65,11 @@ pub struct Consumer {
     pub(crate) base_uri_problem: Option<String>,
     pub(crate) description: Option<String>,
     pub(crate) auth: Option<Auth>,
+    /// `caPath`: a PEM file of certificate authorities trusted for this API besides the
+    /// system's (a private CA).
+    pub(crate) ca_path: Option<Template>,
+    /// Consumer-level `inputParameters` (also merged into each operation), for `forward`.
+    pub(crate) params: Vec<Param>,
 }
 
 /// How a consumed API authenticates.
@@ -101,6 +113,95 @@ pub enum Auth {
         /// Why it cannot be used, in a few words.
         reason: String,
     },
+    /// OAuth 2.0 client credentials (RFC 6749 §4.4): a token fetched from `token_url`,
+    /// cached, sent as `Authorization: Bearer`.
+    OAuth2 {
+        /// The token endpoint (`tokenUrl` or `tokenEndpoint`).
+        token_url: Template,
+        /// The client id.
+        client_id: Template,
+        /// The client secret.
+        client_secret: Template,
+        /// The scopes asked for (sent space-separated; none when empty).
+        scopes: Vec<String>,
+        /// The `audience` form field some providers ask for.
+        audience: Option<Template>,
+        /// How the client authenticates to the token endpoint.
+        client_auth: ClientAuth,
+    },
+    /// HTTP Digest (RFC 7616): the server's challenge answered with a hash of the password.
+    Digest {
+        /// The user name.
+        username: Template,
+        /// The password.
+        password: Template,
+    },
+    /// A TLS client certificate (mutual TLS): a PKCS#12 file with its password, or a PEM
+    /// certificate (chain) with a PEM private key.
+    Certificate {
+        /// The certificate file (`certPath`): PKCS#12 when `cert_password` is given, else PEM.
+        cert_path: Template,
+        /// The PKCS#12 password (`certPassword`).
+        cert_password: Option<Template>,
+        /// The PEM private key (`keyPath`), when the certificate is PEM.
+        key_path: Option<Template>,
+    },
+    /// OAuth 1.0a (`type: oauth1`): every attempt signed with a fresh nonce and timestamp.
+    OAuth1 {
+        /// `oauth_consumer_key`.
+        consumer_key: Template,
+        /// The RSA private key (inline PEM or a PEM file path), for `RSA-SHA256`.
+        signing_key: Option<Template>,
+        /// `consumerSecret`, for the HMAC methods.
+        consumer_secret: Option<Template>,
+        /// `oauth_token`, optional.
+        token: Option<Template>,
+        /// `tokenSecret`, for the HMAC methods.
+        token_secret: Option<Template>,
+        /// The signature method.
+        method: OAuth1Method,
+    },
+    /// Veracode HMAC (`type: hmac`): `Authorization: VERACODE-HMAC-SHA-256 id=…,ts=…,nonce=…,sig=…`.
+    Hmac {
+        /// The API key id.
+        api_id: Template,
+        /// The API key secret (hex).
+        api_key: Template,
+    },
+    /// AWS Signature Version 4 (`type: aws-sig-v4`).
+    AwsSigV4 {
+        /// The access key id.
+        access_key_id: Template,
+        /// The secret access key.
+        secret_key: Template,
+        /// The region (`us-east-1`).
+        region: Template,
+        /// The service (`execute-api`, `apigateway`).
+        service: Template,
+        /// A session token (temporary credentials), sent as `x-amz-security-token`.
+        session_token: Option<Template>,
+    },
+}
+
+/// How an OAuth 2.0 client authenticates to its token endpoint (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientAuth {
+    /// HTTP Basic with the URL-encoded client id and secret (`client_secret_basic`).
+    #[default]
+    Basic,
+    /// `client_id` and `client_secret` in the form body (`client_secret_post`).
+    Post,
+}
+
+/// The `signatureMethod` of OAuth 1.0a.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuth1Method {
+    /// RSA PKCS#1 v1.5 over SHA-256, Mastercard's base string (the default).
+    RsaSha256,
+    /// HMAC-SHA1, RFC 5849.
+    HmacSha1,
+    /// HMAC-SHA256, RFC 5849 with SHA-256.
+    HmacSha256,
 }
 
 impl std::fmt::Debug for Auth {
@@ -157,6 +258,67 @@ impl std::fmt::Debug for Auth {
                 .debug_struct("Unsupported")
                 .field("kind", kind)
                 .field("reason", reason)
+                .finish(),
+            Auth::OAuth2 {
+                token_url,
+                client_id,
+                client_secret,
+                scopes,
+                audience,
+                client_auth,
+            } => f
+                .debug_struct("OAuth2")
+                .field("token_url", &Masked(token_url))
+                .field("client_id", &Masked(client_id))
+                .field("client_secret", &Masked(client_secret))
+                .field("scopes", scopes)
+                .field("audience", &audience.as_ref().map(Masked))
+                .field("client_auth", client_auth)
+                .finish(),
+            Auth::Digest { username, password } => f
+                .debug_struct("Digest")
+                .field("username", &Masked(username))
+                .field("password", &Masked(password))
+                .finish(),
+            Auth::Certificate {
+                cert_path,
+                cert_password,
+                key_path,
+            } => f
+                .debug_struct("Certificate")
+                .field("cert_path", &Masked(cert_path))
+                .field("cert_password", &cert_password.as_ref().map(Masked))
+                .field("key_path", &key_path.as_ref().map(Masked))
+                .finish(),
+            Auth::OAuth1 {
+                consumer_key,
+                signing_key,
+                method,
+                ..
+            } => f
+                .debug_struct("OAuth1")
+                .field("consumer_key", &Masked(consumer_key))
+                .field("signing_key", &signing_key.as_ref().map(Masked))
+                .field("method", method)
+                .finish_non_exhaustive(),
+            Auth::Hmac { api_id, api_key } => f
+                .debug_struct("Hmac")
+                .field("api_id", &Masked(api_id))
+                .field("api_key", &Masked(api_key))
+                .finish(),
+            Auth::AwsSigV4 {
+                access_key_id,
+                secret_key,
+                region,
+                service,
+                session_token,
+            } => f
+                .debug_struct("AwsSigV4")
+                .field("access_key_id", &Masked(access_key_id))
+                .field("secret_key", &Masked(secret_key))
+                .field("region", &Masked(region))
+                .field("service", &Masked(service))
+                .field("session_token", &session_token.as_ref().map(Masked))
                 .finish(),
         }
     }
@@ -440,6 +602,8 @@ pub struct Operation {
     pub(crate) method: Method,
     pub(crate) description: Option<String>,
     pub(crate) segments: Vec<Segment>,
+    /// Declared path parameters the capability placed nowhere, appended to the path.
+    pub(crate) appended: Vec<String>,
     pub(crate) params: Vec<Param>,
     pub(crate) body: Option<BodySpec>,
     pub(crate) output: OutputMap,
@@ -477,6 +641,11 @@ impl Operation {
     /// The description, if any.
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref().filter(|d| !d.is_empty())
+    }
+    /// Declared path parameters that have no placeholder in the path, in declaration order:
+    /// the runtime appends them as trailing segments (the loader warns about each).
+    pub fn appended_path_params(&self) -> &[String] {
+        &self.appended
     }
     /// The path after the base URI, with `{name}` placeholders, as the runtime will build it
     /// (path parameters that the capability did not place are appended).

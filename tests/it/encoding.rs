@@ -133,3 +133,77 @@ fn the_server_receives_exactly_the_value_in_exactly_its_place() {
         })
         .unwrap();
 }
+
+/// A capability whose resource path, operation path and appended parameter are given.
+fn joined(resource: &str, op_path: Option<&str>, appended: bool) -> Capability {
+    let op_path = op_path
+        .map(|p| format!("        path: '{p}'\n"))
+        .unwrap_or_default();
+    let param = if appended {
+        "        inputParameters:\n        - {name: id, in: path, type: string}\n"
+    } else {
+        ""
+    };
+    let spec = format!(
+        "naftiko: 1.0.0-alpha2\ncapability:\n  consumes:\n  - type: http\n    namespace: t\n    baseUri: http://127.0.0.1:9/api/\n    resources:\n    - name: r\n      path: '{resource}'\n      operations:\n      - name: op\n        method: GET\n{op_path}{param}"
+    );
+    Capability::from_str_named(&spec, "joined.yaml", None).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::with_cases(500)
+    })]
+
+    /// However the resource path, the operation's own path and an appended path parameter
+    /// meet (each with or without a slash at the join), the URL has no empty segment and
+    /// keeps every written segment in order.
+    #[test]
+    fn path_joins_never_double_a_slash(
+        resource in proptest::collection::vec("[a-z]{1,5}", 1..4),
+        trailing in any::<bool>(),
+        op_path in proptest::option::of(("[a-z]{1,5}", any::<bool>())),
+        appended in any::<bool>(),
+    ) {
+        let mut res = format!("/{}", resource.join("/"));
+        if trailing {
+            res.push('/');
+        }
+        let op = op_path.as_ref().map(|(seg, lead)| if *lead { format!("/{seg}") } else { seg.clone() });
+        let rt = support::runtime(joined(&res, op.as_deref(), appended), &[], None);
+        let args = if appended { json!({"id": "5"}) } else { json!({}) };
+        let req = rt.prepare("op", args).unwrap();
+        let url = reqwest::Url::parse(&req.url()).unwrap();
+        let mut want: Vec<String> = std::iter::once("api".to_string()).chain(resource.iter().cloned()).collect();
+        if let Some((seg, _)) = &op_path {
+            want.push(seg.clone());
+        }
+        if appended {
+            want.push("5".into());
+        }
+        let got: Vec<&str> = url.path_segments().unwrap().collect();
+        // A trailing slash the capability wrote and nothing follows stays (`/items/`).
+        let ends_open = trailing && op_path.is_none() && !appended;
+        let got_segments: Vec<&str> = if ends_open { got[..got.len() - 1].to_vec() } else { got.clone() };
+        prop_assert!(!got_segments.contains(&""), "{}", url);
+        prop_assert_eq!(got_segments, want.iter().map(String::as_str).collect::<Vec<_>>(), "{}", url);
+        if ends_open {
+            prop_assert_eq!(got.last(), Some(&""), "{}", url);
+        }
+    }
+}
+
+/// Found by a new user: `path: /datasource/` with an unplaced `id` went to `/datasource//5`.
+#[test]
+fn an_appended_path_parameter_after_a_trailing_slash_is_one_segment() {
+    let cap =
+        Capability::from_path("tests/fixtures/corpus/alation__data-intelligence.yaml").unwrap();
+    let op = cap.operation("get-datasource").unwrap();
+    assert_eq!(op.path_template(), "/datasource/{id}");
+    assert_eq!(op.appended_path_params(), ["id"]);
+    let env = [("ALATION_HOST", "alation.test"), ("ALATION_TOKEN", "t0ken")];
+    let rt = support::runtime(cap, &env, None);
+    let req = rt.prepare("get-datasource", json!({"id": 5})).unwrap();
+    assert!(req.url().ends_with("/datasource/5"), "{}", req.url());
+}

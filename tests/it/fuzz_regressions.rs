@@ -206,6 +206,10 @@ fn fuzz_inputs_for_the_inline_capability_leak_no_key() {
     for (op, args) in [
         ("bodykey.call", json!({})),
         ("basic.get-item", json!({"item_id": true})),
+        // The schemes that sign per attempt render their credentials at prepare too.
+        ("oauth2.get-thing", json!({"thing": "t"})),
+        ("digest.find", json!({"q": "x"})),
+        ("mtls.add-note", json!({})),
     ] {
         let req = rt.prepare(op, args).unwrap();
         for (what, text) in outputs(&req) {

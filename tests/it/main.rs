@@ -5,18 +5,26 @@
 
 mod support;
 
+mod auth_io;
+mod auth_sign;
+mod bodies;
 mod cli;
+mod control;
 mod corpus;
 mod cts;
 mod encoding;
 mod errors;
+mod formats;
 mod fuzz_regressions;
 mod load;
 mod mcp;
 #[cfg(feature = "openapi")]
 mod openapi;
+mod parity;
 mod requests;
 mod resilience;
+#[cfg(feature = "serve")]
+mod rest;
 mod secrets;
 mod the_module_graph;
 mod users_http;

@@ -535,12 +535,18 @@ async fn every_corpus_file_with_an_mcp_adapter_starts_and_lists_its_declared_too
             continue;
         }
         let mut argv = vec![shown.clone()];
-        for a in &mcp {
+        // `serve` also starts the file's REST adapters: on free ports too, one line each.
+        let rest: Vec<&naftiko::Adapter> = cap
+            .adapters()
+            .iter()
+            .filter(|a| *a.kind() == naftiko::AdapterKind::Rest)
+            .collect();
+        for a in mcp.iter().chain(&rest) {
             argv.push("--listen".into());
             argv.push(format!("{}=127.0.0.1:0", a.namespace()));
         }
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-        match serve(&argv, &[], mcp.len()) {
+        match serve(&argv, &[], mcp.len() + rest.len()) {
             Ok(s) => {
                 started += 1;
                 for a in &mcp {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use naftiko::{CallOptions, Capability, Error, MapError, PreparedRequest, Runtime};
+use naftiko::{CallOptions, Capability, Error, MapError, PreparedRequest, Runtime, RuntimeBuilder};
 use serde_json::Value;
 
 use crate::cli::args::{exit_codes, parse_seconds};
@@ -44,6 +44,10 @@ pub struct CallArgs {
     /// capability consumes several APIs (repeatable)
     #[arg(long = "base-uri", value_name = "[NAMESPACE=]URL")]
     pub base_uri: Vec<String>,
+    /// Trust the certificate authorities in this PEM file for https calls, besides the
+    /// system's (a private CA); `NAMESPACE=PATH` for one namespace only (repeatable)
+    #[arg(long = "ca-file", value_name = "[NAMESPACE=]PATH")]
+    pub ca_file: Vec<String>,
     /// Read binds (e.g. VITAL_API_KEY) from a dotenv file; its values win over the process
     /// environment (repeatable; later files win)
     #[arg(long, value_name = "PATH")]
@@ -80,6 +84,7 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
     for (namespace, uri) in base_uris {
         builder = builder.base_uri(namespace, uri);
     }
+    builder = with_ca_files(builder, &a.ca_file);
     if let Some(t) = a.timeout {
         builder = builder.timeout(t);
     }
@@ -128,7 +133,7 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
     }
     let req = rt.prepare(name, call_args)?;
     if verbose > 0 {
-        print_request(&req);
+        print_request(&rt.with_signing_preview(&req));
     }
     match tokio.block_on(rt.execute(&req, &options)) {
         Ok(resp) => {
@@ -178,6 +183,22 @@ pub(crate) fn environment(
         env.extend(dotenv::read(f)?);
     }
     Ok(env)
+}
+
+/// `--ca-file PATH` (every namespace) or `--ca-file NAMESPACE=PATH`: the text before the
+/// first `=` is a namespace only if the capability has one of that name, so a path may
+/// contain `=`.
+pub(crate) fn with_ca_files(mut builder: RuntimeBuilder, items: &[String]) -> RuntimeBuilder {
+    let namespaces: Vec<String> = builder.namespaces().map(str::to_string).collect();
+    for item in items {
+        match item.split_once('=') {
+            Some((ns, path)) if namespaces.iter().any(|n| n == ns) => {
+                builder = builder.ca_file(ns, path);
+            }
+            _ => builder = builder.ca_file_all(item),
+        }
+    }
+    builder
 }
 
 /// `--base-uri URL` (the only namespace) or `--base-uri NAMESPACE=URL`.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 use naftiko::{Capability, McpOptions, McpServer, Runtime};
 
-use super::call::{base_uris, environment};
+use super::call::{base_uris, environment, with_ca_files};
 use crate::cli::args::parse_seconds;
 use crate::cli::{load, Exit, Failure};
 
@@ -53,6 +53,10 @@ pub struct ServeCommon {
     /// capability consumes several APIs (repeatable)
     #[arg(long = "base-uri", value_name = "[NAMESPACE=]URL")]
     pub base_uri: Vec<String>,
+    /// Trust the certificate authorities in this PEM file for https calls, besides the
+    /// system's (a private CA); `NAMESPACE=PATH` for one namespace only (repeatable)
+    #[arg(long = "ca-file", value_name = "[NAMESPACE=]PATH")]
+    pub ca_file: Vec<String>,
     /// Read binds (e.g. VITAL_API_KEY) from a dotenv file (repeatable; later files win)
     #[arg(long, value_name = "PATH")]
     pub env_file: Vec<PathBuf>,
@@ -86,6 +90,7 @@ impl ServeCommon {
         for (ns, uri) in uris {
             builder = builder.base_uri(ns, uri);
         }
+        builder = with_ca_files(builder, &self.ca_file);
         if let Some(t) = timeout {
             builder = builder.timeout(t);
         }

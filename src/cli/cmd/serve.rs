@@ -1,13 +1,15 @@
-//! `naftiko serve`: every declared HTTP adapter on its port (MCP now), plus an optional
-//! auto-exposed MCP adapter. One readiness line per adapter on stdout once it accepts
-//! connections; logs on stderr; SIGTERM/SIGINT stop accepting, finish calls, exit 0.
+//! `naftiko serve`: every declared HTTP adapter on its port (MCP and REST), plus an optional
+//! auto-exposed MCP adapter, and the control port (a declared `type: control` adapter or
+//! `--control HOST:PORT`). One readiness line per adapter on stdout once it accepts
+//! connections; logs on stderr; SIGTERM/SIGINT: readiness goes 503, stop accepting (after
+//! `--drain-delay`), finish calls, exit 0.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Args;
-use naftiko::{AdapterKind, HttpOptions, McpServer, Transport};
+use naftiko::{AdapterKind, Control, HttpOptions, McpServer, RestOptions, RestServer, Transport};
 use tokio_util::sync::CancellationToken;
 
 use super::mcp::{announce, tokio_runtime, ServeCommon};
@@ -18,9 +20,11 @@ Examples:
   naftiko serve capability.yaml                              # each adapter on its declared port
   naftiko serve capability.yaml --listen shipyard-tools=127.0.0.1:0
   naftiko serve specs/vital/users.yaml --mcp 127.0.0.1:3001   # auto-exposed operations
+  naftiko serve capability.yaml --control 127.0.0.1:9090     # + /health/*, /status, /metrics
 
 Each adapter prints one line on stdout when it accepts connections:
-  {\"adapter\":\"mcp\",\"namespace\":\"…\",\"url\":\"http://127.0.0.1:PORT/mcp\"}";
+  {\"adapter\":\"mcp\",\"namespace\":\"…\",\"url\":\"http://127.0.0.1:PORT/mcp\"}
+  {\"adapter\":\"rest\",\"namespace\":\"…\",\"url\":\"http://127.0.0.1:PORT\"}";
 
 /// `naftiko serve`.
 #[derive(Debug, Args)]
@@ -35,16 +39,44 @@ pub struct ServeArgs {
     /// `auto`)
     #[arg(long, value_name = "HOST:PORT")]
     pub mcp: Option<String>,
+    /// Serve the control endpoints (/health/live, /health/ready, /status, /metrics) on
+    /// HOST:PORT (overrides a declared `type: control` adapter's address)
+    #[arg(long, value_name = "HOST:PORT")]
+    pub control: Option<String>,
+    /// On SIGTERM, keep accepting for SECS seconds with readiness at 503 before closing
+    /// the listeners (lets a load balancer notice); calls in flight always finish
+    #[arg(long, value_name = "SECS", default_value = "0", value_parser = parse_drain_delay)]
+    pub drain_delay: std::time::Duration,
     #[command(flatten)]
     pub common: ServeCommon,
 }
 
+enum Server {
+    Mcp(McpServer),
+    Rest(RestServer),
+}
+
+impl Server {
+    fn namespace(&self) -> &str {
+        match self {
+            Server::Mcp(s) => s.namespace(),
+            Server::Rest(s) => s.namespace(),
+        }
+    }
+}
+
 struct Planned {
-    server: McpServer,
+    server: Server,
     addr: String,
 }
 
-fn plan(a: &ServeArgs) -> Result<Vec<Planned>, Failure> {
+struct Plan {
+    adapters: Vec<Planned>,
+    /// The control port and where it listens.
+    control: Option<(Control, String)>,
+}
+
+fn plan(a: &ServeArgs) -> Result<Plan, Failure> {
     let cap = load(&a.spec)?;
     let mut listen = Vec::new();
     for l in &a.listen {
@@ -70,10 +102,18 @@ fn plan(a: &ServeArgs) -> Result<Vec<Planned>, Failure> {
     let adapters: Vec<naftiko::Adapter> = cap.adapters().to_vec();
     let rt = a.common.runtime(cap, None)?;
     let mut planned = Vec::new();
+    let mut control: Option<(&naftiko::Adapter, Option<String>)> = None;
     for ad in &adapters {
         let ns = ad.namespace();
         let over = listen.iter().find(|(n, _)| n == ns).map(|(_, a)| a.clone());
-        if *ad.kind() != AdapterKind::Mcp {
+        if *ad.kind() == AdapterKind::Control && control.is_none() {
+            let declared = ad
+                .port()
+                .map(|port| format!("{}:{port}", ad.address().unwrap_or("127.0.0.1")));
+            control = Some((ad, over.or(declared)));
+            continue;
+        }
+        if *ad.kind() != AdapterKind::Mcp && *ad.kind() != AdapterKind::Rest {
             eprintln!(
                 "naftiko: note: adapter `{ns}` (type {}) is not served yet",
                 ad.kind().as_str()
@@ -98,7 +138,13 @@ fn plan(a: &ServeArgs) -> Result<Vec<Planned>, Failure> {
                 .hint(format!("add `port:` or pass --listen {ns}=127.0.0.1:0")))
             }
         };
-        let server = McpServer::for_adapter(rt.clone(), a.common.options(), ad);
+        let server = if *ad.kind() == AdapterKind::Rest {
+            let mut options = RestOptions::default();
+            options.timeout = a.common.options().timeout;
+            Server::Rest(RestServer::for_adapter(rt.clone(), options, ad))
+        } else {
+            Server::Mcp(McpServer::for_adapter(rt.clone(), a.common.options(), ad))
+        };
         planned.push(Planned { server, addr });
     }
     if let Some(addr) = &a.mcp {
@@ -106,13 +152,13 @@ fn plan(a: &ServeArgs) -> Result<Vec<Planned>, Failure> {
         options.auto = true;
         let server = McpServer::new(rt.clone(), options)?;
         planned.push(Planned {
-            server,
+            server: Server::Mcp(server),
             addr: addr.clone(),
         });
     }
     if planned.is_empty() {
         return Err(Failure::invalid(format!(
-            "{} declares no MCP adapter served over HTTP",
+            "{} declares no MCP or REST adapter served over HTTP",
             a.spec.display()
         ))
         .hint(format!(
@@ -120,19 +166,79 @@ fn plan(a: &ServeArgs) -> Result<Vec<Planned>, Failure> {
             a.spec.display()
         )));
     }
-    Ok(planned)
+    let expected = planned.len();
+    let control = match (control, &a.control) {
+        (Some((ad, _)), Some(addr)) => Some((Control::for_adapter(rt, expected, ad), addr.clone())),
+        (Some((ad, Some(addr))), None) => Some((Control::for_adapter(rt, expected, ad), addr)),
+        (Some((ad, None)), None) => {
+            return Err(Failure::invalid(format!(
+                "{}: adapter `{}` declares no port",
+                ad.location(),
+                ad.namespace()
+            ))
+            .hint("add `port:` or pass --control 127.0.0.1:9090"))
+        }
+        (None, Some(addr)) => Some((Control::new(rt, expected), addr.clone())),
+        (None, None) => None,
+    };
+    Ok(Plan {
+        adapters: planned,
+        control,
+    })
 }
 
 /// Runs `naftiko serve`.
 pub fn run(a: &ServeArgs) -> Result<Exit, Failure> {
-    let planned = plan(a)?;
-    tokio_runtime()?.block_on(serve_all(planned, &a.spec))
+    let plan = plan(a)?;
+    tokio_runtime()?.block_on(serve_all(plan, &a.spec, a.drain_delay))
 }
 
-async fn serve_all(planned: Vec<Planned>, file: &std::path::Path) -> Result<Exit, Failure> {
+/// `--drain-delay`: seconds from 0 to 3600.
+fn parse_drain_delay(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(secs) if (0.0..=3600.0).contains(&secs) => Ok(std::time::Duration::from_secs_f64(secs)),
+        _ => Err(format!("expected seconds from 0 to 3600, got `{s}`")),
+    }
+}
+
+/// Binds the control port first (so probes answer 503 while the adapters start).
+async fn start_control(
+    control: Option<(Control, String)>,
+    stop: CancellationToken,
+) -> Result<Option<(Control, tokio::task::JoinHandle<std::io::Result<()>>)>, Failure> {
+    let Some((control, addr)) = control else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| Failure::invalid(format!("control port: cannot listen on {addr}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::invalid(format!("cannot read the listening address: {e}")))?;
+    let app = control.router();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+    });
+    ready_line(
+        "control",
+        "control",
+        &format!("http://{}", host_port(local)),
+    );
+    Ok(Some((control, task)))
+}
+
+async fn serve_all(
+    plan: Plan,
+    file: &std::path::Path,
+    drain_delay: std::time::Duration,
+) -> Result<Exit, Failure> {
     let shutdown = CancellationToken::new();
+    let control_stop = CancellationToken::new();
+    let control = start_control(plan.control, control_stop.clone()).await?;
     let mut tasks = Vec::new();
-    for p in planned {
+    for p in plan.adapters {
         let listener = tokio::net::TcpListener::bind(&p.addr).await.map_err(|e| {
             Failure::invalid(format!(
                 "adapter `{}`: cannot listen on {}: {e}",
@@ -143,32 +249,78 @@ async fn serve_all(planned: Vec<Planned>, file: &std::path::Path) -> Result<Exit
         let local = listener
             .local_addr()
             .map_err(|e| Failure::invalid(format!("cannot read the listening address: {e}")))?;
-        let mut options = HttpOptions::default();
-        options.shutdown = shutdown.clone();
-        if !local.ip().is_loopback() {
-            // Bound beyond loopback: any Host may reach it (Origin is still checked).
-            options.allowed_hosts = Some(Vec::new());
-        }
-        announce(&p.server, file);
-        let app = p.server.router(options);
-        ready(p.server.namespace(), local);
         let stop = shutdown.clone();
-        tasks.push(tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stop.cancelled_owned())
-                .await
-        }));
+        match p.server {
+            Server::Mcp(server) => {
+                let mut options = HttpOptions::default();
+                options.shutdown = shutdown.clone();
+                if !local.ip().is_loopback() {
+                    // Bound beyond loopback: any Host may reach it (Origin is still checked).
+                    options.allowed_hosts = Some(Vec::new());
+                }
+                announce(&server, file);
+                let app = server.router(options);
+                let url = ready(server.namespace(), local);
+                if let Some((c, _)) = &control {
+                    c.listening("mcp", server.namespace(), &url);
+                }
+                tasks.push(tokio::spawn(async move {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(stop.cancelled_owned())
+                        .await
+                }));
+            }
+            Server::Rest(server) => {
+                announce_rest(&server);
+                let url = format!("http://{}", host_port(local));
+                ready_line("rest", server.namespace(), &url);
+                if let Some((c, _)) = &control {
+                    c.listening("rest", server.namespace(), &url);
+                }
+                tasks.push(tokio::spawn(async move {
+                    server.serve_until(listener, stop).await
+                }));
+            }
+        }
     }
     signal().await;
+    if let Some((c, _)) = &control {
+        c.drain();
+    }
+    if !drain_delay.is_zero() {
+        eprintln!(
+            "naftiko: draining: readiness is 503; closing the listeners in {:?}",
+            drain_delay
+        );
+        tokio::time::sleep(drain_delay).await;
+    }
     eprintln!("naftiko: shutting down: finishing calls in flight");
     shutdown.cancel();
     for t in tasks {
         let _ = t.await;
     }
+    control_stop.cancel();
+    if let Some((_, t)) = control {
+        let _ = t.await;
+    }
     Ok(Exit::Ok)
 }
 
-fn ready(namespace: &str, local: SocketAddr) {
+/// The start-up notes of a REST adapter: its routes and what cannot be called.
+fn announce_rest(server: &RestServer) {
+    let routes = server.routes();
+    eprintln!(
+        "naftiko: REST adapter `{}`: {} route(s), GET /openapi.json",
+        server.namespace(),
+        routes.len()
+    );
+    for p in server.problems() {
+        eprintln!("naftiko: warning: {p} (answered 501)");
+    }
+}
+
+/// `HOST:PORT` as a URL authority (`0.0.0.0` shown as 127.0.0.1, IPv6 in brackets).
+fn host_port(local: SocketAddr) -> String {
     let host = if local.ip().is_unspecified() {
         "127.0.0.1".to_string()
     } else if local.is_ipv6() {
@@ -176,11 +328,18 @@ fn ready(namespace: &str, local: SocketAddr) {
     } else {
         local.ip().to_string()
     };
-    let line = serde_json::json!({
-        "adapter": "mcp",
-        "namespace": namespace,
-        "url": format!("http://{host}:{}/mcp", local.port()),
-    });
+    format!("{host}:{}", local.port())
+}
+
+/// Prints an MCP adapter's readiness line; returns its URL.
+fn ready(namespace: &str, local: SocketAddr) -> String {
+    let url = format!("http://{}/mcp", host_port(local));
+    ready_line("mcp", namespace, &url);
+    url
+}
+
+fn ready_line(kind: &str, namespace: &str, url: &str) {
+    let line = serde_json::json!({"adapter": kind, "namespace": namespace, "url": url});
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     let _ = out.flush();

@@ -3,29 +3,56 @@
 //! the model can read: success, upstream error, transport failure, bad argument.
 
 use rmcp::model::{CallToolResult, ContentBlock as Content, ErrorData, JsonObject};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::tools::{self, Entry, Kind};
 use super::Inner;
-use crate::spec::{OutputParam, ToolInput, WithValue};
-use crate::{CallOptions, Error, Format, SendError};
+use crate::expose::shape::{inject, kind_of, mock, shape, type_ok};
+use crate::expose::steps::{self, StepsOutput};
+use crate::spec::{OutputParam, ToolInput};
+use crate::{CallOptions, Error, Format, SendError, TraceParent};
+use std::time::Instant;
+use tracing::Instrument;
 
 /// Runs one tool. `Err` only for an unknown tool (JSON-RPC −32602); everything else is a
 /// result, with `isError` when the call failed.
+/// `trace` is the inbound request's W3C trace context, propagated to the upstream call.
+/// Each call is counted in the adapter's metrics (per tool: requests, errors, latency).
 pub(crate) async fn call(
     inner: &Inner,
     name: &str,
     args: Option<JsonObject>,
+    trace: Option<TraceParent>,
 ) -> Result<CallToolResult, ErrorData> {
+    let started = Instant::now();
     let Some(entry) = inner.tools.get(name) else {
+        inner.metrics.record(name, 404, started.elapsed());
         return Err(ErrorData::invalid_params(
             format!("Unknown tool: {name}"),
             None,
         ));
     };
     let args = args.unwrap_or_default();
-    let outcome = run(inner, entry, args).await;
-    Ok(finish(inner, outcome))
+    let opts = CallOptions {
+        timeout: inner.options.timeout,
+        traceparent: trace,
+        ..CallOptions::default()
+    };
+    let span = tracing::info_span!(
+        "naftiko.tool",
+        adapter = %inner.metrics_namespace(),
+        tool = %name,
+        trace_id = trace.as_ref().map(TraceParent::trace_id).unwrap_or_default(),
+    );
+    let outcome = run(inner, entry, args, &opts).instrument(span).await;
+    let result = finish(inner, outcome);
+    let status = if result.is_error == Some(true) {
+        500
+    } else {
+        200
+    };
+    inner.metrics.record(name, status, started.elapsed());
+    Ok(result)
 }
 
 /// What a call produced before it is turned into a result.
@@ -35,7 +62,7 @@ enum Outcome {
     Failed(Value),
 }
 
-async fn run(inner: &Inner, entry: &Entry, args: JsonObject) -> Outcome {
+async fn run(inner: &Inner, entry: &Entry, args: JsonObject, opts: &CallOptions) -> Outcome {
     if let Some(p) = &entry.problem {
         return Outcome::Failed(
             json!({"error": format!("tool `{}` cannot be called: {p}", entry.tool.name)}),
@@ -49,16 +76,22 @@ async fn run(inner: &Inner, entry: &Entry, args: JsonObject) -> Outcome {
             let _ = index;
             from_result(
                 inner,
-                inner
-                    .rt
-                    .call_with(name, Value::Object(args), &options(inner))
-                    .await,
+                inner.rt.call_with(name, Value::Object(args), opts).await,
                 None,
             )
         }
         Kind::Declared { spec, target } => {
             if let Some(e) = check_inputs(&spec.inputs, &args) {
                 return Outcome::Failed(json!({ "error": e }));
+            }
+            if let Some(o) = &spec.steps {
+                return match steps::run(&inner.rt, opts, o, &args).await {
+                    Ok(StepsOutput::Mapped(v)) => Outcome::Ok(v),
+                    Ok(StepsOutput::LastCall(v)) => {
+                        Outcome::Ok(shape(&spec.outputs, &v).unwrap_or(v))
+                    }
+                    Err(e) => step_failed(inner, e),
+                };
             }
             let Some((index, op_name)) = target else {
                 return Outcome::Ok(mock(&spec.outputs, &args));
@@ -74,28 +107,27 @@ async fn run(inner: &Inner, entry: &Entry, args: JsonObject) -> Outcome {
             if spec.outputs.is_empty() {
                 let r = inner
                     .rt
-                    .call_with(op_name, Value::Object(call_args), &options(inner))
+                    .call_with(op_name, Value::Object(call_args), opts)
                     .await;
                 return from_result(inner, r, None);
             }
-            let raw = raw_call(inner, op_name, &op.format, Value::Object(call_args)).await;
+            let raw = raw_call(inner, op_name, &op.format, Value::Object(call_args), opts).await;
             from_result(inner, raw, Some(&spec.outputs))
         }
-        Kind::Meta => meta(inner, &entry.tool.name, args).await,
-    }
-}
-
-fn options(inner: &Inner) -> CallOptions {
-    CallOptions {
-        timeout: inner.options.timeout,
-        ..CallOptions::default()
+        Kind::Meta => meta(inner, &entry.tool.name, args, opts).await,
     }
 }
 
 /// The decoded body without the operation's own output mapping: the tool shapes it.
-async fn raw_call(inner: &Inner, op: &str, format: &Format, args: Value) -> Result<Value, Error> {
+async fn raw_call(
+    inner: &Inner,
+    op: &str,
+    format: &Format,
+    args: Value,
+    opts: &CallOptions,
+) -> Result<Value, Error> {
     let req = inner.rt.prepare(op, args)?;
-    let response = inner.rt.execute(&req, &options(inner)).await?;
+    let response = inner.rt.execute(&req, opts).await?;
     format.decode(op, &response.body).map_err(Error::from)
 }
 
@@ -118,17 +150,36 @@ fn from_result(inner: &Inner, r: Result<Value, Error>, outputs: Option<&[OutputP
     }
 }
 
+/// A failed step: its name and the reason; an upstream error status with its body.
+fn step_failed(inner: &Inner, e: steps::StepError) -> Outcome {
+    let _ = inner;
+    match *e.source {
+        Error::Send(SendError::Status(h)) => Outcome::Failed(json!({
+            "error": format!("step `{}` failed: the API answered HTTP {}", e.step, h.status),
+            "step": e.step,
+            "status": h.status,
+            "body": h.body,
+        })),
+        ref other => Outcome::Failed(json!({
+            "error": format!("step `{}` failed: {other}", e.step),
+            "step": e.step,
+        })),
+    }
+}
+
 fn finish(inner: &Inner, outcome: Outcome) -> CallToolResult {
     let (value, is_error) = match outcome {
         Outcome::Ok(v) => (v, false),
         Outcome::Failed(v) => (v, true),
     };
-    let value = crate::secret::redact_json(&value, &inner.secrets);
+    let value = crate::secret::redact_json(&value, &inner.secrets, false);
+    // The text is the value itself (an array stays an array, as upstream returns it);
+    // structured content must be an object, so anything else is wrapped.
+    let text = value.to_string();
     let structured = match value {
         Value::Object(_) => value,
         other => json!({ "result": other }),
     };
-    let text = structured.to_string();
     let cap = inner.options.max_result_bytes;
     if text.len() > cap {
         let mut cut = cap;
@@ -147,148 +198,6 @@ fn finish(inner: &Inner, outcome: Outcome) -> CallToolResult {
     r.structured_content = Some(structured);
     r.is_error = Some(is_error);
     r
-}
-
-/// `with` injection: `ns.param` copies the argument (dropped when absent), templates are
-/// rendered over the arguments, literals are set as written.
-fn inject(out: &mut JsonObject, with: &[(String, WithValue)], args: &JsonObject) {
-    for (key, v) in with {
-        match v {
-            WithValue::Arg(name) => match args.get(name) {
-                Some(a) => {
-                    out.insert(key.clone(), a.clone());
-                }
-                None => {
-                    out.remove(key);
-                }
-            },
-            WithValue::Template(t) => {
-                out.insert(key.clone(), Value::String(render(t, args)));
-            }
-            WithValue::Literal(l) => {
-                out.insert(key.clone(), l.clone());
-            }
-        }
-    }
-}
-
-/// `{{x}}` over the arguments: strings as they are, other values as JSON, missing → empty.
-fn render(t: &str, args: &JsonObject) -> String {
-    let mut out = String::new();
-    let mut rest = t;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else {
-            out.push_str(&rest[open..]);
-            return out;
-        };
-        let name = after[..close].trim();
-        let name = name.rsplit('.').next().unwrap_or(name);
-        match args.get(name) {
-            Some(Value::String(s)) => out.push_str(s),
-            Some(v) => out.push_str(&v.to_string()),
-            None => {}
-        }
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn mock(outputs: &[OutputParam], args: &JsonObject) -> Value {
-    let mut m = Map::new();
-    for o in outputs {
-        m.insert(
-            o.name.clone().unwrap_or_else(|| "value".into()),
-            mock_one(o, args),
-        );
-    }
-    Value::Object(m)
-}
-
-fn mock_one(o: &OutputParam, args: &JsonObject) -> Value {
-    if !o.properties.is_empty() {
-        return mock(&o.properties, args);
-    }
-    match &o.value {
-        Some(Value::String(s)) => Value::String(render(s, args)),
-        Some(v) => v.clone(),
-        None => Value::Null,
-    }
-}
-
-/// Output shaping: the first output parameter whose value is not null wins (upstream).
-fn shape(outputs: &[OutputParam], body: &Value) -> Option<Value> {
-    outputs
-        .iter()
-        .map(|o| shape_one(o, body, body))
-        .find(|v| !v.is_null())
-}
-
-fn shape_one(o: &OutputParam, node: &Value, root: &Value) -> Value {
-    if let Some(v) = &o.value {
-        return v.clone();
-    }
-    let selected = o.mapping.as_ref().map(|q| q.extract(node));
-    let v = match (o.ty.as_deref(), selected) {
-        (Some("array"), Some(Value::Array(items))) => Value::Array(
-            items
-                .iter()
-                .map(|item| match o.items.as_deref() {
-                    Some(i) if !i.properties.is_empty() => object(&i.properties, item, item),
-                    Some(i) if i.mapping.is_some() => shape_one(i, item, root),
-                    _ => item.clone(),
-                })
-                .collect(),
-        ),
-        (_, Some(v)) if !o.properties.is_empty() && v.is_object() => object(&o.properties, &v, &v),
-        (_, Some(v)) => v,
-        (_, None) if !o.properties.is_empty() => object(&o.properties, node, root),
-        (_, None) => Value::Null,
-    };
-    truncate(v, o.max_length)
-}
-
-fn object(props: &[OutputParam], node: &Value, root: &Value) -> Value {
-    let mut m = Map::new();
-    for p in props {
-        let name = p.name.clone().unwrap_or_else(|| "value".into());
-        m.insert(name, shape_one(p, node, root));
-    }
-    Value::Object(m)
-}
-
-fn truncate(v: Value, max: Option<usize>) -> Value {
-    match (v, max) {
-        (Value::String(s), Some(n)) if s.chars().count() > n => {
-            Value::String(s.chars().take(n).collect())
-        }
-        (v, _) => v,
-    }
-}
-
-fn type_ok(ty: &str, v: &Value) -> bool {
-    match ty {
-        "string" => v.is_string(),
-        "integer" => v.is_i64() || v.is_u64(),
-        "number" => v.is_number(),
-        "boolean" => v.is_boolean(),
-        "array" => v.is_array(),
-        "object" => v.is_object(),
-        _ => true,
-    }
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// A missing or mistyped argument, named so the model can correct itself.
@@ -350,7 +259,7 @@ fn check_schema(schema: &JsonObject, args: &JsonObject) -> Option<String> {
 }
 
 /// The dynamic meta-tools, over the hidden table (read-only rules already applied).
-async fn meta(inner: &Inner, name: &str, args: JsonObject) -> Outcome {
+async fn meta(inner: &Inner, name: &str, args: JsonObject, opts: &CallOptions) -> Outcome {
     let hidden = &inner.tools.hidden;
     let arg = |k: &str| {
         args.get(k)
@@ -397,7 +306,7 @@ async fn meta(inner: &Inner, name: &str, args: JsonObject) -> Outcome {
                 .and_then(Value::as_object)
                 .cloned()
                 .unwrap_or_default();
-            Box::pin(run(inner, e, call_args)).await
+            Box::pin(run(inner, e, call_args, opts)).await
         }
     }
 }
@@ -416,34 +325,4 @@ fn haystack(inner: &Inner, e: &Entry) -> String {
         hay.push_str(op.method().as_str());
     }
     hay.to_lowercase()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn templates_render_arguments_and_drop_missing_ones() {
-        let args: JsonObject = serde_json::from_value(json!({"imo": "IMO-1", "n": 3})).unwrap();
-        assert_eq!(
-            render("ship {{imo}} x{{n}}{{gone}}", &args),
-            "ship IMO-1 x3"
-        );
-    }
-
-    #[test]
-    fn with_refs_copy_present_arguments_and_drop_absent_ones() {
-        let args: JsonObject = serde_json::from_value(json!({"a": 1})).unwrap();
-        let mut out = args.clone();
-        inject(
-            &mut out,
-            &[
-                ("x".into(), WithValue::Arg("a".into())),
-                ("y".into(), WithValue::Arg("b".into())),
-                ("z".into(), WithValue::Literal(json!(5))),
-            ],
-            &args,
-        );
-        assert_eq!(Value::Object(out), json!({"a": 1, "x": 1, "z": 5}));
-    }
 }

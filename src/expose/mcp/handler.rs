@@ -56,9 +56,17 @@ impl ServerHandler for McpServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let result = super::call::call(&self.inner, &request.name, request.arguments).await?;
+        // Over HTTP, rmcp puts the request's head in the extensions.
+        let trace = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|p| p.headers.get("traceparent"))
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::TraceParent::parse);
+        let result =
+            super::call::call(&self.inner, &request.name, request.arguments, trace).await?;
         Ok(result.into())
     }
 }

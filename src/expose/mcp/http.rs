@@ -21,12 +21,11 @@ use http_body_util::Full;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{json, Value};
-use subtle::ConstantTimeEq;
 use tokio_util::sync::CancellationToken;
 use tower_service::Service;
 
 use super::McpServer;
-use crate::spec::InboundAuth;
+use crate::expose::inbound_auth::Gate;
 
 /// How the HTTP transport is configured.
 #[derive(Debug, Clone)]
@@ -69,16 +68,6 @@ struct Front {
     options: HttpOptions,
 }
 
-/// What a request must carry, resolved once at start-up.
-enum Gate {
-    Open,
-    Bearer(String),
-    Header(String, String),
-    Query(String, String),
-    /// The credential has no value (or the scheme is not checked): refuse everything.
-    Closed,
-}
-
 impl McpServer {
     /// An axum router serving MCP on `/mcp` (and `/`). Serve it with `axum::serve`, or
     /// nest it in your own router.
@@ -99,7 +88,13 @@ impl McpServer {
                 .with_legacy_session_mode(sessions)
                 .with_json_response(!sessions)
                 .with_max_request_body_bytes(options.max_body_bytes)
-                .with_cancellation_token(options.shutdown.child_token());
+                // Shutdown ends sessions and their SSE streams; a stateless request in
+                // flight is never cancelled: axum's graceful shutdown lets it finish.
+                .with_cancellation_token(if sessions {
+                    options.shutdown.child_token()
+                } else {
+                    CancellationToken::new()
+                });
             if let Some(hosts) = &options.allowed_hosts {
                 c = if hosts.is_empty() {
                     c.disable_allowed_hosts()
@@ -131,66 +126,11 @@ impl McpServer {
 }
 
 fn gate(server: &McpServer) -> Gate {
-    let Some(auth) = server.adapter().and_then(|a| a.auth.as_ref()) else {
-        return Gate::Open;
-    };
-    let rt = &server.inner.rt;
-    let resolved = match auth {
-        InboundAuth::Bearer { token } => rt.secret_text(token).map(Gate::Bearer),
-        InboundAuth::ApiKey {
-            name,
-            in_query: false,
-            value,
-        } => rt.secret_text(value).map(|v| Gate::Header(name.clone(), v)),
-        InboundAuth::ApiKey { name, value, .. } => {
-            rt.secret_text(value).map(|v| Gate::Query(name.clone(), v))
-        }
-        InboundAuth::Unsupported { .. } => None,
-    };
-    match resolved {
-        Some(Gate::Bearer(v) | Gate::Header(_, v) | Gate::Query(_, v)) if v.is_empty() => {
-            Gate::Closed
-        }
-        Some(g) => g,
-        None => {
-            tracing::warn!(
-                adapter = server.namespace(),
-                "the adapter's credential has no value: every request is refused with 401"
-            );
-            Gate::Closed
-        }
-    }
-}
-
-fn same(a: &str, b: &str) -> bool {
-    a.as_bytes().ct_eq(b.as_bytes()).into()
-}
-
-impl Gate {
-    fn admits(&self, req: &Request) -> bool {
-        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-        match self {
-            Gate::Open => true,
-            Gate::Closed => false,
-            Gate::Bearer(t) => header("authorization")
-                .and_then(|h| {
-                    h.strip_prefix("Bearer ")
-                        .or_else(|| h.strip_prefix("bearer "))
-                })
-                .is_some_and(|given| same(given.trim(), t)),
-            Gate::Header(name, v) => header(name).is_some_and(|given| same(given, v)),
-            Gate::Query(name, v) => req.uri().query().is_some_and(|q| {
-                q.split('&').any(|pair| {
-                    let (k, given) = pair.split_once('=').unwrap_or((pair, ""));
-                    k == name
-                        && same(
-                            &percent_encoding::percent_decode_str(given).decode_utf8_lossy(),
-                            v,
-                        )
-                })
-            }),
-        }
-    }
+    Gate::new(
+        &server.inner.rt,
+        server.adapter().and_then(|a| a.auth.as_ref()),
+        server.namespace(),
+    )
 }
 
 /// Loopback origins are always allowed; others only when listed.
@@ -247,11 +187,11 @@ async fn handle(State(front): State<Arc<Front>>, req: Request) -> Response {
             return status(StatusCode::FORBIDDEN, "Forbidden: Origin not allowed");
         }
     }
-    if !front.gate.admits(&req) {
+    if !front.gate.admits(req.headers(), req.uri().query()) {
         let mut r = status(StatusCode::UNAUTHORIZED, "Unauthorized");
-        if matches!(front.gate, Gate::Bearer(_)) {
+        if let Some(c) = front.gate.challenge() {
             r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
         }
         return r;
     }
@@ -269,7 +209,7 @@ async fn handle(State(front): State<Arc<Front>>, req: Request) -> Response {
 /// Reads and drops a refused body, up to four times the limit and for at most 5 s, so that a
 /// client still writing it can read the 413 instead of a broken pipe; past either bound the
 /// connection is closed with the answer as it is.
-async fn drain(body: Body, limit: usize) {
+pub(crate) async fn drain(body: Body, limit: usize) {
     use http_body_util::BodyExt;
     let cap = limit.saturating_mul(4);
     let read = async {

@@ -10,6 +10,7 @@ mod tools;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::metrics::AdapterMetrics;
 use crate::spec::{Adapter, AdapterKind};
 use crate::{Error, Runtime};
 
@@ -87,6 +88,17 @@ pub(crate) struct Inner {
     pub(crate) tools: tools::Table,
     /// Secret values to redact from every result (an upstream may echo a key).
     pub(crate) secrets: Vec<crate::Secret>,
+    /// Requests and errors per tool (`/metrics` on the control port).
+    pub(crate) metrics: Arc<AdapterMetrics>,
+}
+
+impl Inner {
+    /// The namespace the metrics and spans name (`auto` when auto-exposed).
+    pub(crate) fn metrics_namespace(&self) -> &str {
+        self.adapter
+            .as_ref()
+            .map_or("auto", |a| a.namespace.as_str())
+    }
 }
 
 impl McpServer {
@@ -131,8 +143,12 @@ impl McpServer {
     fn build(rt: Runtime, options: McpOptions, adapter: Option<Adapter>) -> McpServer {
         let tools = tools::Table::build(&rt, &options, adapter.as_ref());
         let secrets = rt.known_secrets();
+        let namespace = adapter.as_ref().map_or("auto", |a| a.namespace.as_str());
+        let names = tools.entries.iter().map(|e| &*e.tool.name);
+        let metrics = rt.metrics().adapter("mcp", namespace, names);
         McpServer {
             inner: Arc::new(Inner {
+                metrics,
                 rt,
                 options,
                 adapter,

@@ -304,6 +304,22 @@ fn output_schema(o: &OutputParam) -> Option<Value> {
 /// The tool's `outputSchema`: the first output parameter's schema, wrapped as
 /// `{"result": …}` unless it is an object (structured content is always an object).
 fn tool_output_schema(t: &ToolSpec) -> Option<Value> {
+    if t.steps.is_some() {
+        // Orchestrated outputs name the fields the mappings build: an object.
+        let mut props = Map::new();
+        for o in &t.outputs {
+            let name = o.name.clone()?;
+            // Item specs of orchestrated outputs are documentation (upstream writes a list
+            // of fields): only scalars are typed.
+            let schema = match o.ty.as_deref() {
+                Some("array") => json!({"type": ["array", "null"]}),
+                Some("object") => json!({"type": ["object", "null"]}),
+                _ => output_schema(o).unwrap_or_else(|| json!({})),
+            };
+            props.insert(name, schema);
+        }
+        return (!props.is_empty()).then(|| json!({"type": "object", "properties": props}));
+    }
     let first = t.outputs.first()?;
     let inner = output_schema(first)?;
     if first.ty.as_deref() == Some("object") && !first.properties.is_empty() {

@@ -6,6 +6,7 @@ pub mod args;
 pub mod bin;
 pub mod fault_server;
 pub mod items;
+pub mod microcks;
 pub mod vital;
 
 /// Insta settings for a snapshot in `tests/snapshots/`: the files keep the names they had

@@ -1,0 +1,289 @@
+//! Orchestration: runs a tool's (or an aggregate function's, or later a REST operation's)
+//! `steps` in order over one step context, then its `mappings`. Shared by every adapter:
+//! nothing here knows about MCP.
+//!
+//! * a `call` step's decoded response, projected by the consumed operation's own
+//!   `outputParameters` (onto each element of an array body), is stored under the step's
+//!   name; later `with` values and templates see it (`{{get-ship.imo_number}}`);
+//! * a `lookup` step finds the entries of an earlier step whose `match` field equals the
+//!   `lookupValue` (each item of it when it is an array) and keeps the listed fields;
+//! * `mappings` build the result (`route.from` → nested objects) from JSONPaths into the
+//!   context; without mappings, or when none resolves, the caller shapes the last call's
+//!   output with its own `outputParameters`.
+//!
+//! A failing step stops the chain with [`StepError`] naming it (upstream carries on past
+//! 4xx answers and maps whatever it got: a half-built result that looks like success).
+
+use rmcp::model::JsonObject;
+use serde_json::{Map, Value};
+
+use crate::spec::{LookupValue, Orchestration, StepKind, StepMapping, WithValue};
+use crate::{CallOptions, Error, Runtime};
+
+/// What the steps produced.
+#[derive(Debug)]
+pub(crate) enum StepsOutput {
+    /// The mappings resolved to this (non-empty) object.
+    Mapped(Value),
+    /// No mapping resolved: the last call step's output, for the caller to shape.
+    LastCall(Value),
+}
+
+/// A step that failed, and why; the chain stopped there.
+#[derive(Debug, thiserror::Error)]
+#[error("step `{step}` failed: {source}")]
+pub(crate) struct StepError {
+    /// The step's name.
+    pub(crate) step: String,
+    /// What went wrong.
+    pub(crate) source: Box<Error>,
+}
+
+/// Runs `o` with the caller's `args`.
+pub(crate) async fn run(
+    rt: &Runtime,
+    options: &CallOptions,
+    o: &Orchestration,
+    args: &JsonObject,
+) -> Result<StepsOutput, StepError> {
+    // What templates and `with` see: the inputs, then each call step's output by name.
+    let mut params = args.clone();
+    let mut context = Map::new();
+    let mut last = Value::Null;
+    for step in &o.steps {
+        match &step.kind {
+            StepKind::Call {
+                operation,
+                index,
+                with,
+            } => {
+                let out = call(rt, options, operation, *index, with, &params)
+                    .await
+                    .map_err(|e| StepError {
+                        step: step.name.clone(),
+                        source: Box::new(e),
+                    })?;
+                params.insert(step.name.clone(), out.clone());
+                context.insert(step.name.clone(), out.clone());
+                last = out;
+            }
+            StepKind::Lookup {
+                index,
+                key,
+                value,
+                fields,
+            } => {
+                let needle = match value {
+                    LookupValue::Path(q) => q.extract(&Value::Object(context.clone())),
+                    LookupValue::Template(t) => Value::String(render(t, &params)),
+                };
+                let table = context.get(index).cloned().unwrap_or(Value::Null);
+                if let Some(found) = lookup(&table, key, &needle, fields) {
+                    context.insert(step.name.clone(), found);
+                }
+            }
+        }
+    }
+    let mapped = map(&o.mappings, &Value::Object(context));
+    Ok(match mapped {
+        Some(v) => StepsOutput::Mapped(v),
+        None => StepsOutput::LastCall(last),
+    })
+}
+
+async fn call(
+    rt: &Runtime,
+    options: &CallOptions,
+    operation: &str,
+    index: usize,
+    with: &[(String, WithValue)],
+    params: &JsonObject,
+) -> Result<Value, Error> {
+    let op = &rt.capability().operations()[index];
+    let mut call_args = params.clone();
+    inject(&mut call_args, with, params);
+    call_args.retain(|k, _| op.argument_names().iter().any(|n| n == k));
+    let req = rt.prepare(operation, Value::Object(call_args))?;
+    let response = rt.execute(&req, options).await?;
+    let body = op.format.decode(operation, &response.body)?;
+    Ok(op.output.project(body))
+}
+
+fn as_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The entries of `table` whose `key` equals `needle` (each item of it, when an array),
+/// each reduced to `fields` (missing → null). `None`: a single value matched nothing.
+fn lookup(table: &Value, key: &str, needle: &Value, fields: &[String]) -> Option<Value> {
+    let entries = table.as_array().map(Vec::as_slice).unwrap_or_default();
+    let pick = |v: &Value| {
+        let want = as_text(v)?;
+        let e = entries
+            .iter()
+            .find(|e| e.get(key).and_then(as_text).as_deref() == Some(want.as_str()))?;
+        if fields.is_empty() {
+            return Some(e.clone());
+        }
+        let mut out = Map::new();
+        for f in fields {
+            out.insert(f.clone(), e.get(f).cloned().unwrap_or(Value::Null));
+        }
+        Some(Value::Object(out))
+    };
+    match needle {
+        Value::Array(items) => Some(Value::Array(items.iter().filter_map(pick).collect())),
+        v => pick(v),
+    }
+}
+
+/// The mappings over the step context: `None` when there are none or none resolved.
+fn map(mappings: &[StepMapping], context: &Value) -> Option<Value> {
+    let mut out = Map::new();
+    for m in mappings {
+        let v = m.value.extract(context);
+        if v.is_null() {
+            continue;
+        }
+        set(&mut out, &m.target, v);
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
+}
+
+fn set(out: &mut Map<String, Value>, path: &[String], v: Value) {
+    match path {
+        [] => {}
+        [last] => {
+            out.insert(last.clone(), v);
+        }
+        [head, rest @ ..] => {
+            let slot = out
+                .entry(head.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            if let Value::Object(m) = slot {
+                set(m, rest, v);
+            }
+        }
+    }
+}
+
+/// `with` injection: `ns.param` copies the argument (dropped when absent), templates are
+/// rendered over the arguments, literals are set as written.
+pub(crate) fn inject(out: &mut JsonObject, with: &[(String, WithValue)], args: &JsonObject) {
+    for (key, v) in with {
+        match v {
+            WithValue::Arg(name) => match args.get(name) {
+                Some(a) => {
+                    out.insert(key.clone(), a.clone());
+                }
+                None => {
+                    out.remove(key);
+                }
+            },
+            WithValue::Template(t) => {
+                out.insert(key.clone(), Value::String(render(t, args)));
+            }
+            WithValue::Literal(l) => {
+                out.insert(key.clone(), l.clone());
+            }
+        }
+    }
+}
+
+/// `{{x}}` over the arguments: strings as they are, other values as JSON, missing → empty.
+/// A dotted name walks into an earlier step's output (`{{get-ship.imo_number}}`); else its
+/// last segment names an argument (`{{ns.imo}}`).
+pub(crate) fn render(t: &str, args: &JsonObject) -> String {
+    let mut out = String::new();
+    let mut rest = t;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        match resolve(after[..close].trim(), args) {
+            Some(Value::String(s)) => out.push_str(s),
+            Some(v) => out.push_str(&v.to_string()),
+            None => {}
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn resolve<'a>(name: &str, args: &'a JsonObject) -> Option<&'a Value> {
+    if let Some(v) = args.get(name) {
+        return Some(v);
+    }
+    let mut parts = name.split('.');
+    let walked = args.get(parts.next()?).and_then(|head| {
+        parts.try_fold(head, |v, p| match v {
+            Value::Array(a) => a.get(p.parse::<usize>().ok()?),
+            other => other.get(p),
+        })
+    });
+    walked.or_else(|| args.get(name.rsplit('.').next()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn templates_walk_into_earlier_steps_and_fall_back_to_the_last_segment() {
+        let args: JsonObject =
+            serde_json::from_value(json!({"imo": "IMO-1", "get-ship": {"crew": ["a", "b"]}}))
+                .unwrap();
+        assert_eq!(
+            render("{{get-ship.crew.1}} {{tools.imo}} {{gone.x}}", &args),
+            "b IMO-1 "
+        );
+    }
+
+    #[test]
+    fn a_lookup_over_an_array_collects_each_match_with_only_the_listed_fields() {
+        let table = json!([
+            {"crewId": "C1", "fullName": "Ann", "role": "captain", "x": 1},
+            {"crewId": "C2", "fullName": "Bo", "role": "cook"},
+        ]);
+        let fields = vec!["fullName".to_string(), "role".to_string()];
+        assert_eq!(
+            lookup(&table, "crewId", &json!(["C2", "C9", "C1"]), &fields),
+            Some(
+                json!([{"fullName": "Bo", "role": "cook"}, {"fullName": "Ann", "role": "captain"}])
+            )
+        );
+        assert_eq!(lookup(&table, "crewId", &json!("C9"), &fields), None);
+    }
+
+    #[test]
+    fn dotted_targets_build_nested_objects_and_unresolved_values_are_skipped() {
+        let q = |s: &str| crate::map::Query::compile(s).unwrap();
+        let m = |t: &str, v: &str| StepMapping {
+            target: t.split('.').map(String::from).collect(),
+            value: q(v),
+        };
+        let ctx = json!({"v": {"from": "Oslo", "to": "Rio"}});
+        let out = map(
+            &[
+                m("route.from", "$.v.from"),
+                m("route.to", "$.v.to"),
+                m("x", "$.v.none"),
+            ],
+            &ctx,
+        );
+        assert_eq!(out, Some(json!({"route": {"from": "Oslo", "to": "Rio"}})));
+        assert_eq!(map(&[m("x", "$.none")], &ctx), None);
+    }
+}
