@@ -599,42 +599,14 @@ fn orchestration(
                     }
                 }
             }
-            "lookup" => {
-                let index = text(s, "index").unwrap_or_default();
-                if !steps.iter().any(|p: &Step| p.name == index) {
-                    let msg =
-                        format!("lookup step `{name}`: `index: {index}` names no earlier step");
+            "lookup" => match lookup_step(s, &name, &steps) {
+                Ok(kind) => kind,
+                Err(msg) => {
                     ctx.fatal(location.clone(), msg.clone());
                     problem.get_or_insert(msg);
                     continue;
                 }
-                let raw = text(s, "lookupValue").unwrap_or_default();
-                let value = match raw.trim().starts_with('$') {
-                    true => match step_path(raw.trim()) {
-                        Ok(q) => LookupValue::Path(q),
-                        Err(e) => {
-                            let msg = format!("lookup step `{name}`: {e}");
-                            ctx.fatal(location.clone(), msg.clone());
-                            problem.get_or_insert(msg);
-                            continue;
-                        }
-                    },
-                    false => LookupValue::Template(raw),
-                };
-                let fields = s
-                    .get("outputParameters")
-                    .and_then(Node::as_seq)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|f| f.scalar_text().or_else(|| text(f, "name")))
-                    .collect();
-                StepKind::Lookup {
-                    index,
-                    key: text(s, "match").unwrap_or_default(),
-                    value,
-                    fields,
-                }
-            }
+            },
             other => {
                 let msg = format!(
                     "step `{name}`: `{other}` steps are not supported by this runtime (only `call` and `lookup`); it would not run"
@@ -646,6 +618,46 @@ fn orchestration(
         };
         steps.push(Step { name, kind });
     }
+    let mappings = step_mappings(ctx, node, path);
+    match problem {
+        Some(p) => Err(p),
+        None => Ok(Some(Orchestration { steps, mappings })),
+    }
+}
+
+/// A `lookup` step: `index` names an earlier step, `lookupValue` is a path into the step
+/// context or a template. `Err`: the load error.
+fn lookup_step(s: &Node, name: &str, earlier: &[Step]) -> Result<StepKind, String> {
+    let index = text(s, "index").unwrap_or_default();
+    if !earlier.iter().any(|p| p.name == index) {
+        return Err(format!(
+            "lookup step `{name}`: `index: {index}` names no earlier step"
+        ));
+    }
+    let raw = text(s, "lookupValue").unwrap_or_default();
+    let value = match raw.trim().starts_with('$') {
+        true => LookupValue::Path(
+            step_path(raw.trim()).map_err(|e| format!("lookup step `{name}`: {e}"))?,
+        ),
+        false => LookupValue::Template(raw),
+    };
+    let fields = s
+        .get("outputParameters")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| f.scalar_text().or_else(|| text(f, "name")))
+        .collect();
+    Ok(StepKind::Lookup {
+        index,
+        key: text(s, "match").unwrap_or_default(),
+        value,
+        fields,
+    })
+}
+
+/// `mappings`: each `targetName` (dotted) takes the value at a step-context path.
+fn step_mappings(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Vec<StepMapping> {
     let mut mappings = Vec::new();
     for (i, m) in node
         .get("mappings")
@@ -668,10 +680,7 @@ fn orchestration(
             }
         }
     }
-    match problem {
-        Some(p) => Err(p),
-        None => Ok(Some(Orchestration { steps, mappings })),
-    }
+    mappings
 }
 
 /// A JSONPath into the step context. Upstream writes `$.get-ship.field`, whose `-` RFC 9535

@@ -144,6 +144,25 @@ pub fn import(api: &OpenApi, opts: &ImportOptions) -> Result<Imported, super::Op
     if let Some(a) = auth {
         consumer.insert(if schema { "authentication" } else { "auth" }.into(), a);
     }
+    let doc = document(api, &namespace, consumer, &secrets, schema);
+    Ok(Imported {
+        namespace,
+        yaml: super::yaml::to_yaml(&doc),
+        operations,
+        secrets,
+        skipped,
+    })
+}
+
+/// The capability document around the one consumer: `info`, and `binds` for the secrets
+/// (under `capability` in the schema dialect, at the root in the other).
+fn document(
+    api: &OpenApi,
+    namespace: &str,
+    consumer: Map<String, Value>,
+    secrets: &[String],
+    schema: bool,
+) -> Value {
     let mut capability = Map::new();
     let binds = (!secrets.is_empty()).then(|| {
         let keys: Map<String, Value> = secrets
@@ -158,7 +177,7 @@ pub fn import(api: &OpenApi, opts: &ImportOptions) -> Result<Imported, super::Op
         }
     }
     capability.insert("consumes".into(), json!([consumer]));
-    let title = api.title().unwrap_or(&namespace).to_string();
+    let title = api.title().unwrap_or(namespace).to_string();
     let mut doc = Map::new();
     doc.insert("naftiko".into(), "1.0.0-alpha2".into());
     doc.insert(
@@ -171,13 +190,7 @@ pub fn import(api: &OpenApi, opts: &ImportOptions) -> Result<Imported, super::Op
         }
     }
     doc.insert("capability".into(), Value::Object(capability));
-    Ok(Imported {
-        namespace,
-        yaml: super::yaml::to_yaml(&Value::Object(doc)),
-        operations,
-        secrets,
-        skipped,
-    })
+    Value::Object(doc)
 }
 
 fn selected(op: &ApiOp, opts: &ImportOptions) -> bool {

@@ -313,20 +313,7 @@ impl OpenApi {
         if let Some(rb) = op.get("requestBody").map(|b| self.resolve(b)) {
             body = self.request_body(rb);
         }
-        let security = op
-            .get("security")
-            .or_else(|| self.root.get("security"))
-            .and_then(Value::as_array)
-            .map(|reqs| {
-                reqs.iter()
-                    .map(|r| {
-                        r.as_object()
-                            .map(|o| o.keys().cloned().collect())
-                            .unwrap_or_default()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let security = self.security(op);
         ApiOp {
             path: path.into(),
             method: method.to_ascii_uppercase(),
@@ -348,6 +335,24 @@ impl OpenApi {
             security,
             json_response: self.has_json_response(op),
         }
+    }
+
+    /// The operation's security requirements (or the document's): each alternative as the
+    /// scheme names it combines.
+    fn security(&self, op: &Value) -> Vec<Vec<String>> {
+        op.get("security")
+            .or_else(|| self.root.get("security"))
+            .and_then(Value::as_array)
+            .map(|reqs| {
+                reqs.iter()
+                    .map(|r| {
+                        r.as_object()
+                            .map(|o| o.keys().cloned().collect())
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn request_body(&self, rb: &Value) -> Option<ApiBody> {

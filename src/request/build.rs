@@ -141,33 +141,7 @@ pub(crate) fn prepare_forward(
         body_field: None,
         rendered: Vec::new(),
     };
-    for p in &consumer.params {
-        let Some(t) = &p.value else { continue };
-        let (loc, name) = (p.location.as_str(), &p.name);
-        let used = b.ctx.spans.len();
-        let text = b
-            .ctx
-            .render(t, &|| format!("the {loc} parameter `{name}`"), None)?;
-        let secret = (b.ctx.spans.len() > used).then(|| b.ctx.index_of(&text));
-        let spans: Vec<Span> = b.ctx.spans.drain(used..).collect();
-        match p.location {
-            ParamIn::Query => b
-                .query
-                .push((Cow::Borrowed(&p.name), Cow::Owned(text), secret)),
-            ParamIn::Header => {
-                check_header(label, &p.name, &text)?;
-                if !spans.is_empty() {
-                    b.spots.headers.push((b.headers.len(), spans));
-                }
-                b.headers.push((p.wire_name.clone(), text));
-            }
-            ParamIn::Cookie => {
-                b.cookies
-                    .push((Cow::Borrowed(&p.name), encode::cookie(&text), secret))
-            }
-            ParamIn::Path | ParamIn::Environment | ParamIn::Body => {}
-        }
-    }
+    b.consumer_params(consumer)?;
     if let Some(auth) = &consumer.auth {
         auth::apply(auth, &mut b)?;
     }
@@ -379,6 +353,40 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    /// A consumer's own parameters that have a value (a forwarded request's extra query
+    /// pairs, headers and cookies).
+    fn consumer_params(&mut self, consumer: &'a Consumer) -> Result<(), PrepareError> {
+        for p in &consumer.params {
+            let Some(t) = &p.value else { continue };
+            let (loc, name) = (p.location.as_str(), &p.name);
+            let used = self.ctx.spans.len();
+            let text = self
+                .ctx
+                .render(t, &|| format!("the {loc} parameter `{name}`"), None)?;
+            let secret = (self.ctx.spans.len() > used).then(|| self.ctx.index_of(&text));
+            let spans: Vec<Span> = self.ctx.spans.drain(used..).collect();
+            match p.location {
+                ParamIn::Query => {
+                    self.query
+                        .push((Cow::Borrowed(&p.name), Cow::Owned(text), secret))
+                }
+                ParamIn::Header => {
+                    check_header(self.ctx.qualified, &p.name, &text)?;
+                    if !spans.is_empty() {
+                        self.spots.headers.push((self.headers.len(), spans));
+                    }
+                    self.headers.push((p.wire_name.clone(), text));
+                }
+                ParamIn::Cookie => {
+                    self.cookies
+                        .push((Cow::Borrowed(&p.name), encode::cookie(&text), secret))
+                }
+                ParamIn::Path | ParamIn::Environment | ParamIn::Body => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Step 3: the query, header, cookie and body parameters, given or defaulted.
     fn params(&mut self, op: &'a Operation) -> Result<(), PrepareError> {
         for p in &op.params {

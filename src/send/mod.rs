@@ -115,14 +115,7 @@ pub(crate) async fn send(
     })?;
     // Built once; the first attempt takes it, a retry builds it again.
     let mut first_headers = Some(header_map(req)?);
-    let body: Option<(Bytes, &'static str)> = match &req.body {
-        None => None,
-        Some(Body::Json(v)) => Some((
-            Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
-            "application/json",
-        )),
-        Some(Body::Text { content_type, text }) => Some((Bytes::from(text.clone()), content_type)),
-    };
+    let body = wire_body(req);
     let may_resend = req.method.is_idempotent() || retry.retry_non_idempotent;
     let mut attempts: u32 = 0;
     // Attempts that were resends after a 401 (at most one): not counted as retries.
@@ -187,20 +180,45 @@ pub(crate) async fn send(
                 (e, None)
             }
         };
-        if attempts - auth_resends > retry.max_retries {
+        let Some(delay) = retry_delay(retry, attempts - auth_resends, server_delay, deadline)
+        else {
             return Err(error);
-        }
-        let delay = match server_delay {
-            Some(d) if d > retry.max_retry_after => return Err(error),
-            Some(d) => d,
-            None => backoff(retry, attempts),
         };
-        if Instant::now() + delay >= deadline {
-            return Err(error);
-        }
         tracing::debug!(operation = %req.operation, attempt = attempts, delay_ms = delay.as_millis() as u64, "retrying");
         tokio::time::sleep(delay).await;
     }
+}
+
+/// The body's bytes and content type, serialised once for every attempt.
+fn wire_body(req: &PreparedRequest) -> Option<(Bytes, &'static str)> {
+    match &req.body {
+        None => None,
+        Some(Body::Json(v)) => Some((
+            Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+            "application/json",
+        )),
+        Some(Body::Text { content_type, text }) => Some((Bytes::from(text.clone()), content_type)),
+    }
+}
+
+/// How long to wait before the next attempt, or `None` when there is none: the retries are
+/// spent (`tries` counts attempts that were not 401 resends), the server asks for more than
+/// the policy waits, or the wait would pass the deadline.
+fn retry_delay(
+    retry: &RetryPolicy,
+    tries: u32,
+    server_delay: Option<Duration>,
+    deadline: Instant,
+) -> Option<Duration> {
+    if tries > retry.max_retries {
+        return None;
+    }
+    let delay = match server_delay {
+        Some(d) if d > retry.max_retry_after => return None,
+        Some(d) => d,
+        None => backoff(retry, tries),
+    };
+    (Instant::now() + delay < deadline).then_some(delay)
 }
 
 /// Runs the authentication scheme's per-attempt hook within the attempt's budget.

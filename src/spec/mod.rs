@@ -204,26 +204,30 @@ pub enum OAuth1Method {
     HmacSha256,
 }
 
-impl std::fmt::Debug for Auth {
+/// A credential template with its literal text hidden (for `Auth`'s `Debug`).
+struct Masked<'a>(&'a Template);
+
+impl std::fmt::Debug for Masked<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        /// A credential template with its literal text hidden.
-        struct Masked<'a>(&'a Template);
-        impl std::fmt::Debug for Masked<'_> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                let mut out = String::new();
-                for p in &self.0.parts {
-                    match p {
-                        template::Part::Lit(_) => out.push_str(crate::secret::REDACTED),
-                        template::Part::Var(v) => {
-                            out.push('{');
-                            out.push_str(v.name());
-                            out.push('}');
-                        }
-                    }
+        let mut out = String::new();
+        for p in &self.0.parts {
+            match p {
+                template::Part::Lit(_) => out.push_str(crate::secret::REDACTED),
+                template::Part::Var(v) => {
+                    out.push('{');
+                    out.push_str(v.name());
+                    out.push('}');
                 }
-                write!(f, "{out:?}")
             }
         }
+        write!(f, "{out:?}")
+    }
+}
+
+// One arm per scheme, each listing its fields with every credential masked: long, flat and
+// exhaustive on purpose (a new scheme does not compile until it says what it hides).
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Auth::ApiKey {
                 placement,

@@ -15,6 +15,7 @@ mod cts;
 mod encoding;
 mod errors;
 mod formats;
+mod function_length;
 mod fuzz_regressions;
 mod load;
 mod mcp;

@@ -78,27 +78,7 @@ struct Plan {
 
 fn plan(a: &ServeArgs) -> Result<Plan, Failure> {
     let cap = load(&a.spec)?;
-    let mut listen = Vec::new();
-    for l in &a.listen {
-        let (ns, addr) = l
-            .split_once('=')
-            .ok_or_else(|| Failure::invalid(format!("--listen {l}: expected NS=HOST:PORT")))?;
-        listen.push((ns.to_string(), addr.to_string()));
-    }
-    for (ns, _) in &listen {
-        if !cap.adapters().iter().any(|ad| ad.namespace() == ns) {
-            let known: Vec<&str> = cap.adapters().iter().map(|ad| ad.namespace()).collect();
-            return Err(Failure::invalid(format!(
-                "--listen {ns}=…: no adapter `{ns}` in {}; adapters: {}",
-                a.spec.display(),
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                }
-            )));
-        }
-    }
+    let listen = listen_overrides(a, &cap)?;
     let adapters: Vec<naftiko::Adapter> = cap.adapters().to_vec();
     let rt = a.common.runtime(cap, None)?;
     let mut planned = Vec::new();
@@ -166,9 +146,50 @@ fn plan(a: &ServeArgs) -> Result<Plan, Failure> {
             a.spec.display()
         )));
     }
-    let expected = planned.len();
-    let control = match (control, &a.control) {
-        (Some((ad, _)), Some(addr)) => Some((Control::for_adapter(rt, expected, ad), addr.clone())),
+    let control = plan_control(control, a.control.as_deref(), rt, planned.len())?;
+    Ok(Plan {
+        adapters: planned,
+        control,
+    })
+}
+
+/// `--listen NS=HOST:PORT`, each naming an adapter the capability declares.
+fn listen_overrides(
+    a: &ServeArgs,
+    cap: &naftiko::Capability,
+) -> Result<Vec<(String, String)>, Failure> {
+    let mut listen = Vec::new();
+    for l in &a.listen {
+        let (ns, addr) = l
+            .split_once('=')
+            .ok_or_else(|| Failure::invalid(format!("--listen {l}: expected NS=HOST:PORT")))?;
+        if !cap.adapters().iter().any(|ad| ad.namespace() == ns) {
+            let known: Vec<&str> = cap.adapters().iter().map(|ad| ad.namespace()).collect();
+            return Err(Failure::invalid(format!(
+                "--listen {ns}=…: no adapter `{ns}` in {}; adapters: {}",
+                a.spec.display(),
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        }
+        listen.push((ns.to_string(), addr.to_string()));
+    }
+    Ok(listen)
+}
+
+/// The control port: the declared adapter (its address, or `--control`'s), or `--control`
+/// alone; `expected` is how many adapters `/health/ready` waits for.
+fn plan_control(
+    declared: Option<(&naftiko::Adapter, Option<String>)>,
+    flag: Option<&str>,
+    rt: naftiko::Runtime,
+    expected: usize,
+) -> Result<Option<(Control, String)>, Failure> {
+    Ok(match (declared, flag) {
+        (Some((ad, _)), Some(addr)) => Some((Control::for_adapter(rt, expected, ad), addr.into())),
         (Some((ad, Some(addr))), None) => Some((Control::for_adapter(rt, expected, ad), addr)),
         (Some((ad, None)), None) => {
             return Err(Failure::invalid(format!(
@@ -178,12 +199,8 @@ fn plan(a: &ServeArgs) -> Result<Plan, Failure> {
             ))
             .hint("add `port:` or pass --control 127.0.0.1:9090"))
         }
-        (None, Some(addr)) => Some((Control::new(rt, expected), addr.clone())),
+        (None, Some(addr)) => Some((Control::new(rt, expected), addr.into())),
         (None, None) => None,
-    };
-    Ok(Plan {
-        adapters: planned,
-        control,
     })
 }
 

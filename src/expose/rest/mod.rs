@@ -283,20 +283,7 @@ fn allow(route: &routes::Route) -> String {
 
 async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     if !inner.gate.admits(req.headers(), req.uri().query()) {
-        let mut p = Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "this API requires authentication: the request has no valid credential",
-        );
-        let challenge = match (&inner.gate, inner.gate.challenge()) {
-            (_, Some(c)) => c.to_string(),
-            (Gate::Header(name, _), None) => format!("ApiKey header=\"{name}\""),
-            (Gate::Query(name, _), None) => format!("ApiKey query=\"{name}\""),
-            _ => "Bearer".to_string(),
-        };
-        if let Ok(v) = HeaderValue::from_str(&challenge) {
-            p = p.header(header::WWW_AUTHENTICATE, v);
-        }
-        return p.into_response();
+        return unauthorized(&inner.gate);
     }
     let path = req.uri().path().to_string();
     let Some(matched) = inner.routes.find(&path) else {
@@ -351,28 +338,15 @@ async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         Ok(b) => b,
         Err(p) => return p.into_response(),
     };
-    let json_body = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        match serde_json::from_slice::<Value>(&body) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let wants_body = op
-                    .inputs
-                    .iter()
-                    .chain(&resource.inputs)
-                    .chain(&inner.adapter.rest_inputs)
-                    .any(|i| i.location == crate::spec::RestIn::Body && i.fixed.is_none());
-                if wants_body {
-                    return Problem::new(
-                        StatusCode::BAD_REQUEST,
-                        format!("the request body is not JSON: {e}"),
-                    )
-                    .into_response();
-                }
-                None
-            }
-        }
+    let wants_body = op
+        .inputs
+        .iter()
+        .chain(&resource.inputs)
+        .chain(&inner.adapter.rest_inputs)
+        .any(|i| i.location == crate::spec::RestIn::Body && i.fixed.is_none());
+    let json_body = match json_body(&body, wants_body) {
+        Ok(v) => v,
+        Err(p) => return p.into_response(),
     };
     let inbound = params::Inbound {
         captures: &matched.captures,
@@ -395,6 +369,40 @@ async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         Err(p) => return p.into_response(),
     };
     call::run(&inner, op, args).await
+}
+
+/// 401 with a `WWW-Authenticate` challenge naming what the gate expects.
+fn unauthorized(gate: &Gate) -> Response {
+    let mut p = Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "this API requires authentication: the request has no valid credential",
+    );
+    let challenge = match (gate, gate.challenge()) {
+        (_, Some(c)) => c.to_string(),
+        (Gate::Header(name, _), None) => format!("ApiKey header=\"{name}\""),
+        (Gate::Query(name, _), None) => format!("ApiKey query=\"{name}\""),
+        _ => "Bearer".to_string(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        p = p.header(header::WWW_AUTHENTICATE, v);
+    }
+    p.into_response()
+}
+
+/// The request body as JSON: none when empty, and when it is not JSON either a 400 (an
+/// input takes the body) or none (nothing reads it).
+fn json_body(body: &[u8], wants_body: bool) -> Result<Option<Value>, Problem> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if wants_body => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("the request body is not JSON: {e}"),
+        )),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The request body, bounded in size (413) and time (408).

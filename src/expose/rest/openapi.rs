@@ -46,53 +46,13 @@ pub(crate) fn document(cap: &Capability, adapter: &Adapter, routes: &Table) -> V
             if let Some(d) = op.description.as_ref().or(resource.description.as_ref()) {
                 o["description"] = json!(d);
             }
-            let body: Vec<&&RestInput> = levels
-                .iter()
-                .filter(|i| i.location == RestIn::Body && i.fixed.is_none())
-                .collect();
-            if !body.is_empty() {
-                let mut props = Map::new();
-                for i in &body {
-                    props.insert(i.name.clone(), schema_of(&i.ty, i.description.as_deref()));
-                }
-                let required: Vec<&str> = body
-                    .iter()
-                    .filter(|i| i.required)
-                    .map(|i| i.name.as_str())
-                    .collect();
-                let mut schema = json!({"type": "object", "properties": props});
-                if !required.is_empty() {
-                    schema["required"] = json!(required);
-                }
-                o["requestBody"] = json!({
-                    "required": !required.is_empty(),
-                    "content": {"application/json": {"schema": schema}}
-                });
+            if let Some(body) = request_body(&levels) {
+                o["requestBody"] = body;
             }
             item.insert(method.as_str().to_lowercase(), o);
         }
         if let Some(ri) = route.forward {
-            let target = adapter.resources[ri]
-                .forward
-                .as_ref()
-                .map(|f| f.target.clone())
-                .unwrap_or_default();
-            for m in ["get", "post", "put", "patch", "delete"] {
-                if item.contains_key(m) {
-                    continue;
-                }
-                let base = format!("forward-{m}{}", slug(&template));
-                ids.push(base.clone());
-                item.insert(
-                    m.to_string(),
-                    json!({
-                        "operationId": base,
-                        "description": format!("Forwarded to the consumed API `{target}` (path, query string, body and trusted headers)."),
-                        "parameters": parameters(&route.parts, &[]),
-                        "responses": {"default": {"description": "The upstream's answer, as it came."}}
-                    }),
-                );
-            }
+            forwarded(adapter, ri, &route.parts, &template, &mut item, &mut ids);
         }
         paths.insert(template, Value::Object(item));
     }
@@ -127,6 +87,66 @@ pub(crate) fn document(cap: &Capability, adapter: &Adapter, routes: &Table) -> V
         doc["security"] = json!([{"inbound": []}]);
     }
     doc
+}
+
+/// The JSON request body of an operation whose inputs read it, if any do.
+fn request_body(levels: &[&RestInput]) -> Option<Value> {
+    let body: Vec<&&RestInput> = levels
+        .iter()
+        .filter(|i| i.location == RestIn::Body && i.fixed.is_none())
+        .collect();
+    if body.is_empty() {
+        return None;
+    }
+    let mut props = Map::new();
+    for i in &body {
+        props.insert(i.name.clone(), schema_of(&i.ty, i.description.as_deref()));
+    }
+    let required: Vec<&str> = body
+        .iter()
+        .filter(|i| i.required)
+        .map(|i| i.name.as_str())
+        .collect();
+    let mut schema = json!({"type": "object", "properties": props});
+    if !required.is_empty() {
+        schema["required"] = json!(required);
+    }
+    Some(json!({
+        "required": !required.is_empty(),
+        "content": {"application/json": {"schema": schema}}
+    }))
+}
+
+/// A forward route's methods (those no declared operation takes): the upstream answers.
+fn forwarded(
+    adapter: &Adapter,
+    ri: usize,
+    parts: &[PathPart],
+    template: &str,
+    item: &mut Map<String, Value>,
+    ids: &mut Vec<String>,
+) {
+    let target = adapter.resources[ri]
+        .forward
+        .as_ref()
+        .map(|f| f.target.clone())
+        .unwrap_or_default();
+    for m in ["get", "post", "put", "patch", "delete"] {
+        if item.contains_key(m) {
+            continue;
+        }
+        let id = format!("forward-{m}{}", slug(template));
+        ids.push(id.clone());
+        item.insert(
+            m.to_string(),
+            json!({
+                "operationId": id,
+                "description": format!("Forwarded to the consumed API `{target}` (path, query string, body and trusted headers)."),
+                "parameters": parameters(parts, &[]),
+                "responses": {"default": {"description": "The upstream's answer, as it came."}}
+            }),
+        );
+    }
 }
 
 fn template(parts: &[PathPart]) -> String {
