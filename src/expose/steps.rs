@@ -1,4 +1,4 @@
-//! Orchestration: runs a tool's (or an aggregate function's, or later a REST operation's)
+//! Orchestration: runs a tool's (or an aggregate function's, or a REST operation's)
 //! `steps` in order over one step context, then its `mappings`. Shared by every adapter:
 //! nothing here knows about MCP.
 //!

@@ -64,13 +64,8 @@ pub(super) fn load_aggregates(
             .iter()
             .enumerate()
         {
-            let Some(body) = tool(
-                &mut ctx,
-                &namespace,
-                f,
-                &format!("{path}.functions[{j}]"),
-                &[],
-            ) else {
+            let Some(body) = tool(&mut ctx, &namespace, f, &format!("{path}.functions[{j}]"))
+            else {
                 continue;
             };
             let semantics = f
@@ -207,9 +202,8 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
     if kind == AdapterKind::Mcp {
         if let Some(list) = node.get("tools").and_then(Node::as_seq) {
             for (i, t) in list.iter().enumerate() {
-                let cap = ctx.cap;
                 let at = format!("{path}.tools[{i}]");
-                if let Some(tool) = tool(ctx, &namespace, t, &at, &cap.aggregates) {
+                if let Some(tool) = tool(ctx, &namespace, t, &at) {
                     tools.push(tool);
                 }
             }
@@ -365,13 +359,7 @@ fn bool_hint(node: &Node, key: &str) -> Option<bool> {
     }
 }
 
-fn tool(
-    ctx: &mut Ctx<'_>,
-    ns: &str,
-    node: &Node,
-    path: &str,
-    aggregates: &[Aggregate],
-) -> Option<Tool> {
+fn tool(ctx: &mut Ctx<'_>, ns: &str, node: &Node, path: &str) -> Option<Tool> {
     let location = ctx.loc(node, path);
     let Some(name) = text(node, "name") else {
         ctx.push(
@@ -417,7 +405,7 @@ fn tool(
         .filter(|_| call.is_none() && node.get("steps").is_none())
     {
         let reference = r.scalar_text().unwrap_or_default();
-        return resolve_ref(ctx, node, path, &reference, aggregates, name, inputs, hints);
+        return resolve_ref(ctx, node, path, &reference, name, inputs, hints);
     }
     let (steps, steps_problem) = match steps {
         Ok(s) => (s, None),
@@ -705,44 +693,12 @@ fn resolve_ref(
     node: &Node,
     path: &str,
     reference: &str,
-    aggregates: &[Aggregate],
     name: String,
     inputs: Vec<ToolInput>,
     hints: Hints,
 ) -> Option<Tool> {
     let location = ctx.loc(node, path);
-    let found = reference.split_once('.').and_then(|(ns, f)| {
-        aggregates
-            .iter()
-            .find(|a| a.namespace == ns)
-            .and_then(|a| a.functions.iter().find(|x| x.body.name == f))
-    });
-    let Some(function) = found else {
-        let known: Vec<String> = aggregates
-            .iter()
-            .flat_map(|a| {
-                a.functions
-                    .iter()
-                    .map(move |f| format!("{}.{}", a.namespace, f.body.name))
-            })
-            .collect();
-        let loc = Location {
-            pos: node.key_pos("ref"),
-            ..location.clone()
-        };
-        ctx.fatal(
-            loc,
-            format!(
-                "tool `{name}`: `ref: {reference}` names no aggregate function; functions: {}",
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                }
-            ),
-        );
-        return None;
-    };
+    let function = find_function(ctx, node, path, reference, &format!("tool `{name}`"))?;
     let mut tool = function.body.clone();
     tool.name = name;
     tool.location = location;
@@ -757,6 +713,52 @@ fn resolve_ref(
     }
     tool.hints = function.semantics.hints(hints);
     Some(tool)
+}
+
+/// The aggregate function `ref: namespace.function` names; an unknown one is a load error
+/// (`what` names the referrer: "tool `x`").
+fn find_function(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    path: &str,
+    reference: &str,
+    what: &str,
+) -> Option<Arc<Function>> {
+    let cap = ctx.cap;
+    let aggregates = &cap.aggregates;
+    let found = reference.split_once('.').and_then(|(ns, f)| {
+        aggregates
+            .iter()
+            .find(|a| a.namespace == ns)
+            .and_then(|a| a.functions.iter().find(|x| x.body.name == f))
+    });
+    if let Some(f) = found {
+        return Some(f.clone());
+    }
+    let known: Vec<String> = aggregates
+        .iter()
+        .flat_map(|a| {
+            a.functions
+                .iter()
+                .map(move |f| format!("{}.{}", a.namespace, f.body.name))
+        })
+        .collect();
+    let loc = Location {
+        pos: node.key_pos("ref"),
+        ..ctx.loc(node, path)
+    };
+    ctx.fatal(
+        loc,
+        format!(
+            "{what}: `ref: {reference}` names no aggregate function; functions: {}",
+            if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            }
+        ),
+    );
+    None
 }
 
 /// `inputParameters` of a REST adapter, resource or operation.
@@ -951,12 +953,36 @@ fn rest_operation(
     };
     let inputs = rest_inputs_of(ctx, node, path);
     let input_names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
-    let with = with_map_rest(node.get("with"), ns, &input_names);
-    let outputs = outputs(node.get("outputParameters"));
-    let call = node
-        .get("call")
-        .and_then(|c| tool_call(ctx, c, |w| with_map_rest(w, ns, &input_names)));
-    let problem = call_problem(ctx, node, call.as_ref(), &outputs);
+    let mut body = Body {
+        with: with_map_rest(node.get("with"), ns, &input_names),
+        outputs: outputs(node.get("outputParameters")),
+        call: node
+            .get("call")
+            .and_then(|c| tool_call(ctx, c, |w| with_map_rest(w, ns, &input_names))),
+        steps: None,
+        problem: None,
+    };
+    let label = format!("operation `{method_text} {full}`");
+    if body.call.is_none() {
+        if let Some(list) = node.get("steps") {
+            match orchestration(ctx, ns, node, list, path, &input_names) {
+                Ok(o) => body.steps = o.map(Arc::new),
+                Err(p) => body.problem = Some(p),
+            }
+        } else if let Some(r) = node.get("ref") {
+            let reference = r.scalar_text().unwrap_or_default();
+            let function = find_function(ctx, node, path, &reference, &label)?;
+            body.take_function(&function.body);
+        }
+    }
+    let Body {
+        with,
+        outputs,
+        call,
+        steps,
+        problem,
+    } = body;
+    let problem = problem.or_else(|| call_problem(ctx, call.as_ref(), steps.is_some(), &outputs));
     if let Some(p) = &problem {
         let loc = Location {
             pos: node.key_pos("call"),
@@ -978,16 +1004,43 @@ fn rest_operation(
         call,
         with,
         outputs,
+        steps,
         problem,
         location,
     })
 }
 
+/// What a REST operation runs: its own `call`/`with`/`outputParameters`, or its `steps`, or
+/// those of the aggregate function its `ref` names.
+struct Body {
+    with: Vec<(String, WithValue)>,
+    outputs: Vec<OutputParam>,
+    call: Option<ToolCall>,
+    steps: Option<Arc<Orchestration>>,
+    problem: Option<String>,
+}
+
+impl Body {
+    /// A `ref`: the function's call, steps and problem; its `with` and outputs unless the
+    /// operation has its own.
+    fn take_function(&mut self, f: &Tool) {
+        self.call = f.call.clone();
+        self.steps = f.steps.clone();
+        self.problem = f.problem.clone();
+        if self.with.is_empty() {
+            self.with = f.with.clone();
+        }
+        if self.outputs.is_empty() {
+            self.outputs = f.outputs.clone();
+        }
+    }
+}
+
 /// Why a tool or REST operation cannot run, if so.
 fn call_problem(
     ctx: &Ctx<'_>,
-    node: &Node,
     call: Option<&ToolCall>,
+    has_steps: bool,
     outputs: &[OutputParam],
 ) -> Option<String> {
     match call {
@@ -1002,12 +1055,7 @@ fn call_problem(
             .index
             .and_then(|i| ctx.cap.operations[i].unsupported.clone())
             .map(|why| format!("operation `{}` cannot be called: {why}", c.operation)),
-        None if node.get("steps").is_some() => {
-            Some("`steps` orchestration is not supported yet".into())
-        }
-        None if node.get("ref").is_some() => {
-            Some("`ref` to an aggregate function is not supported yet".into())
-        }
+        None if has_steps => None,
         None if outputs.iter().any(has_value) => None,
         None => Some("it has no `call` (and no output `value`s to return)".into()),
     }

@@ -230,6 +230,8 @@ pub struct RestOperation {
     pub(crate) call: Option<ToolCall>,
     pub(crate) with: Vec<(String, WithValue)>,
     pub(crate) outputs: Vec<OutputParam>,
+    /// `steps` + `mappings`, its own or those of the aggregate function its `ref` names.
+    pub(crate) steps: Option<std::sync::Arc<super::Orchestration>>,
     /// Why it cannot be called, if so (answered 501 with this reason).
     pub(crate) problem: Option<String>,
     pub(crate) location: Location,

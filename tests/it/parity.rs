@@ -283,7 +283,6 @@ parity! {
     step10_mcp_list_ships = "step10-mcp-list-ships";
     step10_rest_list_ships = "step10-rest-list-ships";
     step10_rest_get_ship = "step10-rest-get-ship";
-    #[ignore = "needs steps on REST operations (answered 501 today)"]
     step10_rest_get_ship_with_crew = "step10-rest-get-ship-with-crew";
     step10_rest_list_legacy_vessels = "step10-rest-list-legacy-vessels";
     step10_rest_create_voyage = "step10-rest-create-voyage";
@@ -292,7 +291,6 @@ parity! {
     step11_rest_list_ships = "step11-rest-list-ships";
     step11_rest_get_ship = "step11-rest-get-ship";
     step11_rest_create_voyage = "step11-rest-create-voyage";
-    #[ignore = "needs steps on REST operations (answered 501 today)"]
     step11_rest_voyage_manifest = "step11-rest-voyage-manifest";
 }
 

@@ -574,3 +574,109 @@ async fn every_corpus_rest_adapter_starts_and_answers_its_get_routes() {
     assert!(served >= 45, "{served}");
     assert!(answered >= 70, "{answered}/{routes}");
 }
+
+/// Serves the orchestrated fixture's `fleet` adapter against `upstream`; the base URL.
+async fn orchestrated(upstream: &str) -> String {
+    let cap = naftiko::Capability::from_path("tests/fixtures/rest/orchestrated.yaml").unwrap();
+    let rt = naftiko::Runtime::builder(cap)
+        .base_uri("registry", upstream)
+        .retry(naftiko::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let server = naftiko::RestServer::new(rt, Some("fleet"), Default::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { server.serve(listener).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_step_is_a_problem_naming_it_with_the_upstream_4xx() {
+    let upstream = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/ships/IMO-0"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": "no ship"})))
+        .mount(&upstream)
+        .await;
+    let base = orchestrated(&upstream.uri()).await;
+    let r = client()
+        .get(format!("{base}/ships/IMO-0/crew"))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(r).await;
+    assert_eq!(status, 404);
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("step `get-ship` failed"), "{detail}");
+    // The chain stopped: the crew list was never asked for.
+    let asked: Vec<String> = upstream
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert_eq!(asked, ["/ships/IMO-0"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rest_operations_run_inline_steps_and_aggregate_refs() {
+    let upstream = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/ships/IMO-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "vessel_name": "Aurora", "assignedCrew": ["C1", "C3"]
+        })))
+        .mount(&upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/crew"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"crewId": "C1", "fullName": "Ada", "pay": 1},
+            {"crewId": "C2", "fullName": "Bo", "pay": 2},
+            {"crewId": "C3", "fullName": "Cy", "pay": 3}
+        ])))
+        .mount(&upstream)
+        .await;
+    let base = orchestrated(&upstream.uri()).await;
+    let c = client();
+    let crew: Value = c
+        .get(format!("{base}/ships/IMO-1/crew"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        crew,
+        json!({"name": "Aurora", "crew": [{"fullName": "Ada"}, {"fullName": "Cy"}]})
+    );
+    let r = c
+        .get(format!("{base}/ships/IMO-1/summary"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"ship": {"name": "Aurora"}})
+    );
+}
+
+#[test]
+fn a_rest_ref_to_no_aggregate_function_is_a_located_load_error() {
+    let text = std::fs::read_to_string("tests/fixtures/rest/orchestrated.yaml")
+        .unwrap()
+        .replace(
+            "ref: crew-resolver.ship-with-crew",
+            "ref: crew-resolver.nope",
+        );
+    let err = naftiko::Capability::from_str_named(&text, "orchestrated.yaml", None).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("operation `GET /ships/{{imo}}/crew`: `ref: crew-resolver.nope` names no aggregate function; functions: crew-resolver.ship-with-crew"),
+        "{msg}"
+    );
+    assert!(msg.starts_with("orchestrated.yaml:61:15: error:"), "{msg}");
+}

@@ -12,7 +12,8 @@ use serde_json::Value;
 use super::problem::Problem;
 use super::Inner;
 use crate::expose::shape::{inject, mock, shape, Args};
-use crate::spec::RestOperation;
+use crate::expose::steps::{self, StepsOutput};
+use crate::spec::{Orchestration, RestOperation};
 use crate::{CallOptions, Error, PrepareError, SendError};
 
 /// Runs `op` with `args` (already collected and typed).
@@ -23,6 +24,9 @@ pub(crate) async fn run(inner: &Inner, op: &RestOperation, args: Args) -> Respon
             format!("this operation cannot be called: {p}"),
         )
         .into_response();
+    }
+    if let Some(o) = &op.steps {
+        return run_steps(inner, op, o, &args).await;
     }
     let Some((index, call)) = op.call.as_ref().and_then(|c| Some((c.index?, c))) else {
         return json(inner, StatusCode::OK, &mock(&op.outputs, &args));
@@ -83,9 +87,35 @@ pub(crate) async fn run(inner: &Inner, op: &RestOperation, args: Args) -> Respon
     }
 }
 
-/// An error before or instead of an upstream answer, as a problem (message redacted).
-pub(crate) fn failure(inner: &Inner, e: Error) -> Response {
-    let status = match &e {
+/// `steps` then `mappings` (or the last call's output shaped by `outputParameters`), 200.
+/// A failing step is a problem naming it: an upstream 4xx passes its status through (the
+/// ship the first step looks up does not exist: 404), anything else as for one call.
+async fn run_steps(inner: &Inner, op: &RestOperation, o: &Orchestration, args: &Args) -> Response {
+    let options = CallOptions {
+        timeout: inner.options.timeout,
+        ..CallOptions::default()
+    };
+    match steps::run(&inner.rt, &options, o, args).await {
+        Ok(StepsOutput::Mapped(v)) => json(inner, StatusCode::OK, &v),
+        Ok(StepsOutput::LastCall(v)) => {
+            json(inner, StatusCode::OK, &shape(&op.outputs, &v).unwrap_or(v))
+        }
+        Err(e) => {
+            let status = match &*e.source {
+                Error::Send(SendError::Status(h)) if (400..500).contains(&h.status) => {
+                    StatusCode::from_u16(h.status).unwrap_or(StatusCode::BAD_GATEWAY)
+                }
+                other => status_of(other),
+            };
+            let detail = crate::secret::redact(&e.to_string(), &inner.secrets).into_owned();
+            Problem::new(status, detail).into_response()
+        }
+    }
+}
+
+/// The status of a failed call's problem.
+fn status_of(e: &Error) -> StatusCode {
+    match e {
         Error::Prepare(PrepareError::InvalidValue { .. })
         | Error::Prepare(PrepareError::WrongType { .. })
         | Error::Prepare(PrepareError::MissingArguments { .. })
@@ -95,7 +125,12 @@ pub(crate) fn failure(inner: &Inner, e: Error) -> Response {
         Error::Map(crate::MapError::UnsupportedFormat { .. }) => StatusCode::NOT_IMPLEMENTED,
         Error::Send(_) | Error::Map(_) => StatusCode::BAD_GATEWAY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    }
+}
+
+/// An error before or instead of an upstream answer, as a problem (message redacted).
+pub(crate) fn failure(inner: &Inner, e: Error) -> Response {
+    let status = status_of(&e);
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::warn!(error = %crate::secret::redact(&e.to_string(), &inner.secrets), "REST call failed");
     }
