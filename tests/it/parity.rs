@@ -358,6 +358,7 @@ async fn call_bare(url: &str, tool: &str, args: Value) -> Value {
         "jsonrpc": "2.0", "id": 1, "method": "tools/call",
         "params": {"name": tool, "arguments": args},
     });
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let r = reqwest::Client::new()
         .post(&root)
         .header("content-type", "application/json")
