@@ -65,7 +65,9 @@ pub use bind::BindError;
 pub use decode::{supports_format, Format};
 pub use error::Error;
 #[cfg(feature = "serve")]
-pub use expose::{Control, HttpOptions, McpOptions, McpServer, RestOptions, RestServer};
+pub use expose::{
+    Control, HttpOptions, McpOptions, McpServer, RestOptions, RestServer, SkillServer,
+};
 pub use map::{query, MapError, PathError, Query};
 pub use request::{Body, PrepareError, PreparedRequest};
 pub use runtime::{CallOptions, Runtime, RuntimeBuilder};

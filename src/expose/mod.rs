@@ -12,6 +12,7 @@ pub(crate) mod inbound_auth;
 pub(crate) mod mcp;
 mod rest;
 pub(crate) mod shape;
+mod skill;
 mod steps;
 
 pub use control::Control;
@@ -19,3 +20,4 @@ pub use control::Control;
 pub use mcp::http::HttpOptions;
 pub use mcp::{McpOptions, McpServer};
 pub use rest::{RestOptions, RestServer};
+pub use skill::SkillServer;

@@ -21,13 +21,15 @@ use crate::spec::{
 };
 use crate::spec::{Diagnostic, Location, Severity};
 
-struct Ctx<'a> {
-    file: &'a Arc<Path>,
+pub(super) struct Ctx<'a> {
+    pub(super) file: &'a Arc<Path>,
     cap: &'a Capability,
     out: &'a mut Vec<Diagnostic>,
     /// Set by an error that makes the capability unloadable (an unknown `ref`, a step
     /// this runtime cannot run): serving it would silently drop the tool.
     fatal: &'a mut bool,
+    /// Each declared adapter's namespace and type (`mcp`, `rest`), for skills' `from`.
+    pub(super) modes: Vec<(String, &'static str)>,
 }
 
 /// Parses `capability.aggregates` (before the adapters: tools `ref` its functions).
@@ -43,6 +45,7 @@ pub(super) fn load_aggregates(
         cap,
         out,
         fatal,
+        modes: Vec::new(),
     };
     let mut aggregates = Vec::new();
     for (i, a) in list.as_seq().unwrap_or_default().iter().enumerate() {
@@ -86,18 +89,18 @@ pub(super) fn load_aggregates(
 }
 
 impl Ctx<'_> {
-    fn loc(&self, node: &Node, path: &str) -> Location {
+    pub(super) fn loc(&self, node: &Node, path: &str) -> Location {
         Location {
             file: self.file.clone(),
             pos: node.pos,
             path: path.to_string(),
         }
     }
-    fn fatal(&mut self, location: Location, message: String) {
+    pub(super) fn fatal(&mut self, location: Location, message: String) {
         *self.fatal = true;
         self.push(Severity::Error, location, message);
     }
-    fn push(&mut self, severity: Severity, location: Location, message: String) {
+    pub(super) fn push(&mut self, severity: Severity, location: Location, message: String) {
         self.out.push(Diagnostic {
             severity,
             location,
@@ -114,11 +117,25 @@ pub(super) fn load(
     out: &mut Vec<Diagnostic>,
     fatal: &mut bool,
 ) -> Vec<Adapter> {
+    let modes = list
+        .as_seq()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| {
+            let mode = match text(a, "type").as_deref() {
+                Some("mcp") => "mcp",
+                Some("rest") => "rest",
+                _ => return None,
+            };
+            Some((text(a, "namespace")?, mode))
+        })
+        .collect();
     let mut ctx = Ctx {
         file,
         cap,
         out,
         fatal,
+        modes,
     };
     let Some(items) = list.as_seq() else {
         let loc = ctx.loc(list, "capability.exposes");
@@ -136,7 +153,7 @@ pub(super) fn load(
         .collect()
 }
 
-fn text(node: &Node, key: &str) -> Option<String> {
+pub(super) fn text(node: &Node, key: &str) -> Option<String> {
     node.get(key)
         .and_then(Node::scalar_text)
         .filter(|s| !s.is_empty())
@@ -148,6 +165,7 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
         Some("mcp") => AdapterKind::Mcp,
         Some("rest") => AdapterKind::Rest,
         Some("control") => AdapterKind::Control,
+        Some("skill") => AdapterKind::Skill,
         Some(other) => AdapterKind::Other(other.to_string()),
         None => AdapterKind::Other(String::new()),
     };
@@ -168,10 +186,10 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
         }
         AdapterKind::Other(t) => {
             problem = Some(format!(
-                "unknown adapter type `{t}` (this runtime serves `mcp` and `rest`; `control` is parsed)"
+                "unknown adapter type `{t}` (this runtime serves `mcp`, `rest`, `skill` and `control`)"
             ));
         }
-        AdapterKind::Mcp | AdapterKind::Rest | AdapterKind::Control => {}
+        AdapterKind::Mcp | AdapterKind::Rest | AdapterKind::Control | AdapterKind::Skill => {}
     }
     let control = (kind == AdapterKind::Control).then(|| control_settings(ctx, node, path));
     if problem.is_none() && transport == Transport::Http && port.is_none() {
@@ -220,6 +238,10 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
             }
         }
     }
+    let skills = match kind {
+        AdapterKind::Skill => super::skills::skills(ctx, node, path),
+        _ => Vec::new(),
+    };
     Adapter {
         kind,
         namespace,
@@ -232,6 +254,7 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
         control,
         rest_inputs,
         resources,
+        skills,
         problem,
         location,
     }

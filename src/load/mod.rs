@@ -33,6 +33,7 @@ mod outputs;
 mod params;
 mod schema;
 mod shape;
+mod skills;
 #[cfg(test)]
 mod tests;
 pub(crate) mod tree;

@@ -28,6 +28,8 @@ pub struct Adapter {
     pub(crate) rest_inputs: Vec<RestInput>,
     /// REST adapters: the declared resources, in document order.
     pub(crate) resources: Vec<Resource>,
+    /// Skill adapters: the declared skills, in document order.
+    pub(crate) skills: Vec<Skill>,
     /// Why the adapter cannot be served, if it cannot (a missing port, an unknown type).
     pub(crate) problem: Option<String>,
     pub(crate) location: Location,
@@ -67,6 +69,8 @@ pub enum AdapterKind {
     Rest,
     /// `type: control`: the management port (health, status, metrics).
     Control,
+    /// `type: skill`: a read-only catalog of agent skills (tool groups and their files).
+    Skill,
     /// Any other type, as written (`skill`, `a2a`, …).
     Other(String),
 }
@@ -78,9 +82,54 @@ impl AdapterKind {
             AdapterKind::Mcp => "mcp",
             AdapterKind::Rest => "rest",
             AdapterKind::Control => "control",
+            AdapterKind::Skill => "skill",
             AdapterKind::Other(s) => s,
         }
     }
+}
+
+/// One skill of a `type: skill` adapter: metadata, its tools, and the folder its files are
+/// served from.
+#[derive(Debug, Clone)]
+pub(crate) struct Skill {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    /// `license`, `compatibility`, `argument-hint`, `allowed-tools`, `user-invocable`,
+    /// `disable-model-invocation`, as written (JSON values), in that order when present.
+    pub(crate) fields: Vec<(&'static str, serde_json::Value)>,
+    /// `metadata`: string pairs.
+    pub(crate) metadata: Vec<(String, String)>,
+    /// `location` (a `file://` URI or a path relative to the capability file), resolved
+    /// and canonicalised at load; `None` when not declared or not a readable directory
+    /// (then a load warning says why).
+    pub(crate) location: Option<std::path::PathBuf>,
+    pub(crate) tools: Vec<SkillTool>,
+}
+
+/// One tool of a skill.
+#[derive(Debug, Clone)]
+pub(crate) struct SkillTool {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) kind: SkillToolKind,
+}
+
+/// What a skill tool stands for.
+#[derive(Debug, Clone)]
+pub(crate) enum SkillToolKind {
+    /// `from: {sourceNamespace, action}`: a tool or operation of a sibling adapter; `mode`
+    /// is that adapter's type (`mcp`, `rest`), `unknown` when no sibling has the namespace.
+    Derived {
+        namespace: String,
+        action: String,
+        mode: &'static str,
+    },
+    /// `instruction`: a file of the skill's folder the agent reads.
+    Instruction(String),
+    /// `call: ns.op` (real files write it; upstream refuses it): a consumed operation.
+    Call(String),
+    /// None of those (a load warning says so): listed by name only.
+    Unknown,
 }
 
 /// How an MCP adapter talks to its client.

@@ -18,7 +18,9 @@ use std::sync::Arc;
 pub(crate) use base_uri::check_base_uri as check_base_uri_text;
 pub use diag::Pos;
 pub use diag::{Diagnostic, Location, Severity, SpecError};
-pub(crate) use exposes::{split_path, Forward, PathPart, RestIn, RestInput, ToolCall};
+pub(crate) use exposes::{
+    split_path, Forward, PathPart, RestIn, RestInput, Skill, SkillTool, SkillToolKind, ToolCall,
+};
 pub use exposes::{
     Adapter, AdapterKind, ControlSettings, Hints, InboundAuth, OutputParam, Resource,
     RestOperation, Tool, ToolInput, Transport, WithValue,

@@ -68,7 +68,7 @@ impl Served {
     }
 }
 
-/// `naftiko serve FILE` with every HTTP adapter (MCP, REST, control) on a free port and every consumed API on
+/// `naftiko serve FILE` with every HTTP adapter (MCP, REST, skill, control) on a free port and every consumed API on
 /// the mock; waits for one readiness line per served adapter.
 fn serve(file: &str, mock: &Microcks) -> Served {
     let path = format!("{TUTORIAL}/{file}");
@@ -77,8 +77,10 @@ fn serve(file: &str, mock: &Microcks) -> Served {
     let mut adapters = 0;
     for a in cap.adapters() {
         // Every served adapter on a free port (tests run in parallel on the same files).
-        use naftiko::AdapterKind::{Control, Mcp, Rest};
-        if a.transport() == naftiko::Transport::Http && matches!(a.kind(), Mcp | Rest | Control) {
+        use naftiko::AdapterKind::{Control, Mcp, Rest, Skill};
+        if a.transport() == naftiko::Transport::Http
+            && matches!(a.kind(), Mcp | Rest | Control | Skill)
+        {
             args.push(format!("--listen={}=127.0.0.1:0", a.namespace()));
             adapters += 1;
         }
@@ -213,13 +215,16 @@ async fn run_rest(case: &Value) {
     let mock = Microcks::start().await;
     let file = case["file"].as_str().unwrap();
     let served = serve(file, &mock);
+    // The adapter the case's port names in the file (it is served on a free port).
     let port = case["port"].as_u64().unwrap();
-    let r = served
-        .ready
+    let cap = naftiko::Capability::from_path(format!("{TUTORIAL}/{file}")).unwrap();
+    let ns = cap
+        .adapters()
         .iter()
-        .find(|r| r["adapter"] != "mcp")
-        .unwrap_or_else(|| panic!("no REST adapter ready for port {port}: {:?}", served.ready));
-    let base = r["url"].as_str().unwrap().trim_end_matches('/').to_string();
+        .find(|a| a.port().map(u64::from) == Some(port))
+        .unwrap_or_else(|| panic!("no adapter declares port {port} in {file}"))
+        .namespace();
+    let base = served.url(ns).trim_end_matches('/').to_string();
     let url = format!("{base}{}", case["path"].as_str().unwrap());
     let client = reqwest::Client::new();
     let response = match case["method"].as_str().unwrap() {
@@ -275,7 +280,6 @@ parity! {
     step8_list_ships = "step8-list-ships";
     step8_get_ship_with_crew = "step8-get-ship-with-crew";
     step8_create_voyage = "step8-create-voyage";
-    #[ignore = "needs the skill adapter"]
     step8_skill_fleet_ops = "step8-skill-fleet-ops";
     step9_list_ships = "step9-list-ships";
     step9_get_ship_with_crew = "step9-get-ship-with-crew";

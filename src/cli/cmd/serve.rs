@@ -1,4 +1,4 @@
-//! `naftiko serve`: every declared HTTP adapter on its port (MCP and REST), plus an optional
+//! `naftiko serve`: every declared HTTP adapter on its port (MCP, REST, skill), plus an optional
 //! auto-exposed MCP adapter, and the control port (a declared `type: control` adapter or
 //! `--control HOST:PORT`). One readiness line per adapter on stdout once it accepts
 //! connections; logs on stderr; SIGTERM/SIGINT: readiness goes 503, stop accepting (after
@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Args;
-use naftiko::{AdapterKind, Control, HttpOptions, McpServer, RestOptions, RestServer, Transport};
+use naftiko::{
+    AdapterKind, Control, HttpOptions, McpServer, RestOptions, RestServer, SkillServer, Transport,
+};
 use tokio_util::sync::CancellationToken;
 
 use super::mcp::{announce, tokio_runtime, ServeCommon};
@@ -24,7 +26,8 @@ Examples:
 
 Each adapter prints one line on stdout when it accepts connections:
   {\"adapter\":\"mcp\",\"namespace\":\"…\",\"url\":\"http://127.0.0.1:PORT/mcp\"}
-  {\"adapter\":\"rest\",\"namespace\":\"…\",\"url\":\"http://127.0.0.1:PORT\"}";
+  {\"adapter\":\"rest\",\"namespace\":\"…\",\"url\":\"http://127.0.0.1:PORT\"}
+  {\"adapter\":\"skill\",\"namespace\":\"…\",\"url\":\"http://127.0.0.1:PORT\"}";
 
 /// `naftiko serve`.
 #[derive(Debug, Args)]
@@ -54,6 +57,7 @@ pub struct ServeArgs {
 enum Server {
     Mcp(McpServer),
     Rest(RestServer),
+    Skill(SkillServer),
 }
 
 impl Server {
@@ -61,6 +65,7 @@ impl Server {
         match self {
             Server::Mcp(s) => s.namespace(),
             Server::Rest(s) => s.namespace(),
+            Server::Skill(s) => s.namespace(),
         }
     }
 }
@@ -93,7 +98,10 @@ fn plan(a: &ServeArgs) -> Result<Plan, Failure> {
             control = Some((ad, over.or(declared)));
             continue;
         }
-        if *ad.kind() != AdapterKind::Mcp && *ad.kind() != AdapterKind::Rest {
+        if !matches!(
+            ad.kind(),
+            AdapterKind::Mcp | AdapterKind::Rest | AdapterKind::Skill
+        ) {
             eprintln!(
                 "naftiko: note: adapter `{ns}` (type {}) is not served yet",
                 ad.kind().as_str()
@@ -118,12 +126,14 @@ fn plan(a: &ServeArgs) -> Result<Plan, Failure> {
                 .hint(format!("add `port:` or pass --listen {ns}=127.0.0.1:0")))
             }
         };
-        let server = if *ad.kind() == AdapterKind::Rest {
-            let mut options = RestOptions::default();
-            options.timeout = a.common.options().timeout;
-            Server::Rest(RestServer::for_adapter(rt.clone(), options, ad))
-        } else {
-            Server::Mcp(McpServer::for_adapter(rt.clone(), a.common.options(), ad))
+        let server = match ad.kind() {
+            AdapterKind::Rest => {
+                let mut options = RestOptions::default();
+                options.timeout = a.common.options().timeout;
+                Server::Rest(RestServer::for_adapter(rt.clone(), options, ad))
+            }
+            AdapterKind::Skill => Server::Skill(SkillServer::for_adapter(&rt, ad)),
+            _ => Server::Mcp(McpServer::for_adapter(rt.clone(), a.common.options(), ad)),
         };
         planned.push(Planned { server, addr });
     }
@@ -138,7 +148,7 @@ fn plan(a: &ServeArgs) -> Result<Plan, Failure> {
     }
     if planned.is_empty() {
         return Err(Failure::invalid(format!(
-            "{} declares no MCP or REST adapter served over HTTP",
+            "{} declares no MCP, REST or skill adapter served over HTTP",
             a.spec.display()
         ))
         .hint(format!(
@@ -296,6 +306,25 @@ async fn serve_all(
                 }
                 tasks.push(tokio::spawn(async move {
                     server.serve_until(listener, stop).await
+                }));
+            }
+            Server::Skill(server) => {
+                let url = format!("http://{}", host_port(local));
+                eprintln!(
+                    "naftiko: skill adapter `{}`: {} skill(s): {}",
+                    server.namespace(),
+                    server.skills().len(),
+                    server.skills().join(", ")
+                );
+                ready_line("skill", server.namespace(), &url);
+                if let Some((c, _)) = &control {
+                    c.listening("skill", server.namespace(), &url);
+                }
+                let app = server.router();
+                tasks.push(tokio::spawn(async move {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(stop.cancelled_owned())
+                        .await
                 }));
             }
         }

@@ -9,7 +9,7 @@ mod call;
 mod forward;
 mod openapi;
 mod params;
-mod problem;
+pub(crate) mod problem;
 mod routes;
 
 use std::sync::Arc;
@@ -372,7 +372,7 @@ async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
 }
 
 /// 401 with a `WWW-Authenticate` challenge naming what the gate expects.
-fn unauthorized(gate: &Gate) -> Response {
+pub(crate) fn unauthorized(gate: &Gate) -> Response {
     let mut p = Problem::new(
         StatusCode::UNAUTHORIZED,
         "this API requires authentication: the request has no valid credential",
