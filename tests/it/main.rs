@@ -27,5 +27,7 @@ mod resilience;
 #[cfg(feature = "serve")]
 mod rest;
 mod secrets;
+#[cfg(feature = "serve")]
+mod skill;
 mod the_module_graph;
 mod users_http;
