@@ -8,6 +8,7 @@
 //! ([`McpServer::router`], an axum `Router` to mount or serve).
 
 mod control;
+mod files;
 pub(crate) mod inbound_auth;
 pub(crate) mod mcp;
 mod rest;

@@ -28,6 +28,7 @@ use axum::routing::any;
 use axum::Router;
 use serde_json::{json, Map, Value};
 
+use super::files;
 use super::inbound_auth::Gate;
 use super::rest::{problem::Problem, unauthorized};
 use crate::metrics::AdapterMetrics;
@@ -35,7 +36,6 @@ use crate::spec::{Adapter, AdapterKind, Skill, SkillToolKind};
 use crate::{Error, Runtime};
 
 const MAX_FILE: u64 = 16 << 20;
-const MAX_FILES: usize = 10_000;
 const MAX_ARCHIVE: u64 = 64 << 20;
 /// The routes, as counted by the control port's metrics.
 const ROUTES: [&str; 5] = ["catalog", "detail", "contents", "file", "download"];
@@ -225,7 +225,7 @@ fn route<'a>(skills: &'a [Skill], path: &str) -> Result<Route<'a>, Problem> {
         [d] if d == "download" => Ok(Route::Download(skill)),
         [c] if c == "contents" => Ok(Route::Contents(skill)),
         [c, file @ ..] if c == "contents" => {
-            if let Some(bad) = file.iter().find(|s| !safe_segment(s)) {
+            if let Some(bad) = file.iter().find(|s| !files::safe_segment(s)) {
                 return Err(Problem::new(
                     StatusCode::BAD_REQUEST,
                     format!("unsafe path segment `{bad}`: only letters, digits, `.`, `_` and `-`, and not `.` or `..`"),
@@ -235,14 +235,6 @@ fn route<'a>(skills: &'a [Skill], path: &str) -> Result<Route<'a>, Problem> {
         }
         _ => Err(not_found()),
     }
-}
-
-fn safe_segment(s: &str) -> bool {
-    !s.is_empty()
-        && s != "."
-        && s != ".."
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 fn catalog(skills: &[Skill]) -> Value {
@@ -342,58 +334,22 @@ async fn blocking(
     }
 }
 
-/// The regular files under `root` (symlinks followed only while they stay inside it),
-/// sorted by path, at most `MAX_FILES`.
-fn walk(root: &Path) -> Result<Vec<(String, PathBuf, u64)>, Problem> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(real) = std::fs::canonicalize(entry.path()) else {
-                continue;
-            };
-            if !real.starts_with(root) {
-                continue;
-            }
-            let Ok(meta) = std::fs::metadata(&real) else {
-                continue;
-            };
-            if meta.is_dir() {
-                stack.push(entry.path());
-            } else if meta.is_file() {
-                let rel = entry
-                    .path()
-                    .strip_prefix(root)
-                    .map(relative)
-                    .unwrap_or_default();
-                out.push((rel, real, meta.len()));
-                if out.len() > MAX_FILES {
-                    return Err(Problem::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("the skill's folder holds over {MAX_FILES} files"),
-                    ));
-                }
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-fn relative(p: &Path) -> String {
-    p.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+/// The folder's files, or 413 when there are too many.
+fn listing(root: &Path) -> Result<Vec<(String, PathBuf, u64)>, Problem> {
+    files::walk(root).map_err(|_| {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the skill's folder holds over {} files", files::MAX_FILES),
+        )
+    })
 }
 
 fn contents(root: &Path) -> Result<Response, Problem> {
-    let files: Vec<Value> = walk(root)?
+    let files: Vec<Value> = listing(root)?
         .into_iter()
-        .map(|(path, _, size)| json!({"path": path, "size": size, "type": media_type(&path)}))
+        .map(
+            |(path, _, size)| json!({"path": path, "size": size, "type": files::media_type(&path)}),
+        )
         .collect();
     let name = root
         .file_name()
@@ -405,25 +361,20 @@ fn contents(root: &Path) -> Result<Response, Problem> {
 fn file(root: &Path, rel: &[String]) -> Result<Response, Problem> {
     let wanted = rel.join("/");
     let missing = || Problem::new(StatusCode::NOT_FOUND, format!("no file `{wanted}`"));
-    let real =
-        std::fs::canonicalize(root.join(rel.iter().collect::<PathBuf>())).map_err(|_| missing())?;
     // A symlink that leads out of the folder is treated as absent.
-    let meta = std::fs::metadata(&real).map_err(|_| missing())?;
-    if !real.starts_with(root) || !meta.is_file() {
-        return Err(missing());
-    }
-    if meta.len() > MAX_FILE {
+    let (real, size) = files::resolve(root, rel).map_err(|_| missing())?;
+    if size > MAX_FILE {
         return Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("`{wanted}` is over the {MAX_FILE}-byte limit"),
         ));
     }
     let bytes = std::fs::read(&real).map_err(|_| missing())?;
-    Ok(with_type(Body::from(bytes), media_type(&wanted)))
+    Ok(with_type(Body::from(bytes), files::media_type(&wanted)))
 }
 
 fn download(root: &Path) -> Result<Response, Problem> {
-    let files = walk(root)?;
+    let files = listing(root)?;
     let total: u64 = files.iter().map(|(_, _, size)| size).sum();
     if total > MAX_ARCHIVE {
         return Err(Problem::new(
@@ -459,29 +410,6 @@ fn download(root: &Path) -> Result<Response, Problem> {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(r)
-}
-
-/// The media type of a file, by its extension.
-fn media_type(path: &str) -> &'static str {
-    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("md" | "markdown") => "text/markdown",
-        Some("txt") => "text/plain",
-        Some("json") => "application/json",
-        Some("yaml" | "yml") => "application/yaml",
-        Some("html" | "htm") => "text/html",
-        Some("csv") => "text/csv",
-        Some("xml") => "application/xml",
-        Some("py") => "text/x-python",
-        Some("js") => "text/javascript",
-        Some("sh") => "application/x-sh",
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("svg") => "image/svg+xml",
-        Some("pdf") => "application/pdf",
-        Some("zip") => "application/zip",
-        _ => "application/octet-stream",
-    }
 }
 
 fn with_type(body: Body, content_type: &'static str) -> Response {
