@@ -179,29 +179,8 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
         Kind::Str(s) => s.trim().parse().ok(),
         _ => None,
     });
-    let mut problem = None;
-    match &kind {
-        AdapterKind::Other(t) if t.is_empty() => {
-            problem = Some("the adapter has no `type`".to_string());
-        }
-        AdapterKind::Other(t) => {
-            problem = Some(format!(
-                "unknown adapter type `{t}` (this runtime serves `mcp`, `rest`, `skill` and `control`)"
-            ));
-        }
-        AdapterKind::Mcp | AdapterKind::Rest | AdapterKind::Control | AdapterKind::Skill => {}
-    }
+    let problem = adapter_problem(&kind, transport, port, node);
     let control = (kind == AdapterKind::Control).then(|| control_settings(ctx, node, path));
-    if problem.is_none() && transport == Transport::Http && port.is_none() {
-        problem = Some(match node.get("port") {
-            Some(p) => format!(
-                "`port` should be a number from 0 to 65535, found {}",
-                p.kind_name()
-            ),
-            None => "an http adapter needs a `port` (or `naftiko serve --listen NS=HOST:PORT`)"
-                .to_string(),
-        });
-    }
     if let Some(p) = &problem {
         let severity = match kind {
             AdapterKind::Control => Severity::Note,
@@ -242,6 +221,13 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
         AdapterKind::Skill => super::skills::skills(ctx, node, path),
         _ => Vec::new(),
     };
+    let (mcp_resources, prompts) = match kind {
+        AdapterKind::Mcp => (
+            super::mcp_extras::resources(ctx, &namespace, node, path),
+            super::mcp_extras::prompts(ctx, node, path),
+        ),
+        _ => (Vec::new(), Vec::new()),
+    };
     Adapter {
         kind,
         namespace,
@@ -255,9 +241,44 @@ fn adapter(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Adapter {
         rest_inputs,
         resources,
         skills,
+        mcp_resources,
+        prompts,
         problem,
         location,
     }
+}
+
+/// Why an adapter cannot be served: no or an unknown `type`, or an HTTP one without a
+/// usable `port`.
+fn adapter_problem(
+    kind: &AdapterKind,
+    transport: Transport,
+    port: Option<u16>,
+    node: &Node,
+) -> Option<String> {
+    let mut problem = None;
+    match kind {
+        AdapterKind::Other(t) if t.is_empty() => {
+            problem = Some("the adapter has no `type`".to_string());
+        }
+        AdapterKind::Other(t) => {
+            problem = Some(format!(
+                "unknown adapter type `{t}` (this runtime serves `mcp`, `rest`, `skill` and `control`)"
+            ));
+        }
+        AdapterKind::Mcp | AdapterKind::Rest | AdapterKind::Control | AdapterKind::Skill => {}
+    }
+    if problem.is_none() && transport == Transport::Http && port.is_none() {
+        problem = Some(match node.get("port") {
+            Some(p) => format!(
+                "`port` should be a number from 0 to 65535, found {}",
+                p.kind_name()
+            ),
+            None => "an http adapter needs a `port` (or `naftiko serve --listen NS=HOST:PORT`)"
+                .to_string(),
+        });
+    }
+    problem
 }
 
 /// `management.health`, `management.info` and `observability.enabled` of a control
@@ -382,7 +403,7 @@ fn bool_hint(node: &Node, key: &str) -> Option<bool> {
     }
 }
 
-fn tool(ctx: &mut Ctx<'_>, ns: &str, node: &Node, path: &str) -> Option<Tool> {
+pub(super) fn tool(ctx: &mut Ctx<'_>, ns: &str, node: &Node, path: &str) -> Option<Tool> {
     let location = ctx.loc(node, path);
     let Some(name) = text(node, "name") else {
         ctx.push(

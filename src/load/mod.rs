@@ -28,6 +28,7 @@ mod dialect;
 pub(crate) mod exposes;
 mod imports;
 mod index;
+mod mcp_extras;
 mod operation;
 mod outputs;
 mod params;

@@ -99,7 +99,7 @@ fn skill(ctx: &mut Ctx<'_>, node: &Node, path: &str, name: String) -> Skill {
 
 /// A `location`: a `file://` URI (`file:///opt/skills/x`) or a path, relative ones from
 /// the capability file's folder.
-fn folder(ctx: &Ctx<'_>, location: &str) -> PathBuf {
+pub(super) fn folder(ctx: &Ctx<'_>, location: &str) -> PathBuf {
     let raw = location
         .strip_prefix("file://localhost")
         .or_else(|| location.strip_prefix("file://"))

@@ -30,6 +30,10 @@ pub struct Adapter {
     pub(crate) resources: Vec<Resource>,
     /// Skill adapters: the declared skills, in document order.
     pub(crate) skills: Vec<Skill>,
+    /// MCP adapters: `resources` (static files or dynamic calls), in document order.
+    pub(crate) mcp_resources: Vec<McpResource>,
+    /// MCP adapters: `prompts`, in document order.
+    pub(crate) prompts: Vec<Prompt>,
     /// Why the adapter cannot be served, if it cannot (a missing port, an unknown type).
     pub(crate) problem: Option<String>,
     pub(crate) location: Location,
@@ -86,6 +90,49 @@ impl AdapterKind {
             AdapterKind::Other(s) => s,
         }
     }
+}
+
+/// One `resources` entry of an MCP adapter.
+#[derive(Debug, Clone)]
+pub(crate) struct McpResource {
+    pub(crate) name: String,
+    /// `label` (the listed title), else the name.
+    pub(crate) title: String,
+    /// As written; `{param}` placeholders make it a template (one path segment each).
+    pub(crate) uri: String,
+    pub(crate) description: Option<String>,
+    pub(crate) mime_type: Option<String>,
+    pub(crate) source: ResourceSource,
+}
+
+/// Where a resource's contents come from.
+#[derive(Debug, Clone)]
+pub(crate) enum ResourceSource {
+    /// `location`: every file of the folder, as `<uri>/<relative path>`.
+    Files(std::path::PathBuf),
+    /// `call`/`steps` (with `with` and `outputParameters`): run as a tool, the URI's
+    /// placeholders as its arguments.
+    Call(Box<Tool>),
+}
+
+/// One `prompts` entry of an MCP adapter.
+#[derive(Debug, Clone)]
+pub(crate) struct Prompt {
+    pub(crate) name: String,
+    pub(crate) title: Option<String>,
+    pub(crate) description: Option<String>,
+    /// `(name, description, required)`.
+    pub(crate) arguments: Vec<(String, Option<String>, bool)>,
+    pub(crate) body: PromptBody,
+}
+
+/// A prompt's messages.
+#[derive(Debug, Clone)]
+pub(crate) enum PromptBody {
+    /// `template`: `(role, text)` messages; `role` is `user` or `assistant`.
+    Inline(Vec<(String, String)>),
+    /// `location`: one `user` message, the file's text (read when the prompt is got).
+    File(std::path::PathBuf),
 }
 
 /// One skill of a `type: skill` adapter: metadata, its tools, and the folder its files are

@@ -19,7 +19,8 @@ pub(crate) use base_uri::check_base_uri as check_base_uri_text;
 pub use diag::Pos;
 pub use diag::{Diagnostic, Location, Severity, SpecError};
 pub(crate) use exposes::{
-    split_path, Forward, PathPart, RestIn, RestInput, Skill, SkillTool, SkillToolKind, ToolCall,
+    split_path, Forward, McpResource, PathPart, Prompt, PromptBody, ResourceSource, RestIn,
+    RestInput, Skill, SkillTool, SkillToolKind, ToolCall,
 };
 pub use exposes::{
     Adapter, AdapterKind, ControlSettings, Hints, InboundAuth, OutputParam, Resource,

@@ -681,3 +681,176 @@ async fn a_thousand_concurrent_tool_calls_against_a_flaky_upstream_all_get_an_an
         peak_rss_kib(s.child.id())
     );
 }
+
+const EXTRAS: &str = "tests/fixtures/mcp/resources-prompts.yaml";
+
+/// `naftiko mcp` on the resources-and-prompts fixture, its registry at `upstream`.
+async fn extras_client(upstream: &MockServer) -> RunningService<RoleClient, ()> {
+    let base = format!("registry={}", upstream.uri());
+    stdio_client(&["mcp", EXTRAS, "--base-uri", &base], &[]).await
+}
+
+fn read_params(uri: &str) -> rmcp::model::ReadResourceRequestParams {
+    rmcp::model::ReadResourceRequestParams::new(uri)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resources_list_folder_files_and_concrete_calls_and_templates_apart() {
+    let upstream = MockServer::start().await;
+    let client = extras_client(&upstream).await;
+    let listed: Vec<(String, String, Option<String>)> = client
+        .list_all_resources()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.uri.clone(), r.name.clone(), r.mime_type.clone()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (
+                "docs://fleet/README.md".into(),
+                "docs".into(),
+                Some("text/markdown".into())
+            ),
+            (
+                "docs://fleet/guides/inspect.md".into(),
+                "docs".into(),
+                Some("text/markdown".into())
+            ),
+            (
+                "docs://fleet/prompt.md".into(),
+                "docs".into(),
+                Some("text/markdown".into())
+            ),
+            (
+                "data://schema".into(),
+                "schema".into(),
+                Some("application/json".into())
+            ),
+        ]
+    );
+    let templates = client.list_all_resource_templates().await.unwrap();
+    assert_eq!(templates.len(), 1);
+    assert_eq!(templates[0].uri_template, "data://users/{userId}/profile");
+    assert_eq!(templates[0].title.as_deref(), Some("User profile"));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reading_resources_gives_files_call_results_and_template_calls() {
+    let upstream = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/schema"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"tables": ["ships"], "x": 1})),
+        )
+        .mount(&upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users/u-7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "u-7"})))
+        .expect(1)
+        .mount(&upstream)
+        .await;
+    let client = extras_client(&upstream).await;
+    let text = |r: rmcp::model::ReadResourceResult| match &r.contents[0] {
+        rmcp::model::ResourceContents::TextResourceContents { text, .. } => text.clone(),
+        other => panic!("not text: {other:?}"),
+    };
+    let file = client
+        .read_resource(read_params("docs://fleet/guides/inspect.md"))
+        .await
+        .unwrap();
+    assert_eq!(text(file), "Inspect the hull first.\n");
+    let schema = client
+        .read_resource(read_params("data://schema"))
+        .await
+        .unwrap();
+    assert_eq!(text(schema), r#"["ships"]"#);
+    let user = client
+        .read_resource(read_params("data://users/u-7/profile"))
+        .await
+        .unwrap();
+    assert_eq!(text(user), r#"{"id":"u-7"}"#);
+    for bad in [
+        "docs://fleet/../secrets.yaml",
+        "docs://fleet/missing.md",
+        "data://users/a/b/profile",
+        "nope://x",
+    ] {
+        let e = client.read_resource(read_params(bad)).await.unwrap_err();
+        assert!(format!("{e:?}").contains("-32602"), "{bad}: {e:?}");
+    }
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_resource_call_is_an_error_not_contents() {
+    let upstream = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/users/u-0"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": "no user"})))
+        .mount(&upstream)
+        .await;
+    let client = extras_client(&upstream).await;
+    let e = client
+        .read_resource(read_params("data://users/u-0/profile"))
+        .await
+        .unwrap_err();
+    let shown = format!("{e:?}");
+    assert!(shown.contains("-32603") && shown.contains("404"), "{shown}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prompts_list_their_arguments_and_substitute_them_once() {
+    let upstream = MockServer::start().await;
+    let client = extras_client(&upstream).await;
+    let prompts = client.list_all_prompts().await.unwrap();
+    let names: Vec<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["outreach", "from-file"]);
+    let args = prompts[0].arguments.as_ref().unwrap();
+    assert_eq!(args[0].name, "participant_name");
+    assert_eq!(args[0].required, Some(true));
+    assert_eq!(args[1].required, Some(false));
+    let get = |name: &str, a: Value| {
+        let mut p = rmcp::model::GetPromptRequestParams::new(name);
+        p.arguments = Some(args_obj(a));
+        p
+    };
+    let missing = client
+        .get_prompt(get("outreach", json!({"product_name": "X"})))
+        .await
+        .unwrap_err();
+    assert!(format!("{missing:?}").contains("needs the argument `participant_name`"));
+    let got = client
+        .get_prompt(get(
+            "outreach",
+            json!({"participant_name": "{{product_name}}", "product_name": "Naftiko"}),
+        ))
+        .await
+        .unwrap();
+    let texts: Vec<String> = got
+        .messages
+        .iter()
+        .map(|m| {
+            serde_json::to_value(&m.content).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(texts, ["Write to {{product_name}} about Naftiko.", "Sure."]);
+    let file = client
+        .get_prompt(get("from-file", json!({"topic": "the hull"})))
+        .await
+        .unwrap();
+    let text = serde_json::to_value(&file.messages[0].content).unwrap();
+    assert_eq!(text["text"], "Summarise the hull for the crew.\n");
+    client.cancel().await.unwrap();
+}
+
+fn args_obj(v: Value) -> JsonObject {
+    args(v)
+}

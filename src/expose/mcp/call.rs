@@ -9,7 +9,7 @@ use super::tools::{self, Entry, Kind};
 use super::Inner;
 use crate::expose::shape::{inject, kind_of, mock, shape, type_ok};
 use crate::expose::steps::{self, StepsOutput};
-use crate::spec::{OutputParam, ToolInput};
+use crate::spec::{OutputParam, Tool as ToolSpec, ToolInput};
 use crate::{CallOptions, Error, Format, SendError, TraceParent};
 use std::time::Instant;
 use tracing::Instrument;
@@ -56,7 +56,7 @@ pub(crate) async fn call(
 }
 
 /// What a call produced before it is turned into a result.
-enum Outcome {
+pub(crate) enum Outcome {
     Ok(Value),
     /// A failure the model should read: the JSON explains it.
     Failed(Value),
@@ -80,42 +80,51 @@ async fn run(inner: &Inner, entry: &Entry, args: JsonObject, opts: &CallOptions)
                 None,
             )
         }
-        Kind::Declared { spec, target } => {
-            if let Some(e) = check_inputs(&spec.inputs, &args) {
-                return Outcome::Failed(json!({ "error": e }));
-            }
-            if let Some(o) = &spec.steps {
-                return match steps::run(&inner.rt, opts, o, &args).await {
-                    Ok(StepsOutput::Mapped(v)) => Outcome::Ok(v),
-                    Ok(StepsOutput::LastCall(v)) => {
-                        Outcome::Ok(shape(&spec.outputs, &v).unwrap_or(v))
-                    }
-                    Err(e) => step_failed(inner, e),
-                };
-            }
-            let Some((index, op_name)) = target else {
-                return Outcome::Ok(mock(&spec.outputs, &args));
-            };
-            let op = &inner.rt.capability().operations()[*index];
-            let mut call_args = args.clone();
-            inject(&mut call_args, &spec.with, &args);
-            if let Some(c) = &spec.call {
-                inject(&mut call_args, &c.with, &args);
-            }
-            // Arguments the operation does not take (tool-only inputs) stay behind.
-            call_args.retain(|k, _| op.argument_names().iter().any(|n| n == k));
-            if spec.outputs.is_empty() {
-                let r = inner
-                    .rt
-                    .call_with(op_name, Value::Object(call_args), opts)
-                    .await;
-                return from_result(inner, r, None);
-            }
-            let raw = raw_call(inner, op_name, &op.format, Value::Object(call_args), opts).await;
-            from_result(inner, raw, Some(&spec.outputs))
-        }
+        Kind::Declared { spec, target } => declared(inner, spec, target.as_ref(), args, opts).await,
         Kind::Meta => meta(inner, &entry.tool.name, args, opts).await,
     }
+}
+
+/// A declared tool (or an MCP resource read through a call): `steps`, or its call with
+/// `with` injected and its outputs shaped, or its mock values. `target` is the operation
+/// it calls, `None` for a mock.
+pub(crate) async fn declared(
+    inner: &Inner,
+    spec: &ToolSpec,
+    target: Option<&(usize, String)>,
+    args: JsonObject,
+    opts: &CallOptions,
+) -> Outcome {
+    if let Some(e) = check_inputs(&spec.inputs, &args) {
+        return Outcome::Failed(json!({ "error": e }));
+    }
+    if let Some(o) = &spec.steps {
+        return match steps::run(&inner.rt, opts, o, &args).await {
+            Ok(StepsOutput::Mapped(v)) => Outcome::Ok(v),
+            Ok(StepsOutput::LastCall(v)) => Outcome::Ok(shape(&spec.outputs, &v).unwrap_or(v)),
+            Err(e) => step_failed(inner, e),
+        };
+    }
+    let Some((index, op_name)) = target else {
+        return Outcome::Ok(mock(&spec.outputs, &args));
+    };
+    let op = &inner.rt.capability().operations()[*index];
+    let mut call_args = args.clone();
+    inject(&mut call_args, &spec.with, &args);
+    if let Some(c) = &spec.call {
+        inject(&mut call_args, &c.with, &args);
+    }
+    // Arguments the operation does not take (tool-only inputs) stay behind.
+    call_args.retain(|k, _| op.argument_names().iter().any(|n| n == k));
+    if spec.outputs.is_empty() {
+        let r = inner
+            .rt
+            .call_with(op_name, Value::Object(call_args), opts)
+            .await;
+        return from_result(inner, r, None);
+    }
+    let raw = raw_call(inner, op_name, &op.format, Value::Object(call_args), opts).await;
+    from_result(inner, raw, Some(&spec.outputs))
 }
 
 /// The decoded body without the operation's own output mapping: the tool shapes it.

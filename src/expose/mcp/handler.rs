@@ -2,8 +2,10 @@
 //! so rmcp's `#[tool]` macros do not apply (its conformance server does the same).
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, ErrorData, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, ErrorData, GetPromptRequestParams, GetPromptResponse,
+    Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, PromptsCapability, ReadResourceRequestParams,
+    ReadResourceResponse, ResourcesCapability, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler};
@@ -12,11 +14,18 @@ use super::McpServer;
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        let mut config = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(
-                self.namespace().to_string(),
-                env!("CARGO_PKG_VERSION"),
-            ));
+        let mut caps = ServerCapabilities::builder().enable_tools().build();
+        let (resources, prompts) = super::extras::declared_kinds(&self.inner);
+        if resources {
+            caps.resources = Some(ResourcesCapability::default());
+        }
+        if prompts {
+            caps.prompts = Some(PromptsCapability::default());
+        }
+        let mut config = ServerConfig::new(caps).with_server_info(Implementation::new(
+            self.namespace().to_string(),
+            env!("CARGO_PKG_VERSION"),
+        ));
         let instructions = self
             .inner
             .adapter
@@ -67,6 +76,56 @@ impl ServerHandler for McpServer {
             .and_then(crate::TraceParent::parse);
         let result =
             super::call::call(&self.inner, &request.name, request.arguments, trace).await?;
+        Ok(result.into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let all = super::extras::list(&self.inner).await;
+        Ok(ListResourcesResult::with_all_items(all))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let all = super::extras::templates(&self.inner);
+        Ok(ListResourceTemplatesResult::with_all_items(all))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let opts = crate::CallOptions {
+            timeout: self.inner.options.timeout,
+            ..crate::CallOptions::default()
+        };
+        let result = super::extras::read(&self.inner, &request.uri, &opts).await?;
+        Ok(result.into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let all = super::extras::list_prompts(&self.inner);
+        Ok(ListPromptsResult::with_all_items(all))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let result =
+            super::extras::get_prompt(&self.inner, &request.name, request.arguments).await?;
         Ok(result.into())
     }
 }

@@ -2,6 +2,7 @@
 //! ([`handler`]), and its transports ([`http`], [`stdio`]).
 
 mod call;
+mod extras;
 mod handler;
 pub(crate) mod http;
 mod stdio;
