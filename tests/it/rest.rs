@@ -680,3 +680,53 @@ fn a_rest_ref_to_no_aggregate_function_is_a_located_load_error() {
     );
     assert!(msg.starts_with("orchestrated.yaml:61:15: error:"), "{msg}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_requests_and_errors_per_route_pattern() {
+    let upstream = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/ships/IMO-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"imo_number": "IMO-1"})))
+        .mount(&upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/ships/IMO-0"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": "no ship"})))
+        .mount(&upstream)
+        .await;
+    let cap = naftiko::Capability::from_path(GATEWAY).unwrap();
+    let rt = naftiko::Runtime::builder(cap)
+        .env([("REGISTRY_TOKEN", TOKEN), ("API_TOKEN", API_TOKEN)])
+        .base_uri("registry", upstream.uri())
+        .retry(naftiko::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let control = naftiko::Control::new(rt.clone(), 1).router();
+    let server = naftiko::RestServer::new(rt, Some("fleet"), Default::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { server.serve(listener).await });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let metrics = format!("http://{}/metrics", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, control).await });
+    let c = client();
+    for p in ["/ships/IMO-1", "/ships/IMO-1", "/ships/IMO-0", "/nowhere"] {
+        c.get(format!("{base}{p}")).send().await.unwrap();
+    }
+    let text = c.get(metrics).send().await.unwrap().text().await.unwrap();
+    let series = |name: &str, route: &str| {
+        let key = format!("{name}{{adapter=\"fleet\",type=\"rest\",route=\"{route}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(key.as_str()))
+            .unwrap_or_else(|| panic!("no {key} in\n{text}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(series("naftiko_requests_total", "/ships/{{imo}}"), "3");
+    assert_eq!(
+        series("naftiko_request_errors_total", "/ships/{{imo}}"),
+        "1"
+    );
+    assert_eq!(series("naftiko_requests_total", "other"), "1");
+    assert_eq!(series("naftiko_requests_total", "/ships"), "0");
+}

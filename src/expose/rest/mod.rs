@@ -94,6 +94,8 @@ pub(crate) struct Inner {
     pub(crate) secrets: Vec<crate::Secret>,
     /// `GET /openapi.json`, generated once.
     openapi: String,
+    /// Requests, errors and latency per route pattern (`/metrics` on the control port).
+    metrics: Arc<crate::metrics::AdapterMetrics>,
 }
 
 impl std::fmt::Debug for Gate {
@@ -142,6 +144,8 @@ impl RestServer {
         let gate = Gate::new(&rt, adapter.auth.as_ref(), &adapter.namespace);
         let secrets = rt.known_secrets();
         let openapi = openapi::document(rt.capability(), adapter, &routes).to_string();
+        let patterns = routes.routes.iter().map(|r| r.pattern.as_str());
+        let metrics = rt.metrics().adapter("rest", &adapter.namespace, patterns);
         RestServer {
             inner: Arc::new(Inner {
                 rt,
@@ -151,6 +155,7 @@ impl RestServer {
                 gate,
                 secrets,
                 openapi,
+                metrics,
             }),
         }
     }
@@ -205,7 +210,7 @@ impl RestServer {
     /// capability declares that path itself).
     pub fn router(&self) -> Router {
         Router::new()
-            .fallback(any(handle))
+            .fallback(any(counted))
             .with_state(self.inner.clone())
     }
 
@@ -281,7 +286,22 @@ fn allow(route: &routes::Route) -> String {
     methods.join(", ")
 }
 
-async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
+/// Serves one request and counts it under its route pattern (`other` when none matched).
+async fn counted(State(inner): State<Arc<Inner>>, req: Request) -> Response {
+    let started = std::time::Instant::now();
+    let route = inner
+        .routes
+        .find(req.uri().path())
+        .map(|m| m.route.pattern.clone());
+    let response = handle(&inner, req).await;
+    let name = route.as_deref().unwrap_or("other");
+    inner
+        .metrics
+        .record(name, response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn handle(inner: &Arc<Inner>, req: Request) -> Response {
     if !inner.gate.admits(req.headers(), req.uri().query()) {
         return unauthorized(&inner.gate);
     }
