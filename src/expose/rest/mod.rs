@@ -339,7 +339,7 @@ async fn handle(inner: &Arc<Inner>, req: Request) -> Response {
                 .find(|(k, _)| *k == "path")
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default();
-            return forward::forward(&inner, fw, &rest, req).await;
+            return forward::forward(inner, fw, &rest, req).await;
         }
         return Problem::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -354,7 +354,7 @@ async fn handle(inner: &Arc<Inner>, req: Request) -> Response {
     let resource = &inner.adapter.resources[ri];
     let op = &resource.operations[oi];
     let (parts, body) = req.into_parts();
-    let body = match read_body(&inner, &parts.headers, body).await {
+    let body = match read_body(inner, &parts.headers, body).await {
         Ok(b) => b,
         Err(p) => return p.into_response(),
     };
@@ -388,7 +388,7 @@ async fn handle(inner: &Arc<Inner>, req: Request) -> Response {
         Ok(a) => a,
         Err(p) => return p.into_response(),
     };
-    call::run(&inner, op, args).await
+    call::run(inner, op, args).await
 }
 
 /// 401 with a `WWW-Authenticate` challenge naming what the gate expects.
