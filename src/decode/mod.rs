@@ -15,6 +15,8 @@
 #[cfg(feature = "csv")]
 mod csv;
 mod json;
+#[cfg(feature = "markdown")]
+mod markdown;
 pub(crate) mod shape;
 mod text;
 #[cfg(feature = "xml")]
@@ -56,6 +58,10 @@ pub enum Format {
     /// objects keyed by the header, values as strings.
     #[cfg(feature = "csv")]
     Delimited(Delimiter, Shape),
+    /// Markdown: `{frontMatter, tables, sections}`; the section filter is the operation's
+    /// `outputSchema` (a heading prefix), if any.
+    #[cfg(feature = "markdown")]
+    Markdown(Option<String>),
     /// A format this build does not decode, by its declared name in lower case.
     Other(String),
 }
@@ -100,6 +106,8 @@ impl Format {
             "tsv" => Format::Delimited(Delimiter::Tab, Shape::default()),
             #[cfg(feature = "csv")]
             "psv" => Format::Delimited(Delimiter::Pipe, Shape::default()),
+            #[cfg(feature = "markdown")]
+            "markdown" | "md" => Format::Markdown(None),
             _ => Format::Other(name),
         }
     }
@@ -119,6 +127,8 @@ impl Format {
             Format::Delimited(Delimiter::Tab, _) => "tsv",
             #[cfg(feature = "csv")]
             Format::Delimited(Delimiter::Pipe, _) => "psv",
+            #[cfg(feature = "markdown")]
+            Format::Markdown(_) => "markdown",
             Format::Other(name) => name,
         }
     }
@@ -126,6 +136,16 @@ impl Format {
     /// True when the runtime decodes responses in this format (so they can be mapped).
     pub fn is_decoded(&self) -> bool {
         !matches!(self, Format::Other(_))
+    }
+
+    /// Sets the operation's `outputSchema` where the format reads one (markdown: the
+    /// section filter).
+    pub(crate) fn set_schema(&mut self, schema: String) {
+        #[cfg(feature = "markdown")]
+        if let Format::Markdown(filter) = self {
+            *filter = Some(schema);
+        }
+        let _ = schema;
     }
 
     /// The shape hints of a text format (xml, csv), to fill at load.
@@ -171,6 +191,8 @@ impl Format {
             Format::Delimited(d, shape) => csv::decode(body, d.byte())
                 .map(|v| shape.apply(v))
                 .map_err(fail),
+            #[cfg(feature = "markdown")]
+            Format::Markdown(filter) => markdown::decode(body, filter.as_deref()).map_err(fail),
             Format::Other(_) => self.check(operation).map(|()| Value::Null),
         }
     }
@@ -210,7 +232,9 @@ mod tests {
 
     #[test]
     fn names_parse_in_any_case_and_round_trip() {
-        for name in ["json", "Text", "XML", "yaml", "CSV", "tsv", "psv", "avro"] {
+        for name in [
+            "json", "Text", "XML", "yaml", "CSV", "tsv", "psv", "markdown", "avro",
+        ] {
             assert_eq!(Format::parse(name).as_str(), name.to_ascii_lowercase());
         }
         assert!(supports_format("json") && supports_format("csv") && !supports_format("avro"));
@@ -223,7 +247,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "operation `ns.op`: outputRawFormat `protobuf` is not supported (this build decodes json, text, xml, yaml, csv, tsv and psv)"
+            "operation `ns.op`: outputRawFormat `protobuf` is not supported (this build decodes json, text, xml, yaml, csv, tsv, psv and markdown)"
         );
         assert_eq!(Format::Text.decode("op", b"hi").unwrap(), Value::from("hi"));
     }

@@ -269,6 +269,9 @@ impl Loader {
     fn op_output(&mut self, at: At<'_>, op: &mut Operation) -> Option<()> {
         if let Some(fmt) = self.str_field(at, "outputRawFormat") {
             op.format = crate::decode::Format::parse(&fmt);
+            if let Some(schema) = at.node.get("outputSchema").and_then(|n| n.scalar_text()) {
+                op.format.set_schema(schema);
+            }
             if !op.format.is_decoded() {
                 self.note(
                     at.key_loc("outputRawFormat"),

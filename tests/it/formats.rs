@@ -243,3 +243,42 @@ async fn malformed_bodies_are_errors_naming_the_operation_and_format() {
         }
     }
 }
+
+#[cfg(all(feature = "markdown", feature = "serve"))]
+#[tokio::test(flavor = "multi_thread")]
+async fn markdown_front_matter_tables_and_sections_reach_the_rest_adapters_mapping() {
+    let server = serve("/api/readme", "sample-readme.md", "text/markdown").await;
+    let cap = Capability::from_path(format!("{FORMATS}/markdown-capability.yaml")).unwrap();
+    let rt = Runtime::builder(cap)
+        .base_uri("mock-markdown", server.uri())
+        .build()
+        .unwrap();
+    let raw = rt.call("get-readme", json!({})).await.unwrap();
+    assert_eq!(
+        raw["frontMatter"],
+        json!({"title": "Product Release Notes", "version": "2.1.0"})
+    );
+    assert_eq!(raw["sections"][0]["heading"], "Overview");
+    assert_eq!(
+        raw["sections"][0]["content"],
+        "This release introduces table extraction for markdown."
+    );
+    let rest = naftiko::RestServer::new(rt, None, Default::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { rest.serve(listener).await });
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let features: Value = reqwest::get(format!("{base}/markdown/features"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        features,
+        json!([
+            {"feature": "HTML support", "status": "GA"},
+            {"feature": "Markdown support", "status": "Beta"}
+        ])
+    );
+}
