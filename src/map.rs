@@ -34,7 +34,7 @@ pub enum MapError {
         message: String,
     },
     /// The operation declares a response format this runtime does not decode yet.
-    #[error("operation `{operation}`: outputRawFormat `{format}` is not supported (this build decodes json, text, xml, yaml, csv, tsv, psv and markdown)")]
+    #[error("operation `{operation}`: outputRawFormat `{format}` is not supported (this build decodes json, text, xml, yaml, csv, tsv, psv, markdown and html)")]
     UnsupportedFormat {
         /// The operation.
         operation: String,

@@ -14,6 +14,8 @@
 
 #[cfg(feature = "csv")]
 mod csv;
+#[cfg(feature = "html")]
+mod html;
 mod json;
 #[cfg(feature = "markdown")]
 mod markdown;
@@ -62,6 +64,10 @@ pub enum Format {
     /// `outputSchema` (a heading prefix), if any.
     #[cfg(feature = "markdown")]
     Markdown(Option<String>),
+    /// HTML: `{tables}`, the tables the operation's `outputSchema` CSS selector picks (all
+    /// of the page's without one) as rows keyed by their header cells.
+    #[cfg(feature = "html")]
+    Html(Option<String>),
     /// A format this build does not decode, by its declared name in lower case.
     Other(String),
 }
@@ -108,6 +114,8 @@ impl Format {
             "psv" => Format::Delimited(Delimiter::Pipe, Shape::default()),
             #[cfg(feature = "markdown")]
             "markdown" | "md" => Format::Markdown(None),
+            #[cfg(feature = "html")]
+            "html" => Format::Html(None),
             _ => Format::Other(name),
         }
     }
@@ -129,6 +137,8 @@ impl Format {
             Format::Delimited(Delimiter::Pipe, _) => "psv",
             #[cfg(feature = "markdown")]
             Format::Markdown(_) => "markdown",
+            #[cfg(feature = "html")]
+            Format::Html(_) => "html",
             Format::Other(name) => name,
         }
     }
@@ -141,11 +151,13 @@ impl Format {
     /// Sets the operation's `outputSchema` where the format reads one (markdown: the
     /// section filter).
     pub(crate) fn set_schema(&mut self, schema: String) {
-        #[cfg(feature = "markdown")]
-        if let Format::Markdown(filter) = self {
-            *filter = Some(schema);
+        match self {
+            #[cfg(feature = "markdown")]
+            Format::Markdown(filter) => *filter = Some(schema),
+            #[cfg(feature = "html")]
+            Format::Html(selector) => *selector = Some(schema),
+            _ => {}
         }
-        let _ = schema;
     }
 
     /// The shape hints of a text format (xml, csv), to fill at load.
@@ -193,6 +205,8 @@ impl Format {
                 .map_err(fail),
             #[cfg(feature = "markdown")]
             Format::Markdown(filter) => markdown::decode(body, filter.as_deref()).map_err(fail),
+            #[cfg(feature = "html")]
+            Format::Html(selector) => html::decode(body, selector.as_deref()).map_err(fail),
             Format::Other(_) => self.check(operation).map(|()| Value::Null),
         }
     }
@@ -247,7 +261,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "operation `ns.op`: outputRawFormat `protobuf` is not supported (this build decodes json, text, xml, yaml, csv, tsv, psv and markdown)"
+            "operation `ns.op`: outputRawFormat `protobuf` is not supported (this build decodes json, text, xml, yaml, csv, tsv, psv, markdown and html)"
         );
         assert_eq!(Format::Text.decode("op", b"hi").unwrap(), Value::from("hi"));
     }

@@ -282,3 +282,32 @@ async fn markdown_front_matter_tables_and_sections_reach_the_rest_adapters_mappi
         ])
     );
 }
+
+#[cfg(all(feature = "html", feature = "serve"))]
+#[tokio::test(flavor = "multi_thread")]
+async fn html_tables_picked_by_the_css_selector_reach_the_rest_adapters_mapping() {
+    let server = serve("/api/products", "sample-products.html", "text/html").await;
+    let cap = Capability::from_path(format!("{FORMATS}/html-capability.yaml")).unwrap();
+    let rt = Runtime::builder(cap)
+        .base_uri("mock-html", server.uri())
+        .build()
+        .unwrap();
+    let rest = naftiko::RestServer::new(rt, None, Default::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { rest.serve(listener).await });
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let products: Value = reqwest::get(format!("{base}/html/products"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        products,
+        json!([
+            {"name": "Widget", "price": "$42", "stock": "150"},
+            {"name": "Gadget", "price": "$99", "stock": "30"}
+        ])
+    );
+}
