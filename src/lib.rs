@@ -44,11 +44,14 @@
 // Every module is private: the public API is what this file re-exports, one path per item.
 mod auth;
 mod bind;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod decode;
 mod encode;
 mod error;
 #[cfg(feature = "serve")]
 mod expose;
+mod hook;
 mod load;
 mod map;
 mod metrics;
@@ -66,11 +69,16 @@ pub use decode::{supports_format, Format};
 pub use error::Error;
 #[cfg(feature = "serve")]
 pub use expose::{Control, HttpOptions, McpOptions, McpServer, RestOptions, RestServer};
+pub use hook::{AuthContext, AuthHook};
 pub use map::{query, MapError, PathError, Query};
 pub use request::{Body, PrepareError, PreparedRequest};
+/// The HTTP client crate this one is built on, for [`RuntimeBuilder::client`],
+/// [`RuntimeBuilder::default_headers`] and [`RuntimeBuilder::auth_hook`] without a version
+/// to keep in step.
+pub use reqwest;
 pub use runtime::{CallOptions, Runtime, RuntimeBuilder};
 pub use secret::Secret;
-pub use send::{HttpError, Response, RetryPolicy, SendError};
+pub use send::{client_builder, HttpError, Response, RetryPolicy, SendError};
 pub use spec::{
     Adapter, AdapterKind, Auth, Bind, Capability, ClientAuth, Consumer, ControlSettings,
     Diagnostic, Hints, InboundAuth, KeyPlacement, LoadOptions, Location, LookupError, Method,

@@ -16,6 +16,7 @@ mod encoding;
 mod errors;
 mod formats;
 mod fuzz_regressions;
+mod library;
 mod load;
 mod mcp;
 #[cfg(feature = "openapi")]
