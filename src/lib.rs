@@ -82,7 +82,7 @@ pub use send::{client_builder, HttpError, Response, RetryPolicy, SendError};
 pub use spec::{
     Adapter, AdapterKind, Auth, Bind, Capability, ClientAuth, Consumer, ControlSettings,
     Diagnostic, Hints, InboundAuth, KeyPlacement, LoadOptions, Location, LookupError, Method,
-    OAuth1Method, Operation, Param, ParamIn, ParamType, Part, Resource, RestOperation, Severity,
+    OAuth1Method, Operation, PageStyle, Pagination, Param, ParamIn, ParamType, Part, Resource, RestOperation, Severity,
     SpecError, Template, Tool, Transport, Var,
 };
 pub use trace::TraceParent;

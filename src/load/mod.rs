@@ -30,6 +30,7 @@ mod imports;
 mod index;
 mod operation;
 mod outputs;
+mod pagination;
 mod params;
 mod schema;
 mod shape;

@@ -9,6 +9,7 @@
 mod base_uri;
 mod diag;
 mod exposes;
+mod pagination;
 mod steps;
 pub(crate) mod template;
 
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 pub(crate) use base_uri::check_base_uri as check_base_uri_text;
 pub use diag::Pos;
+pub use pagination::{PageStyle, Pagination};
 pub use diag::{Diagnostic, Location, Severity, SpecError};
 pub(crate) use exposes::{split_path, Forward, PathPart, RestIn, RestInput, ToolCall};
 pub use exposes::{
@@ -613,6 +615,8 @@ pub struct Operation {
     pub(crate) unsupported: Option<String>,
     /// Names the call accepts as arguments (parameters and template variables), sorted.
     pub(crate) arg_names: Vec<String>,
+    /// How to fetch every page (`pagination:`, or inferred from offset and limit).
+    pub(crate) pagination: Option<Pagination>,
     pub(crate) location: Location,
 }
 
@@ -637,6 +641,10 @@ impl Operation {
     /// The HTTP method.
     pub fn method(&self) -> Method {
         self.method
+    }
+    /// How to fetch every page, if the operation pages ([`Runtime::pages`](crate::Runtime::pages)).
+    pub fn pagination(&self) -> Option<&Pagination> {
+        self.pagination.as_ref()
     }
     /// The description, if any.
     pub fn description(&self) -> Option<&str> {
