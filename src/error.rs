@@ -9,6 +9,7 @@
 
 use crate::bind::BindError;
 use crate::map::MapError;
+use crate::paginate::PageError;
 use crate::request::PrepareError;
 use crate::send::{HttpError, SendError};
 use crate::spec::{did_you_mean, LookupError, SpecError};
@@ -62,6 +63,9 @@ pub enum Error {
     /// The response could not be decoded.
     #[error(transparent)]
     Map(#[from] MapError),
+    /// The operation does not page, or its next page cannot be followed.
+    #[error(transparent)]
+    Page(#[from] PageError),
 }
 
 impl From<BindError> for Error {

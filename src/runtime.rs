@@ -556,7 +556,7 @@ impl Runtime {
         self.prepare_index(i, args, unset)
     }
 
-    fn prepare_index(
+    pub(crate) fn prepare_index(
         &self,
         i: usize,
         args: &Value,
@@ -662,6 +662,22 @@ impl Runtime {
             Some(op) if op.qualified == req.operation => req.index,
             _ => cap.operation_index(&req.operation)?,
         })
+    }
+
+    /// Sends `req` (a request of operation number `index`) and decodes its body: the
+    /// decoded body, before the output mapping, and the response headers. For `paginate`.
+    pub(crate) async fn fetch(
+        &self,
+        index: usize,
+        req: &PreparedRequest,
+    ) -> Result<(Value, Vec<(String, String)>), Error> {
+        let op = &self.inner.cap.operations[index];
+        op.format.check(&op.qualified)?;
+        let response = (self.execute_op(index, req, &CallOptions::default(), true)).await?;
+        let value = (op.format)
+            .decode(&req.operation, &response.body)
+            .map_err(|e| redact_snippet(e, req, &response.body))?;
+        Ok((value, response.headers))
     }
 
     /// Sends a prepared request and returns the undecoded response (status < 400).

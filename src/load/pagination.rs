@@ -23,7 +23,7 @@ impl Loader {
         };
         if node.as_map().is_none() {
             let found = node.kind_name();
-            self.error(
+            self.fatal(
                 block.loc(),
                 format!(
                     "operation `{}`: `pagination` should be a mapping, found {found}",
@@ -35,8 +35,14 @@ impl Loader {
         let style = self.page_style(block, op)?;
         let items = self.page_query(block, op, "items")?;
         let max_pages = self.max_pages(block, op)?;
-        if let (PageStyle::Page { total_pages: None, .. }, None) = (&style, &items) {
-            self.error(
+        if let (
+            PageStyle::Page {
+                total_pages: None, ..
+            },
+            None,
+        ) = (&style, &items)
+        {
+            self.fatal(
                 block.loc(),
                 format!("operation `{}`: pagination style `page` needs `items` or `totalPages` to know when to stop", op.name),
             );
@@ -86,7 +92,7 @@ impl Loader {
                 } else {
                     format!("unknown style `{style}`")
                 };
-                self.error(
+                self.fatal(
                     loc,
                     format!(
                         "operation `{}`: pagination has {found}; styles: {STYLES}",
@@ -110,7 +116,7 @@ impl Loader {
             Some(_) => at.key_loc(key),
             None => at.loc(),
         };
-        self.error(
+        self.fatal(
             loc,
             format!(
                 "operation `{}`: pagination parameter `{name}` is not an input parameter of the operation; parameters: {}",
@@ -130,7 +136,7 @@ impl Loader {
             Ok(q) => Some(Some(q)),
             Err(e) => {
                 let message = format!("operation `{}`: pagination `{key}`: {e}", op.name);
-                self.error(at.key_loc(key), message);
+                self.fatal(at.key_loc(key), message);
                 None
             }
         }
@@ -141,7 +147,7 @@ impl Loader {
         match self.page_query(at, op, "next")? {
             Some(q) => Some(q),
             None => {
-                self.error(
+                self.fatal(
                     at.loc(),
                     format!(
                         "operation `{}`: pagination style `{style}` needs `next`, the JSONPath of the next {} in the response",
@@ -170,9 +176,10 @@ impl Loader {
                 let message = format!(
                     "operation `{}`: pagination `{key}` should be a positive integer, found `{}`",
                     op.name,
-                    node.scalar_text().unwrap_or_else(|| node.kind_name().into())
+                    node.scalar_text()
+                        .unwrap_or_else(|| node.kind_name().into())
                 );
-                self.error(at.key_loc(key), message);
+                self.fatal(at.key_loc(key), message);
                 None
             }
         }
@@ -181,9 +188,8 @@ impl Loader {
 
 /// A GET with `offset` and `limit` query parameters pages by offset, to `$.total`.
 fn inferred(op: &Operation) -> Option<Pagination> {
-    let query = |name: &str| {
-        (op.params.iter()).any(|p| p.name == name && p.location == ParamIn::Query)
-    };
+    let query =
+        |name: &str| (op.params.iter()).any(|p| p.name == name && p.location == ParamIn::Query);
     (op.method == crate::spec::Method::Get && query("offset") && query("limit")).then(|| {
         Pagination {
             style: PageStyle::Offset {

@@ -18,13 +18,13 @@ use std::sync::Arc;
 
 pub(crate) use base_uri::check_base_uri as check_base_uri_text;
 pub use diag::Pos;
-pub use pagination::{PageStyle, Pagination};
 pub use diag::{Diagnostic, Location, Severity, SpecError};
 pub(crate) use exposes::{split_path, Forward, PathPart, RestIn, RestInput, ToolCall};
 pub use exposes::{
     Adapter, AdapterKind, ControlSettings, Hints, InboundAuth, OutputParam, Resource,
     RestOperation, Tool, ToolInput, Transport, WithValue,
 };
+pub use pagination::{PageStyle, Pagination};
 pub(crate) use steps::{
     Aggregate, Function, LookupValue, Orchestration, Semantics, Step, StepKind, StepMapping,
 };

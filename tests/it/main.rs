@@ -21,6 +21,7 @@ mod load;
 mod mcp;
 #[cfg(feature = "openapi")]
 mod openapi;
+mod pagination;
 mod parity;
 mod requests;
 mod resilience;
