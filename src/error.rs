@@ -9,10 +9,9 @@
 
 use crate::bind::BindError;
 use crate::map::MapError;
-use crate::paginate::PageError;
 use crate::request::PrepareError;
 use crate::send::{HttpError, SendError};
-use crate::spec::{did_you_mean, LookupError, SpecError};
+use crate::spec::{did_you_mean, LookupError, PageError, SpecError};
 
 /// Any error the runtime can return. Each layer has its own enum; this one wraps them.
 #[derive(Debug, thiserror::Error)]

@@ -72,7 +72,7 @@ pub use error::Error;
 pub use expose::{Control, HttpOptions, McpOptions, McpServer, RestOptions, RestServer};
 pub use hook::{AuthContext, AuthHook};
 pub use map::{query, MapError, PathError, Query};
-pub use paginate::{Page, PageError, PageOptions, Pages, DEFAULT_MAX_PAGES};
+pub use paginate::{Page, PageOptions, Pages, DEFAULT_MAX_PAGES};
 pub use request::{Body, PrepareError, PreparedRequest};
 /// The HTTP client crate this one is built on, for [`RuntimeBuilder::client`],
 /// [`RuntimeBuilder::default_headers`] and [`RuntimeBuilder::auth_hook`] without a version
@@ -84,8 +84,8 @@ pub use send::{client_builder, HttpError, Response, RetryPolicy, SendError};
 pub use spec::{
     Adapter, AdapterKind, Auth, Bind, Capability, ClientAuth, Consumer, ControlSettings,
     Diagnostic, Hints, InboundAuth, KeyPlacement, LoadOptions, Location, LookupError, Method,
-    OAuth1Method, Operation, PageStyle, Pagination, Param, ParamIn, ParamType, Part, Resource,
-    RestOperation, Severity, SpecError, Template, Tool, Transport, Var,
+    OAuth1Method, Operation, PageError, PageStyle, Pagination, Param, ParamIn, ParamType, Part,
+    Resource, RestOperation, Severity, SpecError, Template, Tool, Transport, Var,
 };
 pub use trace::TraceParent;
 

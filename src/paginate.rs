@@ -13,43 +13,10 @@ use crate::error::Error;
 use crate::map::Query;
 use crate::request::{PreparedRequest, Unset};
 use crate::runtime::Runtime;
-use crate::spec::{PageStyle, Pagination};
+use crate::spec::{PageError, PageStyle, Pagination};
 
 /// The pages a run fetches when neither the call nor the capability bounds it.
 pub const DEFAULT_MAX_PAGES: u32 = 100;
-
-/// Why an operation's pages cannot be fetched.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum PageError {
-    /// The operation declares no `pagination`, and none can be inferred.
-    #[error("operation `{operation}` does not page: it has no `pagination` block, and no `offset` and `limit` query parameters to infer one from (README \"Pagination\")")]
-    NotPaginated {
-        /// The operation.
-        operation: String,
-    },
-    /// The next page's URL (a `Link` header, a URL in the body) is not a URL.
-    #[error("operation `{operation}`: the next page's URL `{url}` is not a URL ({message})")]
-    BadNextUrl {
-        /// The operation.
-        operation: String,
-        /// The URL as the server gave it (secrets redacted).
-        url: String,
-        /// The parser's message.
-        message: String,
-    },
-    /// The next page's URL is on another origin than the first page: it is not followed,
-    /// since the request's credentials would go there.
-    #[error("operation `{operation}`: the next page is at `{url}`, another origin than `{origin}`; not followed (the request's credentials would go there)")]
-    OtherOrigin {
-        /// The operation.
-        operation: String,
-        /// The next page's URL (secrets redacted).
-        url: String,
-        /// The first page's origin.
-        origin: String,
-    },
-}
 
 /// One page of a run.
 #[derive(Debug, Clone)]

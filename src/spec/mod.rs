@@ -24,7 +24,7 @@ pub use exposes::{
     Adapter, AdapterKind, ControlSettings, Hints, InboundAuth, OutputParam, Resource,
     RestOperation, Tool, ToolInput, Transport, WithValue,
 };
-pub use pagination::{PageStyle, Pagination};
+pub use pagination::{PageError, PageStyle, Pagination};
 pub(crate) use steps::{
     Aggregate, Function, LookupValue, Orchestration, Semantics, Step, StepKind, StepMapping,
 };

@@ -74,3 +74,36 @@ impl Pagination {
         self.inferred
     }
 }
+
+/// Why an operation's pages cannot be fetched.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PageError {
+    /// The operation declares no `pagination`, and none can be inferred.
+    #[error("operation `{operation}` does not page: it has no `pagination` block, and no `offset` and `limit` query parameters to infer one from (README \"Pagination\")")]
+    NotPaginated {
+        /// The operation.
+        operation: String,
+    },
+    /// The next page's URL (a `Link` header, a URL in the body) is not a URL.
+    #[error("operation `{operation}`: the next page's URL `{url}` is not a URL ({message})")]
+    BadNextUrl {
+        /// The operation.
+        operation: String,
+        /// The URL as the server gave it (secrets redacted).
+        url: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// The next page's URL is on another origin than the first page: it is not followed,
+    /// since the request's credentials would go there.
+    #[error("operation `{operation}`: the next page is at `{url}`, another origin than `{origin}`; not followed (the request's credentials would go there)")]
+    OtherOrigin {
+        /// The operation.
+        operation: String,
+        /// The next page's URL (secrets redacted).
+        url: String,
+        /// The first page's origin.
+        origin: String,
+    },
+}

@@ -231,3 +231,86 @@ fn a_wrong_pagination_block_fails_the_load_with_what_is_wrong() {
         assert!(err.to_string().contains(want), "{block}: {err}");
     }
 }
+
+/// `naftiko call STYLES OP --base-uri SERVER ARGS…`.
+fn call_all(server: &MockServer, op: &str, args: &[&str]) -> support::bin::Run {
+    let uri = server.uri();
+    let mut all = vec!["call", STYLES, op, "--base-uri", uri.as_str()];
+    all.extend_from_slice(args);
+    support::bin::run(all)
+}
+
+async fn three_offset_pages(server: &MockServer) {
+    let items = |ids: &[u32]| json_body(json!({"users": ids, "total": 5}));
+    page(server, "offset", None, items(&[1, 2])).await;
+    page(server, "offset", Some("2"), items(&[3, 4])).await;
+    page(server, "offset", Some("4"), items(&[5])).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_all_on_an_operation_without_pagination_says_so_and_sends_nothing() {
+    let server = MockServer::start().await;
+    let run = call_all(&server, "unpaged", &["--all"]);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stderr.starts_with(
+            "error: operation `pages.unpaged` does not page: it has no `pagination` block"
+        ),
+        "{}",
+        run.all()
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+    let run = call_all(&server, "unpaged", &["--ndjson"]);
+    assert_eq!(run.code, Some(2), "--ndjson needs --all: {}", run.all());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_all_concatenates_the_items_of_every_page_into_one_array() {
+    let server = MockServer::start().await;
+    three_offset_pages(&server).await;
+    let run = call_all(
+        &server,
+        "by-offset",
+        &["limit=2", "--all", "--items", "$.users[*]"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(run.json(), json!([1, 2, 3, 4, 5]));
+    assert_eq!(
+        run.stderr, "",
+        "no progress line when stderr is not a terminal"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_all_ndjson_prints_one_item_per_line_within_max_pages() {
+    let server = MockServer::start().await;
+    let items = |ids: &[u32]| json_body(json!({"users": ids, "total": 5}));
+    page(&server, "offset", None, items(&[1, 2])).await;
+    page(&server, "offset", Some("2"), items(&[3, 4])).await;
+    let run = call_all(
+        &server,
+        "by-offset",
+        &[
+            "limit=2",
+            "--all",
+            "--max-pages",
+            "2",
+            "--ndjson",
+            "--items",
+            "$.users[*]",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(run.stdout, "1\n2\n3\n4\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_all_without_items_prints_each_pages_output() {
+    let server = MockServer::start().await;
+    three_offset_pages(&server).await;
+    let run = call_all(&server, "by-offset", &["limit=2", "--all"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    let pages = run.json();
+    assert_eq!(pages.as_array().map(Vec::len), Some(3));
+    assert_eq!(pages[2], json!({"users": [5], "total": 5}));
+}
