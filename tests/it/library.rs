@@ -230,3 +230,26 @@ fn the_blocking_runtime_calls_without_an_async_caller() {
     let req = rt.prepare(USERS, json!({"limit": 2})).unwrap();
     assert!(req.url().ends_with("/v2/user?limit=2"), "{}", req.url());
 }
+
+#[tokio::test]
+async fn a_consumer_with_its_own_ca_keeps_its_own_client_beside_a_users_client() {
+    let server = MockServer::start().await;
+    serve_users(&server).await;
+    let https = server.uri().replace("http://", "https://");
+    let client = naftiko::client_builder().build().unwrap();
+    let rt = support::builder(
+        vital::capability(),
+        &[("VITAL_API_KEY", vital::KEY)],
+        Some(("users", &https)),
+    )
+    .client(client)
+    .ca_file("users", "tests/fixtures/no-such-ca.pem")
+    .build()
+    .unwrap();
+    let err = rt.call(USERS, json!({})).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("cannot read the CA file `tests/fixtures/no-such-ca.pem`"),
+        "the consumer's own client (with its CA) was used: {err}"
+    );
+}
