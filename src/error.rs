@@ -11,7 +11,7 @@ use crate::bind::BindError;
 use crate::map::MapError;
 use crate::request::PrepareError;
 use crate::send::{HttpError, SendError};
-use crate::spec::{LookupError, SpecError};
+use crate::spec::{did_you_mean, LookupError, PageError, SpecError};
 
 /// Any error the runtime can return. Each layer has its own enum; this one wraps them.
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +20,31 @@ pub enum Error {
     /// The capability file could not be loaded.
     #[error(transparent)]
     Spec(#[from] SpecError),
-    /// The runtime was configured wrongly (an unknown namespace, an invalid base URI).
+    /// A builder option names a namespace the capability does not consume
+    /// ([`RuntimeBuilder::base_uri`](crate::RuntimeBuilder::base_uri),
+    /// [`RuntimeBuilder::ca_file`](crate::RuntimeBuilder::ca_file),
+    /// [`RuntimeBuilder::auth_hook`](crate::RuntimeBuilder::auth_hook)).
+    #[error("{option} for unknown namespace `{namespace}`{}; namespaces: {}", did_you_mean(suggestion.as_deref()), known.join(", "))]
+    UnknownNamespace {
+        /// The option (`base URI override`, `CA file`, …).
+        option: &'static str,
+        /// The namespace asked for.
+        namespace: String,
+        /// The closest known namespace, if one is close.
+        suggestion: Option<String>,
+        /// The capability's namespaces.
+        known: Vec<String>,
+    },
+    /// A base URI override is not an http(s) URL with a host.
+    #[error("base URI override for `{namespace}`: {reason}")]
+    BaseUri {
+        /// The namespace overridden.
+        namespace: String,
+        /// What is wrong with the URI.
+        reason: String,
+    },
+    /// A server was asked for an adapter the capability does not expose (the MCP and REST
+    /// servers' start-up).
     #[error("{0}")]
     Config(String),
     /// No operation has the name asked for (or several do).
@@ -38,6 +62,9 @@ pub enum Error {
     /// The response could not be decoded.
     #[error(transparent)]
     Map(#[from] MapError),
+    /// The operation does not page, or its next page cannot be followed.
+    #[error(transparent)]
+    Page(#[from] PageError),
 }
 
 impl From<BindError> for Error {

@@ -44,16 +44,20 @@
 // Every module is private: the public API is what this file re-exports, one path per item.
 mod auth;
 mod bind;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod decode;
 mod encode;
 mod error;
 #[cfg(feature = "serve")]
 mod expose;
+mod hook;
 mod load;
 mod map;
 mod metrics;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+mod paginate;
 mod request;
 mod runtime;
 mod secret;
@@ -68,16 +72,22 @@ pub use error::Error;
 pub use expose::{
     Control, HttpOptions, McpOptions, McpServer, RestOptions, RestServer, SkillServer,
 };
+pub use hook::{AuthContext, AuthHook};
 pub use map::{query, MapError, PathError, Query};
+pub use paginate::{Page, PageOptions, Pages, DEFAULT_MAX_PAGES};
 pub use request::{Body, PrepareError, PreparedRequest};
+/// The HTTP client crate this one is built on, for [`RuntimeBuilder::client`],
+/// [`RuntimeBuilder::default_headers`] and [`RuntimeBuilder::auth_hook`] without a version
+/// to keep in step.
+pub use reqwest;
 pub use runtime::{CallOptions, Runtime, RuntimeBuilder};
 pub use secret::Secret;
-pub use send::{HttpError, Response, RetryPolicy, SendError};
+pub use send::{client_builder, HttpError, Response, RetryPolicy, SendError};
 pub use spec::{
     Adapter, AdapterKind, Auth, Bind, Capability, ClientAuth, Consumer, ControlSettings,
     Diagnostic, Hints, InboundAuth, KeyPlacement, LoadOptions, Location, LookupError, Method,
-    OAuth1Method, Operation, Param, ParamIn, ParamType, Part, Resource, RestOperation, Severity,
-    SpecError, Template, Tool, Transport, Var,
+    OAuth1Method, Operation, PageError, PageStyle, Pagination, Param, ParamIn, ParamType, Part,
+    Resource, RestOperation, Severity, SpecError, Template, Tool, Transport, Var,
 };
 pub use trace::TraceParent;
 

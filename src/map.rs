@@ -33,6 +33,15 @@ pub enum MapError {
         /// What the parser reported (with its line or byte position).
         message: String,
     },
+    /// The mapped output does not deserialize into the type asked of
+    /// [`Runtime::call_as`](crate::Runtime::call_as).
+    #[error("operation `{operation}`: the output does not fit the type asked for ({message})")]
+    Output {
+        /// The operation.
+        operation: String,
+        /// serde's message (with the request's secrets redacted), with its line and column in the output.
+        message: String,
+    },
     /// The operation declares a response format this runtime does not decode yet.
     #[error("operation `{operation}`: outputRawFormat `{format}` is not supported (this build decodes json, text, xml, yaml, csv, tsv, psv, markdown and html)")]
     UnsupportedFormat {

@@ -6,19 +6,21 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tracing::Instrument;
 
 use crate::auth::{self, Sign};
 use crate::bind::{Binds, Env};
 use crate::error::Error;
+use crate::hook::{AuthContext, AuthHook, Hooked};
 use crate::map::MapError;
 use crate::metrics::Metrics;
 use crate::request::{self, PreparedRequest, Unset};
 use crate::secret::Secret;
 use crate::send::{self, Clients, Response, RetryPolicy, SendConfig, SendError, TlsSettings};
-use crate::spec::{closest, did_you_mean, Capability, Part, Template, Var};
+use crate::spec::{closest, Capability, Part, Template, Var};
 use crate::trace::TraceParent;
 
 /// Per-call settings that override the runtime's.
@@ -56,6 +58,12 @@ pub struct RuntimeBuilder {
     retry_non_idempotent_ops: Vec<String>,
     /// `(namespace, path)`; `None`: every namespace.
     ca_files: Vec<(Option<String>, PathBuf)>,
+    /// The user's client, in place of the shared default one.
+    client: Option<reqwest::Client>,
+    /// Headers added to every request that does not set them.
+    default_headers: HeaderMap,
+    /// `(namespace, hook)`; `None`: every namespace.
+    hooks: Vec<(Option<String>, Arc<AuthHook>)>,
 }
 
 /// Shows the names of the environment values, never the values (they are secrets).
@@ -73,6 +81,15 @@ impl std::fmt::Debug for RuntimeBuilder {
             .field("config", &self.config)
             .field("retry_non_idempotent_ops", &self.retry_non_idempotent_ops)
             .field("ca_files", &self.ca_files)
+            .field("client", &self.client.is_some())
+            .field(
+                "default_headers",
+                &self.default_headers.keys().collect::<Vec<_>>(),
+            )
+            .field(
+                "hooks",
+                &self.hooks.iter().map(|h| &h.0).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -146,6 +163,85 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Sends with `client` (your proxies, TLS roots, connection pool, user agent) instead of
+    /// the runtime's shared default client. Consumers with TLS settings of their own (a
+    /// `caPath`, a client certificate, [`RuntimeBuilder::ca_file`]) keep their own client.
+    /// The runtime's deadlines and retries still apply; the client's redirect policy is
+    /// yours (the default client follows same-origin redirects only).
+    ///
+    /// Start from [`client_builder`](crate::client_builder) (reqwest's builder, with the
+    /// TLS crypto provider this crate uses installed).
+    ///
+    /// ```
+    /// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+    /// let client = naftiko::client_builder().user_agent("my-app/1.0").build().unwrap();
+    /// let rt = naftiko::Runtime::builder(cap).client(client).build()?;
+    /// # Ok::<(), naftiko::Error>(())
+    /// ```
+    pub fn client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Adds these headers to every request, unless the operation or its authentication
+    /// sets the same header. They are shown by `prepare` and dry runs as they are: put
+    /// credentials in [`RuntimeBuilder::auth_hook`] instead, which is redacted.
+    ///
+    /// ```
+    /// use reqwest::header::{HeaderMap, HeaderValue};
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-team", HeaderValue::from_static("data"));
+    /// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+    /// let rt = naftiko::Runtime::builder(cap)
+    ///     .env([("VITAL_API_KEY", "k")])
+    ///     .default_headers(headers)
+    ///     .build()?;
+    /// let req = rt.prepare("get_user_v2_user__user_id__get", serde_json::json!({"user_id": "u"}))?;
+    /// assert_eq!(req.header("x-team").as_deref(), Some("data"));
+    /// # Ok::<(), naftiko::Error>(())
+    /// ```
+    pub fn default_headers(mut self, headers: HeaderMap) -> Self {
+        self.default_headers.extend(headers);
+        self
+    }
+
+    /// Runs `hook` before every attempt of the calls to `namespace` (retries included),
+    /// after the capability's own authentication, to add or override headers: a token
+    /// from your own store, a signature of your own. An `Err` fails the call
+    /// (`authentication failed: …`). Dry runs and `-v` show the headers it sets as `***`
+    /// (the hook is run on an empty header map to learn their names).
+    ///
+    /// ```
+    /// use reqwest::header::HeaderValue;
+    /// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+    /// let rt = naftiko::Runtime::builder(cap)
+    ///     .env([("VITAL_API_KEY", "unused")])
+    ///     .auth_hook("users", |cx, headers| {
+    ///         let token = format!("Bearer token-for-{}", cx.namespace);
+    ///         let value = HeaderValue::from_str(&token).map_err(|e| e.to_string())?;
+    ///         headers.insert("authorization", value);
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), naftiko::Error>(())
+    /// ```
+    pub fn auth_hook<F>(mut self, namespace: impl Into<String>, hook: F) -> Self
+    where
+        F: Fn(&AuthContext<'_>, &mut HeaderMap) -> Result<(), String> + Send + Sync + 'static,
+    {
+        self.hooks.push((Some(namespace.into()), Arc::new(hook)));
+        self
+    }
+
+    /// [`RuntimeBuilder::auth_hook`] for every namespace of the capability.
+    pub fn auth_hook_all<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&AuthContext<'_>, &mut HeaderMap) -> Result<(), String> + Send + Sync + 'static,
+    {
+        self.hooks.push((None, Arc::new(hook)));
+        self
+    }
+
     /// The namespaces of the capability being built (for options given per namespace).
     pub fn namespaces(&self) -> impl Iterator<Item = &str> {
         self.cap.namespaces()
@@ -168,8 +264,10 @@ impl RuntimeBuilder {
         for (ns, uri) in self.base_uris {
             let i = consumer_index(&self.cap, &ns, "base URI override")?;
             let trimmed = uri.trim().trim_end_matches('/').to_string();
-            request::check_base_uri(&trimmed)
-                .map_err(|m| Error::Config(format!("base URI override for `{ns}`: {m}")))?;
+            request::check_base_uri(&trimmed).map_err(|reason| Error::BaseUri {
+                namespace: ns.clone(),
+                reason,
+            })?;
             base_overrides[i] = Some(trimmed);
         }
         let mut retry_ops = vec![false; self.cap.operations.len()];
@@ -184,10 +282,20 @@ impl RuntimeBuilder {
             }
         }
         let resolve = |t: &Template| render_secret(&binds, t);
-        let shared = Arc::new(Clients::new(self.config.clone(), TlsSettings::default()));
+        let shared = Arc::new(match self.client {
+            Some(client) => Clients::with_client(self.config.clone(), client),
+            None => Clients::new(self.config.clone(), TlsSettings::default()),
+        });
+        let mut hooks = vec![None; self.cap.consumers.len()];
+        for (ns, hook) in self.hooks {
+            match ns {
+                None => hooks.iter_mut().for_each(|h| *h = Some(hook.clone())),
+                Some(ns) => hooks[consumer_index(&self.cap, &ns, "auth hook")?] = Some(hook),
+            }
+        }
         let mut clients = Vec::new();
         let mut signers = Vec::new();
-        for (c, extra_cas) in self.cap.consumers.iter().zip(ca_files) {
+        for ((c, extra_cas), hook) in self.cap.consumers.iter().zip(ca_files).zip(hooks) {
             let mut tls = TlsSettings {
                 ca_files: extra_cas,
                 identity: None,
@@ -207,11 +315,15 @@ impl RuntimeBuilder {
             } else {
                 Arc::new(Clients::new(self.config.clone(), tls))
             };
-            signers.push(
-                c.auth
-                    .as_ref()
-                    .and_then(|a| auth::signer(a, &env(own.clone()))),
-            );
+            let scheme = (c.auth.as_ref()).and_then(|a| auth::signer(a, &env(own.clone())));
+            signers.push(match hook {
+                None => scheme,
+                Some(hook) => Some(Arc::new(Hooked {
+                    namespace: c.namespace.clone(),
+                    scheme,
+                    hook,
+                }) as Arc<dyn Sign>),
+            });
             clients.push(own);
         }
         let metrics = Arc::new(Metrics::new(
@@ -229,24 +341,32 @@ impl RuntimeBuilder {
                 retry_ops,
                 signers,
                 clients,
+                default_headers: header_pairs(&self.default_headers),
             }),
         })
     }
 }
 
+/// A header map as `(lower-case name, value)` pairs (a value that is not UTF-8 lossily).
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    (headers.iter())
+        .map(|(k, v)| {
+            let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            (k.as_str().to_string(), value)
+        })
+        .collect()
+}
+
 /// The index of the consumer `ns`, or an error naming what was asked for it.
-fn consumer_index(cap: &Capability, ns: &str, what: &str) -> Result<usize, Error> {
+fn consumer_index(cap: &Capability, ns: &str, option: &'static str) -> Result<usize, Error> {
     cap.consumers
         .iter()
         .position(|c| c.namespace == ns)
-        .ok_or_else(|| {
-            let suggestion = closest(ns, cap.consumers.iter().map(|c| c.namespace.as_str()));
-            let known: Vec<&str> = cap.namespaces().collect();
-            Error::Config(format!(
-                "{what} for unknown namespace `{ns}`{}; namespaces: {}",
-                did_you_mean(suggestion.as_deref()),
-                known.join(", ")
-            ))
+        .ok_or_else(|| Error::UnknownNamespace {
+            option,
+            namespace: ns.to_string(),
+            suggestion: closest(ns, cap.consumers.iter().map(|c| c.namespace.as_str())),
+            known: cap.namespaces().map(str::to_string).collect(),
         })
 }
 
@@ -300,8 +420,11 @@ struct Inner {
     /// Per consumer: its HTTP clients. Consumers without TLS settings of their own (a
     /// private CA, a client certificate) share one.
     clients: Vec<Arc<Clients>>,
-    /// Per consumer: its authentication scheme's per-attempt hook (oauth2, digest).
+    /// Per consumer: its authentication scheme's per-attempt hook (oauth2, digest), and
+    /// the user's [`RuntimeBuilder::auth_hook`].
     signers: Vec<Option<Arc<dyn Sign>>>,
+    /// [`RuntimeBuilder::default_headers`], names in lower case.
+    default_headers: Vec<(String, String)>,
 }
 
 impl Runtime {
@@ -319,6 +442,9 @@ impl Runtime {
             config: SendConfig::default(),
             retry_non_idempotent_ops: Vec::new(),
             ca_files: Vec::new(),
+            client: None,
+            default_headers: HeaderMap::new(),
+            hooks: Vec::new(),
         }
     }
 
@@ -408,8 +534,14 @@ impl Runtime {
         signer.preview(req.method, &url, &mut headers);
         for (name, value) in &headers {
             let value = value.to_str().unwrap_or_default().to_string();
-            out.headers.retain(|(k, _)| k != name.as_str());
-            out.headers.push((name.as_str().to_string(), value));
+            // Replaced in place: the secret spots of the other headers keep their indices.
+            match out.headers.iter().position(|(k, _)| k == name.as_str()) {
+                Some(i) => {
+                    out.headers[i].1 = value;
+                    out.spots.headers.retain(|(h, _)| *h != i);
+                }
+                None => out.headers.push((name.as_str().to_string(), value)),
+            }
         }
         out
     }
@@ -424,7 +556,7 @@ impl Runtime {
         self.prepare_index(i, args, unset)
     }
 
-    fn prepare_index(
+    pub(crate) fn prepare_index(
         &self,
         i: usize,
         args: &Value,
@@ -436,6 +568,11 @@ impl Runtime {
         let base = self.inner.base_overrides[op.consumer].as_deref();
         let mut req = request::prepare(op, consumer, base, args, &self.inner.binds, unset)?;
         req.index = i;
+        for (name, value) in &self.inner.default_headers {
+            if !req.headers.iter().any(|(k, _)| k == name) {
+                req.headers.push((name.clone(), value.clone()));
+            }
+        }
         Ok(req)
     }
 
@@ -445,6 +582,34 @@ impl Runtime {
             .await
     }
 
+    /// [`Runtime::call`], its output deserialized into `T` (a struct of yours). An output
+    /// that does not fit is [`MapError::Output`], with serde's message.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), naftiko::Error> {
+    /// #[derive(serde::Deserialize)]
+    /// struct Users { total: u64 }
+    /// let rt = naftiko::Runtime::builder(naftiko::Capability::from_path("specs/vital/users.yaml")?).build()?;
+    /// let users: Users = rt.call_as("get_teams_users_v2_user_get", serde_json::json!({})).await?;
+    /// println!("{}", users.total);
+    /// # Ok(()) }
+    /// ```
+    pub async fn call_as<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        args: Value,
+    ) -> Result<T, Error> {
+        let (value, req) = self
+            .call_request(operation, args, &CallOptions::default())
+            .await?;
+        serde_json::from_value(value).map_err(|e| {
+            Error::Map(MapError::Output {
+                operation: req.operation.to_string(),
+                message: req.redact(&e.to_string()).into_owned(),
+            })
+        })
+    }
+
     /// [`Runtime::call`] with per-call options.
     pub async fn call_with(
         &self,
@@ -452,6 +617,17 @@ impl Runtime {
         args: Value,
         options: &CallOptions,
     ) -> Result<Value, Error> {
+        Ok(self.call_request(operation, args, options).await?.0)
+    }
+
+    /// A call's mapped output, and the request that was sent (to redact what is made of
+    /// the output).
+    async fn call_request(
+        &self,
+        operation: &str,
+        args: Value,
+        options: &CallOptions,
+    ) -> Result<(Value, PreparedRequest), Error> {
         let cap = &self.inner.cap;
         let i = cap.operation_index(operation)?;
         let op = &cap.operations[i];
@@ -462,7 +638,7 @@ impl Runtime {
             .format
             .decode(&req.operation, &response.body)
             .map_err(|e| redact_snippet(e, &req, &response.body))?;
-        Ok(op.output.apply(value))
+        Ok((op.output.apply(value), req))
     }
 
     /// Decodes a response body to `req` and applies the operation's output mapping: what
@@ -486,6 +662,22 @@ impl Runtime {
             Some(op) if op.qualified == req.operation => req.index,
             _ => cap.operation_index(&req.operation)?,
         })
+    }
+
+    /// Sends `req` (a request of operation number `index`) and decodes its body: the
+    /// decoded body, before the output mapping, and the response headers. For `paginate`.
+    pub(crate) async fn fetch(
+        &self,
+        index: usize,
+        req: &PreparedRequest,
+    ) -> Result<(Value, Vec<(String, String)>), Error> {
+        let op = &self.inner.cap.operations[index];
+        op.format.check(&op.qualified)?;
+        let response = (self.execute_op(index, req, &CallOptions::default(), true)).await?;
+        let value = (op.format)
+            .decode(&req.operation, &response.body)
+            .map_err(|e| redact_snippet(e, req, &response.body))?;
+        Ok((value, response.headers))
     }
 
     /// Sends a prepared request and returns the undecoded response (status < 400).

@@ -31,6 +31,7 @@ mod index;
 mod mcp_extras;
 mod operation;
 mod outputs;
+mod pagination;
 mod params;
 mod schema;
 mod shape;

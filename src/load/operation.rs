@@ -77,6 +77,7 @@ impl Loader {
             format: crate::decode::Format::Json,
             unsupported: None,
             arg_names: Vec::new(),
+            pagination: None,
             location: at.loc(),
         };
         if !path.unplaced.is_empty() {
@@ -106,6 +107,7 @@ impl Loader {
             op.unsupported = Some(reason.clone());
         }
         op.arg_names = arg_names(&op, ctx.base_uri);
+        op.pagination = self.pagination(at, &op);
         Some(op)
     }
 

@@ -162,25 +162,49 @@ impl PreparedRequest {
         secret::replace_values(&out, all, secret::DISTINCTIVE, shown).into_owned()
     }
 
-    /// The headers (names in lower case), with secrets shown as `***`.
+    /// The headers (names in lower case), with secrets shown as `***`; with a body, its
+    /// `content-type` too (last, unless a declared header sets it), as it is sent.
     pub fn headers(&self) -> Vec<(String, String)> {
-        (0..self.headers.len())
+        let mut out: Vec<(String, String)> = (0..self.headers.len())
             .map(|i| {
                 (
                     self.headers[i].0.clone(),
                     self.header_value(i, |_| secret::REDACTED),
                 )
             })
-            .collect()
+            .collect();
+        if let Some(ct) = self.body_content_type() {
+            out.push(("content-type".into(), ct.into()));
+        }
+        out
     }
 
-    /// One header's value (secrets shown as `***`).
+    /// One header's value (secrets shown as `***`); `content-type` is the body's when no
+    /// declared header sets it.
     pub fn header(&self, name: &str) -> Option<String> {
-        let i = self
+        let Some(i) = self
             .headers
             .iter()
-            .position(|(k, _)| k.eq_ignore_ascii_case(name))?;
+            .position(|(k, _)| k.eq_ignore_ascii_case(name))
+        else {
+            return (name.eq_ignore_ascii_case("content-type"))
+                .then(|| self.body_content_type())
+                .flatten()
+                .map(str::to_string);
+        };
         Some(self.header_value(i, |_| secret::REDACTED))
+    }
+
+    /// The content type the body is sent with, when no declared header sets one.
+    fn body_content_type(&self) -> Option<&'static str> {
+        if self.headers.iter().any(|(k, _)| k == "content-type") {
+            return None;
+        }
+        match &self.body {
+            None => None,
+            Some(Body::Json(_)) => Some("application/json"),
+            Some(Body::Text { content_type, .. }) => Some(content_type),
+        }
     }
 
     /// Header `i`'s value with each secret written as `shown` gives it.
@@ -231,9 +255,10 @@ impl serde::Serialize for PreparedRequest {
         struct Headers<'a>(&'a PreparedRequest);
         impl serde::Serialize for Headers<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut map = s.serialize_map(Some(self.0.headers.len()))?;
-                for (i, (k, _)) in self.0.headers.iter().enumerate() {
-                    map.serialize_entry(k, &self.0.header_value(i, |_| secret::REDACTED))?;
+                let headers = self.0.headers();
+                let mut map = s.serialize_map(Some(headers.len()))?;
+                for (k, v) in &headers {
+                    map.serialize_entry(k, v)?;
                 }
                 map.end()
             }

@@ -52,6 +52,17 @@ impl Clients {
         }
     }
 
+    /// Clients that are `client` for both schemes (a client the library user built: their
+    /// proxies, TLS roots, user agent and redirect policy; only `config`'s deadlines apply).
+    pub(crate) fn with_client(config: SendConfig, client: reqwest::Client) -> Clients {
+        Clients {
+            config,
+            tls: TlsSettings::default(),
+            plain: OnceLock::from(Ok(client.clone())),
+            https: OnceLock::from(Ok(client)),
+        }
+    }
+
     /// The client for `url` (a plain-http URL never builds the TLS client: loading the
     /// system's root certificates is most of a one-call process's start-up), or why it
     /// cannot be built (the error is kept: every later call reports it too).
@@ -67,6 +78,16 @@ impl Clients {
     }
 }
 
+/// reqwest's client builder, ready to build: reqwest is built here without a default TLS
+/// crypto provider (ring builds much faster than aws-lc-rs), so this installs ring unless
+/// the application installed one. For [`RuntimeBuilder::client`](crate::RuntimeBuilder::client).
+pub fn client_builder() -> reqwest::ClientBuilder {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    reqwest::Client::builder()
+}
+
 /// Builds a pooled client. Without `tls` the client has no root certificates: it serves
 /// `http://` only (redirects never leave the origin, so never its scheme), and does not pay
 /// for loading the system's certificate store. `settings` adds trusted CAs and a client
@@ -76,12 +97,7 @@ pub(crate) fn build_client(
     tls: bool,
     settings: Option<&TlsSettings>,
 ) -> Result<reqwest::Client, String> {
-    // reqwest is built without a default crypto provider (ring builds much faster than
-    // aws-lc-rs); install ring unless the application installed one.
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
-    let builder = reqwest::Client::builder();
+    let builder = client_builder();
     let mut builder = if tls {
         builder
     } else {

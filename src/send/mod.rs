@@ -33,6 +33,7 @@ use serde_json::Value;
 
 #[cfg(test)]
 use client::build_client;
+pub use client::client_builder;
 use client::{error_chain, never_written, tls_error};
 pub(crate) use client::{Clients, TlsSettings};
 pub use error::{HttpError, SendError};

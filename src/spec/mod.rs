@@ -9,6 +9,7 @@
 mod base_uri;
 mod diag;
 mod exposes;
+mod pagination;
 mod steps;
 pub(crate) mod template;
 
@@ -26,6 +27,7 @@ pub use exposes::{
     Adapter, AdapterKind, ControlSettings, Hints, InboundAuth, OutputParam, Resource,
     RestOperation, Tool, ToolInput, Transport, WithValue,
 };
+pub use pagination::{PageError, PageStyle, Pagination};
 pub(crate) use steps::{
     Aggregate, Function, LookupValue, Orchestration, Semantics, Step, StepKind, StepMapping,
 };
@@ -620,6 +622,8 @@ pub struct Operation {
     pub(crate) unsupported: Option<String>,
     /// Names the call accepts as arguments (parameters and template variables), sorted.
     pub(crate) arg_names: Vec<String>,
+    /// How to fetch every page (`pagination:`, or inferred from offset and limit).
+    pub(crate) pagination: Option<Pagination>,
     pub(crate) location: Location,
 }
 
@@ -644,6 +648,10 @@ impl Operation {
     /// The HTTP method.
     pub fn method(&self) -> Method {
         self.method
+    }
+    /// How to fetch every page, if the operation pages ([`Runtime::pages`](crate::Runtime::pages)).
+    pub fn pagination(&self) -> Option<&Pagination> {
+        self.pagination.as_ref()
     }
     /// The description, if any.
     pub fn description(&self) -> Option<&str> {

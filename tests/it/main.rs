@@ -17,10 +17,12 @@ mod errors;
 mod formats;
 mod function_length;
 mod fuzz_regressions;
+mod library;
 mod load;
 mod mcp;
 #[cfg(feature = "openapi")]
 mod openapi;
+mod pagination;
 mod parity;
 mod requests;
 mod resilience;

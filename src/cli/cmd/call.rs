@@ -65,6 +65,28 @@ pub struct CallArgs {
     /// Send nothing; print an equivalent curl command (secrets as shell variables)
     #[arg(long)]
     pub curl: bool,
+    /// `--all`, `--max-pages`, `--items`, `--ndjson`: every page of a paginated operation.
+    #[command(flatten)]
+    pub pages: PageArgs,
+}
+
+/// `call --all`: every page, its items concatenated (README "Pagination").
+#[derive(Debug, Args)]
+pub struct PageArgs {
+    /// Fetch every page (the operation's `pagination`, or offset/limit inferred) and print
+    /// their items as one JSON array
+    #[arg(long, conflicts_with_all = ["dry_run", "curl", "raw"])]
+    pub all: bool,
+    /// With --all: fetch at most N pages (default: the operation's `maxPages`, else 100)
+    #[arg(long, value_name = "N", requires = "all")]
+    pub max_pages: Option<u32>,
+    /// With --all: the items of a page, a JSONPath into the response body (default: each
+    /// page's mapped output is one item)
+    #[arg(long, value_name = "JSONPATH", requires = "all")]
+    pub items: Option<String>,
+    /// With --all: print one item per line (NDJSON) as pages arrive, instead of one array
+    #[arg(long, requires = "all")]
+    pub ndjson: bool,
 }
 
 /// Runs `naftiko call`.
@@ -107,6 +129,9 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
         .build()
         .map_err(|e| Failure::invalid(format!("cannot start the async runtime: {e}")))?;
     let options = CallOptions::default();
+    if a.pages.all {
+        return all_pages(&tokio, &rt, name, call_args, &a.pages);
+    }
 
     if !a.raw && verbose == 0 {
         // The common path: the library prepares, sends, decodes and maps.
@@ -153,6 +178,63 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
             }
             Err(failed(e, a.raw))
         }
+    }
+}
+
+/// `call --all`: fetches the pages in order, printing NDJSON as they arrive or one array at
+/// the end; a `\r` counter on stderr when it is a terminal.
+fn all_pages(
+    tokio: &tokio::runtime::Runtime,
+    rt: &Runtime,
+    name: &str,
+    args: Value,
+    p: &PageArgs,
+) -> Result<Exit, Failure> {
+    use futures_util::StreamExt;
+    use std::io::IsTerminal;
+    let items = match &p.items {
+        Some(expr) => Some(
+            naftiko::Query::compile(expr).map_err(|e| Failure::invalid(format!("--items: {e}")))?,
+        ),
+        None => None,
+    };
+    let options = naftiko::PageOptions {
+        max_pages: p.max_pages,
+    };
+    let mut pages = rt.pages_with(name, args, &options)?;
+    let progress = std::io::stderr().is_terminal();
+    let mut all = Vec::new();
+    let (mut count, mut fetched) = (0usize, 0u32);
+    let outcome = tokio.block_on(async {
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(Err)?;
+            fetched = page.number;
+            let found = match &items {
+                Some(q) => q.nodes(&page.body).into_iter().cloned().collect(),
+                None => vec![page.output],
+            };
+            count += found.len();
+            if progress {
+                eprint!("\rfetched {fetched} page(s), {count} item(s)");
+            }
+            if p.ndjson {
+                for item in &found {
+                    output::line(&item.to_string()).map_err(Ok)?;
+                }
+            } else {
+                all.extend(found);
+            }
+        }
+        Ok::<(), Result<Failure, Error>>(())
+    });
+    if progress && fetched > 0 {
+        eprintln!();
+    }
+    match outcome {
+        Ok(()) if p.ndjson => Ok(Exit::Ok),
+        Ok(()) => output::json(&all).map(|()| Exit::Ok),
+        Err(Ok(f)) => Err(f),
+        Err(Err(e)) => Err(failed(e, false)),
     }
 }
 
