@@ -34,6 +34,30 @@ pub struct CallOptions {
     /// The inbound request's W3C trace context: the upstream call carries the same trace
     /// id with a new span id (`traceparent` header).
     pub traceparent: Option<TraceParent>,
+    /// Headers to send besides the operation's, `(name, value)`; each replaces any header of
+    /// the same name the operation or its authentication would send. Bound secrets in them
+    /// are still redacted wherever they show.
+    pub headers: Vec<(String, String)>,
+    /// Query pairs appended after the operation's, even names no parameter declares.
+    pub query: Vec<(String, String)>,
+    /// Values for path placeholders that no declared parameter fills (`/{appId}`), by
+    /// placeholder name; each is percent-encoded as one segment.
+    pub path: Vec<(String, String)>,
+    /// A JSON body sent instead of the one the operation builds (for a POST, PUT or PATCH
+    /// that declares no body parameter, say).
+    pub body: Option<Value>,
+}
+
+impl CallOptions {
+    /// What these options add to a request.
+    fn extras(&self) -> request::Extras<'_> {
+        request::Extras {
+            headers: &self.headers,
+            query: &self.query,
+            path: &self.path,
+            body: self.body.as_ref(),
+        }
+    }
 }
 
 /// Builds a [`Runtime`].
@@ -374,7 +398,30 @@ impl Runtime {
     /// Builds the request for an operation without sending it. Pure: no I/O.
     /// A missing secret is an error ([`Error::Bind`]).
     pub fn prepare(&self, operation: &str, args: Value) -> Result<PreparedRequest, Error> {
-        self.prepare_with(operation, &args, Unset::Fail)
+        self.prepare_with(operation, &args, Unset::Fail, &CallOptions::default())
+    }
+
+    /// [`Runtime::prepare`] with the headers, query pairs, path placeholders and body of
+    /// `options` added.
+    pub fn prepare_with_options(
+        &self,
+        operation: &str,
+        args: Value,
+        options: &CallOptions,
+    ) -> Result<PreparedRequest, Error> {
+        self.prepare_with(operation, &args, Unset::Fail, options)
+    }
+
+    /// [`Runtime::dry_run`] with the additions of `options`, as
+    /// [`Runtime::prepare_with_options`].
+    pub fn dry_run_with(
+        &self,
+        operation: &str,
+        args: Value,
+        options: &CallOptions,
+    ) -> Result<PreparedRequest, Error> {
+        let req = self.prepare_with(operation, &args, Unset::Placeholder, options)?;
+        Ok(self.with_signing_preview(&req))
     }
 
     /// Like [`Runtime::prepare`], but a secret without a value becomes a placeholder (shown as
@@ -385,7 +432,12 @@ impl Runtime {
     /// send, their secret parts (keys, signatures) shown as `***` and the per-attempt parts
     /// (nonce, timestamp) as `<…>`; see [`Runtime::with_signing_preview`].
     pub fn dry_run(&self, operation: &str, args: Value) -> Result<PreparedRequest, Error> {
-        let req = self.prepare_with(operation, &args, Unset::Placeholder)?;
+        let req = self.prepare_with(
+            operation,
+            &args,
+            Unset::Placeholder,
+            &CallOptions::default(),
+        )?;
         Ok(self.with_signing_preview(&req))
     }
 
@@ -419,9 +471,10 @@ impl Runtime {
         operation: &str,
         args: &Value,
         unset: Unset,
+        options: &CallOptions,
     ) -> Result<PreparedRequest, Error> {
         let i = self.inner.cap.operation_index(operation)?;
-        self.prepare_index(i, args, unset)
+        self.prepare_index(i, args, unset, options)
     }
 
     fn prepare_index(
@@ -429,12 +482,15 @@ impl Runtime {
         i: usize,
         args: &Value,
         unset: Unset,
+        options: &CallOptions,
     ) -> Result<PreparedRequest, Error> {
         let cap = &self.inner.cap;
         let op = &cap.operations[i];
         let consumer = &cap.consumers[op.consumer];
         let base = self.inner.base_overrides[op.consumer].as_deref();
-        let mut req = request::prepare(op, consumer, base, args, &self.inner.binds, unset)?;
+        let binds = &self.inner.binds;
+        let extras = options.extras();
+        let mut req = request::prepare(op, consumer, base, args, binds, unset, extras)?;
         req.index = i;
         Ok(req)
     }
@@ -456,7 +512,7 @@ impl Runtime {
         let i = cap.operation_index(operation)?;
         let op = &cap.operations[i];
         op.format.check(&op.qualified)?;
-        let req = self.prepare_index(i, &args, Unset::Fail)?;
+        let req = self.prepare_index(i, &args, Unset::Fail, options)?;
         let response = self.execute_op(i, &req, options, false).await?;
         let value = op
             .format

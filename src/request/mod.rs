@@ -25,6 +25,21 @@ use serde_json::Value;
 pub(crate) use crate::spec::check_base_uri_text as check_base_uri;
 pub(crate) use build::{prepare, prepare_forward};
 
+/// What a caller adds to an operation's request beyond its declared parameters (the
+/// escape hatches of [`crate::CallOptions`]): headers, query pairs, values for path
+/// placeholders no parameter fills, and a JSON body.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Extras<'a> {
+    /// Headers; a name the operation also sets replaces its value.
+    pub(crate) headers: &'a [(String, String)],
+    /// Query pairs appended after the operation's.
+    pub(crate) query: &'a [(String, String)],
+    /// Values of unfilled path placeholders, by placeholder name.
+    pub(crate) path: &'a [(String, String)],
+    /// A JSON body sent instead of the one the operation builds.
+    pub(crate) body: Option<&'a Value>,
+}
+
 pub use error::PrepareError;
 
 use crate::secret::{self, Secret};

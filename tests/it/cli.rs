@@ -1455,3 +1455,272 @@ fn check_ops(rel: &str, ops: &[naftiko::Operation]) -> (usize, usize, usize) {
     }
     (described, dry_runs, refused)
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue #15, the CLI: headers, query items, placeholders, bodies, output styles.
+
+const HUBSPOT: &str = "tests/fixtures/corpus/hubspot__automation-and-integration.yaml";
+
+#[test]
+fn malformed_header_items_exit_1_and_say_how_to_write_them() {
+    for (args, expected) in [
+        (vec!["-H", "X-Trace"], "-H `X-Trace` is not `Name: value`"),
+        (vec!["-H", ": v"], "-H `: v` is not `Name: value`"),
+        (vec![":v"], "argument `:v` has no name before `:`"),
+        (
+            vec!["limit"],
+            "neither name=value, name:=JSON, name==value nor Name:value",
+        ),
+        (
+            vec!["-H", "X-A: a\u{1}b"],
+            "header parameter `X-A` contains the control character U+0001",
+        ),
+    ] {
+        let mut argv = vec!["call", USERS, "get_teams_users_v2_user_get", "--dry-run"];
+        argv.extend(args.iter().copied());
+        let out = run(&argv);
+        assert_eq!(out.code, Some(1), "{args:?}: {}", out.all());
+        assert!(out.stderr.contains(expected), "{args:?}: {}", out.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_and_query_items_are_sent_even_when_no_parameter_declares_them() {
+    let s = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/user"))
+        .and(header("x-trace", "t 1"))
+        .and(header("x-b", "2=3"))
+        .and(header("x-vital-api-key", KEY))
+        .and(query_param("debug", "a b"))
+        .and(query_param("limit", "5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"users": []})))
+        .expect(1)
+        .mount(&s)
+        .await;
+    let args = [
+        "call",
+        USERS,
+        "get_teams_users_v2_user_get",
+        "limit=5",
+        "-H",
+        "X-Trace:  t 1 ",
+        "X-B:2=3",
+        "debug==a b",
+    ];
+    let dry = run(args.iter().copied().chain(["--dry-run"]));
+    assert_eq!(dry.code, Some(0), "{}", dry.all());
+    let req = dry.json();
+    assert_eq!(req["url"], format!("{PROD}/v2/user?limit=5&debug=a%20b"));
+    assert_eq!(req["headers"]["x-trace"], "t 1");
+    assert_eq!(req["headers"]["x-vital-api-key"], "***");
+    let curl = run(args.iter().copied().chain(["--curl"]));
+    assert!(curl.stdout.contains("-H 'x-b: 2=3'"), "{}", curl.stdout);
+
+    let out = run_cmd(
+        naftiko()
+            .args(args)
+            .args(["--base-uri", &s.uri()])
+            .env("VITAL_API_KEY", KEY),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+}
+
+#[test]
+fn a_header_given_replaces_the_declared_one_and_bound_secrets_stay_redacted() {
+    let out = run_cmd(
+        naftiko()
+            .args(["call", USERS, "get_teams_users_v2_user_get", "--dry-run"])
+            .args(["-H", &format!("X-Vital-Api-Key: {KEY}"), "-H", "X-Other: x"])
+            .env("VITAL_API_KEY", KEY),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    let headers = out.json()["headers"].clone();
+    assert_eq!(headers["x-vital-api-key"], "***", "{headers}");
+    assert_eq!(headers["x-other"], "x");
+    assert!(!out.stdout.contains(KEY), "{}", out.stdout);
+    assert_eq!(
+        out.stdout.matches("x-vital-api-key").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn an_undeclared_path_placeholder_is_filled_by_its_name() {
+    let missing = run(["call", HUBSPOT, "getactiondefinitionbyid", "--dry-run"]);
+    assert_eq!(missing.code, Some(1), "{}", missing.all());
+    assert!(
+        missing
+            .stderr
+            .contains("the placeholder `{appId}` that no parameter fills"),
+        "{}",
+        missing.stderr
+    );
+    let empty = run([
+        "call",
+        HUBSPOT,
+        "getactiondefinitionbyid",
+        "appId=",
+        "--dry-run",
+    ]);
+    assert_eq!(empty.code, Some(1), "{}", empty.all());
+    assert!(
+        empty.stderr.contains("`appId` is empty"),
+        "{}",
+        empty.stderr
+    );
+
+    let out = run([
+        "call",
+        HUBSPOT,
+        "getactiondefinitionbyid",
+        "appId=a/1",
+        "--dry-run",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.json()["url"], "https://api.hubapi.com/a%2F1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_is_the_whole_body_of_a_post_put_or_patch_without_a_body_parameter() {
+    let get = run([
+        "call",
+        HUBSPOT,
+        "listactiondefinitions",
+        "--body",
+        "{}",
+        "--dry-run",
+    ]);
+    assert_eq!(get.code, Some(1), "{}", get.all());
+    assert!(
+        get.stderr.contains("has no body parameter"),
+        "{}",
+        get.stderr
+    );
+
+    let s = server().await;
+    Mock::given(method("PATCH"))
+        .and(path("/42"))
+        .and(header("content-type", "application/json"))
+        .and(header("authorization", "Bearer tok"))
+        .and(body_json(json!({"published": true})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "42"})))
+        .expect(1)
+        .mount(&s)
+        .await;
+    let args = [
+        "call",
+        HUBSPOT,
+        "updateactiondefinitionbyid",
+        "appId=42",
+        "--body",
+        r#"{"published":true}"#,
+    ];
+    let dry = run(args.iter().copied().chain(["--dry-run"]));
+    assert_eq!(
+        dry.json()["body"],
+        json!({"published": true}),
+        "{}",
+        dry.all()
+    );
+    let out = run_cmd(
+        naftiko()
+            .args(args)
+            .arg("--base-uri")
+            .arg(format!("custom-workflow-actions-api={}", s.uri()))
+            .env("HUBSPOT_ACCESS_TOKEN", "tok"),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.json(), json!({"result": {"id": "42"}}));
+}
+
+async fn users_server() -> MockServer {
+    let s = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "users": [{"user_id": "u-1", "team_id": "t"}, {"user_id": "u-22", "client_user_id": "c"}],
+            "total": 2, "offset": 0, "limit": 50
+        })))
+        .mount(&s)
+        .await;
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_prints_the_nodes_a_jsonpath_selects_in_the_output() {
+    let bad = run([
+        "call",
+        USERS,
+        "get_teams_users_v2_user_get",
+        "--query",
+        "$.[",
+        "--base-uri",
+        "http://127.0.0.1:1",
+    ]);
+    assert_eq!(bad.code, Some(1), "{}", bad.all());
+    assert!(bad.stderr.contains("--query:"), "{}", bad.stderr);
+
+    let s = users_server().await;
+    let out = run_cmd(
+        naftiko()
+            .args([
+                "call",
+                USERS,
+                "get_teams_users_v2_user_get",
+                "--base-uri",
+                &s.uri(),
+            ])
+            .args(["--query", "$.result.users[*].user_id"])
+            .env("VITAL_API_KEY", KEY),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.json(), json!(["u-1", "u-22"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_prints_yaml_or_a_table_of_the_union_of_keys() {
+    let bad = run(["call", USERS, "get_teams_users_v2_user_get", "-o", "xml"]);
+    assert_eq!(bad.code, Some(2), "{}", bad.all());
+    assert!(
+        bad.stderr.contains("[possible values: json, yaml, table]"),
+        "{}",
+        bad.stderr
+    );
+
+    let s = users_server().await;
+    let call = |extra: &[&str]| {
+        run_cmd(
+            naftiko()
+                .args([
+                    "call",
+                    USERS,
+                    "get_teams_users_v2_user_get",
+                    "--base-uri",
+                    &s.uri(),
+                ])
+                .args(extra)
+                .env("VITAL_API_KEY", KEY),
+        )
+    };
+    let table = call(&["--query", "$.result.users[*]", "-o", "table"]);
+    assert_eq!(table.code, Some(0), "{}", table.all());
+    assert_eq!(
+        table.stdout,
+        "user_id  team_id  client_user_id\nu-1      t\nu-22              c\n"
+    );
+    let yaml = call(&["-o", "yaml"]);
+    assert_eq!(
+        yaml.stdout,
+        "result:\n  users:\n  - user_id: u-1\n    team_id: t\n  - user_id: u-22\n    client_user_id: c\n  total: 2\n  offset: 0\n  limit: 50\n",
+        "{}",
+        yaml.all()
+    );
+    // Not an array of objects: a table falls back to YAML.
+    let not_rows = call(&["-o", "table", "--query", "$.result.total"]);
+    assert_eq!(not_rows.stdout, "- 2\n");
+    // Not a terminal: no colour, whatever NO_COLOR says.
+    assert!(!call(&[]).stdout.contains('\x1b'));
+}

@@ -496,6 +496,7 @@ async fn library_call(entry: &Entry, argv: &[String]) -> Lib {
             "--timeout" => timeout = Some(value()),
             "--body" => body = Some(value()),
             "--env-file" => return Lib::CliOnly("--env-file is read by the CLI"),
+            "-H" | "--header" => return Lib::CliOnly("-H is parsed by the CLI"),
             flag if flag.starts_with('-') => {
                 panic!("{}: the library runner does not know {flag}", entry.name())
             }

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use naftiko::{CallOptions, Capability, Error, MapError, PreparedRequest, Runtime, RuntimeBuilder};
+use naftiko::{
+    CallOptions, Capability, Error, MapError, PreparedRequest, Query, Runtime, RuntimeBuilder,
+};
 use serde_json::Value;
 
 use crate::cli::args::{exit_codes, parse_seconds};
@@ -21,6 +23,9 @@ Examples:
   naftiko call specs/vital/users.yaml get_teams_users_v2_user_get limit=5
   naftiko call specs/vital/users.yaml create_user_v2_user_post body:='{\"client_user_id\":\"c-1\"}'
   naftiko call specs/vital/users.yaml create_user_v2_user_post --body @user.json --curl
+  naftiko call specs/vital/users.yaml get_teams_users_v2_user_get -H 'X-Trace: 1' debug==1 --dry-run
+  naftiko call specs/vital/users.yaml get_teams_users_v2_user_get --query '$.users[*].user_id'
+  naftiko call specs/vital/users.yaml get_teams_users_v2_user_get -o table
 
 ",
     exit_codes!()
@@ -34,12 +39,32 @@ pub struct CallArgs {
     /// The operation: `name`, `namespace.name` or `namespace.resource.name`
     pub operation: String,
     /// Arguments: `name=value` (converted to the parameter's declared type: `limit=5` is
-    /// the integer 5, `is_primary=false` the boolean) or `name:=JSON` (raw JSON)
+    /// the integer 5, `is_primary=false` the boolean; a path placeholder no parameter fills,
+    /// `appId=42`, takes it too), `name:=JSON` (raw JSON), `name==value` (a query pair,
+    /// declared or not) or `Name:value` (a header)
     #[arg(value_name = "ARG")]
     pub args: Vec<String>,
-    /// The body parameter's value: JSON text, `@FILE`, or `-` for stdin
+    /// The body parameter's value: JSON text, `@FILE`, or `-` for stdin; for a POST, PUT or
+    /// PATCH without a body parameter, the whole body
     #[arg(long, value_name = "JSON|@FILE|-")]
     pub body: Option<String>,
+    /// Send this header too (repeatable); it replaces a declared header of the same name
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    pub header: Vec<String>,
+    /// Print only the nodes this JSONPath selects in the output, as a JSON array
+    /// (e.g. `$.users[*].user_id`)
+    #[arg(long, value_name = "JSONPATH", conflicts_with_all = ["raw", "dry_run", "curl"])]
+    pub query: Option<String>,
+    /// The output format: json (default), yaml, or table (an array of objects, one column
+    /// per key)
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = output::Style::Json)]
+    pub output: output::Style,
+    /// Retries after the first attempt (default: the runtime's, 2)
+    #[arg(long, value_name = "N", conflicts_with = "no_retry")]
+    pub retries: Option<u32>,
+    /// Do not retry: one attempt only (`--retries 0`)
+    #[arg(long)]
+    pub no_retry: bool,
     /// Send to URL instead of the capability's baseUri; `NAMESPACE=URL` when the
     /// capability consumes several APIs (repeatable)
     #[arg(long = "base-uri", value_name = "[NAMESPACE=]URL")]
@@ -73,7 +98,8 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
     let op = cap
         .operation(&a.operation)
         .map_err(|e| lookup_failure(&cap, e))?;
-    let call_args = arguments::parse(op, &a.args, a.body.as_deref())?;
+    let inputs = arguments::parse(op, &a.args, &a.header, a.body.as_deref())?;
+    let query = output_query(a)?;
     let format = op.format().to_string();
     let base_uris = base_uris(&cap, &a.base_uri)?;
 
@@ -90,14 +116,15 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
     }
     let rt = builder.build()?;
     let name = a.operation.as_str();
+    let (call_args, options) = call_options(a, inputs);
 
     if a.dry_run {
-        let req = rt.dry_run(name, call_args)?;
+        let req = rt.dry_run_with(name, call_args, &options)?;
         output::json(&req)?;
         return Ok(Exit::Ok);
     }
     if a.curl {
-        let req = rt.dry_run(name, call_args)?;
+        let req = rt.dry_run_with(name, call_args, &options)?;
         output::line(&req.to_curl())?;
         return Ok(Exit::Ok);
     }
@@ -106,13 +133,12 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::invalid(format!("cannot start the async runtime: {e}")))?;
-    let options = CallOptions::default();
 
     if !a.raw && verbose == 0 {
         // The common path: the library prepares, sends, decodes and maps.
         return match tokio.block_on(rt.call_with(name, call_args, &options)) {
             Ok(out) => {
-                output::json(&out)?;
+                show(a, query.as_ref(), &out)?;
                 Ok(Exit::Ok)
             }
             Err(e) => Err(failed(e, false)),
@@ -131,7 +157,7 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
         })
         .into());
     }
-    let req = rt.prepare(name, call_args)?;
+    let req = rt.prepare_with_options(name, call_args, &options)?;
     if verbose > 0 {
         print_request(&rt.with_signing_preview(&req));
     }
@@ -143,7 +169,7 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
             if a.raw {
                 output::raw(&resp.body)?;
             } else {
-                output::json(&rt.map_response(&req, &resp.body)?)?;
+                show(a, query.as_ref(), &rt.map_response(&req, &resp.body)?)?;
             }
             Ok(Exit::Ok)
         }
@@ -153,6 +179,39 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
             }
             Err(failed(e, a.raw))
         }
+    }
+}
+
+/// The per-call options the command line gives: its additions to the request and
+/// `--retries`/`--no-retry`.
+fn call_options(a: &CallArgs, inputs: arguments::Inputs) -> (Value, CallOptions) {
+    let options = CallOptions {
+        max_retries: if a.no_retry { Some(0) } else { a.retries },
+        headers: inputs.headers,
+        query: inputs.query,
+        path: inputs.path,
+        body: inputs.body,
+        ..CallOptions::default()
+    };
+    (inputs.args, options)
+}
+
+/// `--query`, compiled before anything is sent.
+fn output_query(a: &CallArgs) -> Result<Option<Query>, Failure> {
+    a.query
+        .as_deref()
+        .map(|q| Query::compile(q).map_err(|e| Failure::invalid(format!("--query: {e}"))))
+        .transpose()
+}
+
+/// Prints a call's output: the nodes `--query` selects, if given, in the `-o` style.
+fn show(a: &CallArgs, query: Option<&Query>, out: &Value) -> Result<(), Failure> {
+    match query {
+        Some(q) => {
+            let nodes: Vec<Value> = q.nodes(out).into_iter().cloned().collect();
+            output::styled(a.output, &Value::Array(nodes))
+        }
+        None => output::styled(a.output, out),
     }
 }
 
