@@ -891,14 +891,20 @@ fn ops_lists_one_aligned_line_per_operation() {
             "users.get_user_v2_user__user_id__get",
             "GET",
             "/v2/user/{user_id}",
-            "(user_id)"
+            "(user_id)",
+            "Get",
+            "User"
         ]
     );
     let deregister = lines
         .iter()
         .find(|l| l.contains("deregister_provider"))
         .unwrap();
-    assert!(deregister.ends_with(" (user_id, provider)"), "{deregister}");
+    assert!(
+        deregister.contains(" (user_id, provider) ")
+            && deregister.ends_with("  Deregister Provider"),
+        "{deregister}"
+    );
     assert!(
         deregister.contains(" DELETE  /v2/user/{user_id}/{provider} "),
         "{deregister}"
@@ -1723,4 +1729,76 @@ async fn output_prints_yaml_or_a_table_of_the_union_of_keys() {
     assert_eq!(not_rows.stdout, "- 2\n");
     // Not a terminal: no colour, whatever NO_COLOR says.
     assert!(!call(&[]).stdout.contains('\x1b'));
+}
+
+#[test]
+fn ops_filters_by_name_path_or_description_and_says_when_nothing_matches() {
+    let none = run(["ops", USERS, "invoices"]);
+    assert_eq!(none.code, Some(1), "{}", none.all());
+    assert!(
+        none.stderr
+            .contains("no operation of specs/vital/users.yaml matches `invoices`"),
+        "{}",
+        none.stderr
+    );
+    // `metrics` is in a name and a path, `Deregister` in a description (any case).
+    for (filter, expected) in [
+        (
+            "metrics",
+            vec!["users.get_teams_metrics_v2_user_metrics_get"],
+        ),
+        (
+            "DEREGISTER",
+            vec!["users.deregister_provider_v2_user__user_id___provider__delete"],
+        ),
+        (
+            "/{provider}",
+            vec!["users.deregister_provider_v2_user__user_id___provider__delete"],
+        ),
+    ] {
+        let out = run(["ops", USERS, filter]);
+        assert_eq!(out.code, Some(0), "{filter}: {}", out.all());
+        let names: Vec<&str> = out
+            .stdout
+            .lines()
+            .map(|l| l.split_whitespace().next().unwrap())
+            .collect();
+        assert_eq!(names, expected, "{filter}: {}", out.stdout);
+        let json = run(["ops", USERS, filter, "--json"]).json();
+        assert_eq!(json.as_array().unwrap().len(), expected.len(), "{filter}");
+    }
+    let metrics = run(["ops", USERS, "metrics"]);
+    assert!(
+        metrics.stdout.trim_end().ends_with("  Get Teams Metrics"),
+        "{}",
+        metrics.stdout
+    );
+}
+
+#[test]
+fn a_partial_or_misspelled_operation_name_gets_a_did_you_mean() {
+    for (given, meant) in [
+        ("get_teams", Some("get_teams_users_v2_user_get")),
+        ("teams_users", Some("get_teams_users_v2_user_get")),
+        (
+            "GET_TEAMS_METRICS",
+            Some("get_teams_metrics_v2_user_metrics_get"),
+        ),
+        (
+            "gte_user_v2_user__user_id__get",
+            Some("get_user_v2_user__user_id__get"),
+        ),
+        ("zzzz", None),
+    ] {
+        let out = run(["call", USERS, given, "--dry-run"]);
+        assert_eq!(out.code, Some(1), "{given}: {}", out.all());
+        let first = out.stderr.lines().next().unwrap();
+        match meant {
+            Some(m) => assert!(
+                first.ends_with(&format!("did you mean `{m}`?")),
+                "{given}: {first}"
+            ),
+            None => assert!(!first.contains("did you mean"), "{given}: {first}"),
+        }
+    }
 }

@@ -471,6 +471,7 @@ async fn run_library(entry: &Entry, world: &World) -> Lib {
             Ok(_) => Lib::CliOnly("the input document is read by the CLI"),
             Err(e) => Lib::Lines(lines(&e.to_string())),
         },
+        "ops" if argv.len() > 2 => Lib::CliOnly("the filter of `ops` is the CLI's"),
         "ops" | "describe" => match Capability::from_path(&argv[1]) {
             Err(e) => err_lines(e),
             Ok(cap) => match argv.get(2).map(|op| cap.operation(op)) {
