@@ -227,6 +227,16 @@ impl PreparedRequest {
         secret::replace_values(text, self.all_secrets(), min, shown).into_owned()
     }
 
+    /// The content type the body is sent with (`application/json` for a JSON body), if
+    /// there is a body.
+    pub fn content_type(&self) -> Option<&'static str> {
+        match &self.body {
+            None => None,
+            Some(Body::Json(_)) => Some("application/json"),
+            Some(Body::Text { content_type, .. }) => Some(content_type),
+        }
+    }
+
     /// The real URL (with secrets), for the HTTP layer only.
     pub(crate) fn expose_url(&self) -> &str {
         &self.url

@@ -1802,3 +1802,63 @@ fn a_partial_or_misspelled_operation_name_gets_a_did_you_mean() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_and_verbose_show_every_header_that_is_sent() {
+    let s = server().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": U})))
+        .mount(&s)
+        .await;
+    let args = [
+        "call",
+        USERS,
+        "create_user_v2_user_post",
+        "--body",
+        r#"{"client_user_id":"c-1"}"#,
+        "-H",
+        "X-Trace: 7",
+    ];
+    let dry = run(args.iter().copied().chain(["--dry-run"]));
+    let shown = dry.json()["headers"].clone();
+    let out = run_cmd(
+        naftiko()
+            .args(args)
+            .args(["-v", "--base-uri", &s.uri()])
+            .env("VITAL_API_KEY", KEY),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    let verbose: Vec<(String, String)> = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("> ")?.split_once(": "))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let received = &s.received_requests().await.unwrap()[0];
+    let mut sent: Vec<(String, String)> = received
+        .headers
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "host" | "content-length"))
+        .map(|(k, v)| {
+            let v = v.to_str().unwrap();
+            let v = if v == KEY { "***" } else { v };
+            (k.to_string(), v.to_string())
+        })
+        .collect();
+    sent.sort();
+    let mut printed = verbose.clone();
+    printed.sort();
+    assert_eq!(printed, sent, "{}", out.stderr);
+    for (k, v) in &verbose {
+        assert_eq!(
+            shown[k],
+            json!(v),
+            "the dry run shows {k} as -v does: {shown}"
+        );
+    }
+    assert_eq!(shown.as_object().unwrap().len(), verbose.len(), "{shown}");
+    for name in ["content-type", "accept", "user-agent", "x-trace"] {
+        assert!(shown.get(name).is_some(), "{name}: {shown}");
+    }
+}

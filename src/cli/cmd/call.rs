@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use clap::Args;
 use naftiko::{
-    CallOptions, Capability, Error, MapError, PreparedRequest, Query, Runtime, RuntimeBuilder,
+    CallOptions, Capability, Error, MapError, Method, PreparedRequest, Query, Runtime,
+    RuntimeBuilder,
 };
 use serde_json::Value;
 
@@ -120,7 +121,7 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
 
     if a.dry_run {
         let req = rt.dry_run_with(name, call_args, &options)?;
-        output::json(&req)?;
+        output::json(&dry_run_json(&req))?;
         return Ok(Exit::Ok);
     }
     if a.curl {
@@ -290,11 +291,48 @@ pub(crate) fn base_uris(
         .collect()
 }
 
+/// The `User-Agent` the runtime's HTTP client sends (the library is this package).
+const USER_AGENT: &str = concat!("naftiko/", env!("CARGO_PKG_VERSION"));
+
+/// Every header the request is sent with (secrets as `***`): its own, then those the HTTP
+/// layer adds unless the request sets them: `content-type` (or `content-length: 0` for a
+/// POST, PUT or PATCH without a body), `accept` and `user-agent`. `host` is the URL's.
+fn wire_headers(req: &PreparedRequest) -> Vec<(String, String)> {
+    let mut headers = req.headers();
+    let body_less = matches!(req.method(), Method::Post | Method::Put | Method::Patch);
+    let added = [
+        ("content-type", req.content_type()),
+        (
+            "content-length",
+            (body_less && req.content_type().is_none()).then_some("0"),
+        ),
+        ("accept", Some("*/*")),
+        ("user-agent", Some(USER_AGENT)),
+    ];
+    for (name, value) in added {
+        if let (Some(value), false) = (value, headers.iter().any(|(k, _)| k == name)) {
+            headers.push((name.to_string(), value.to_string()));
+        }
+    }
+    headers
+}
+
+/// `--dry-run`: the prepared request as JSON, with every header it is sent with.
+fn dry_run_json(req: &PreparedRequest) -> Value {
+    let headers: serde_json::Map<String, Value> = wire_headers(req)
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let mut out = serde_json::to_value(req).unwrap_or(Value::Null);
+    out["headers"] = Value::Object(headers);
+    out
+}
+
 /// `-v`: the request on stderr, curl-style, secrets as `***`.
 fn print_request(req: &PreparedRequest) {
     let mut lines = vec![format!("> {} {}", req.method(), req.url())];
     lines.extend(
-        req.headers()
+        wire_headers(req)
             .into_iter()
             .map(|(k, v)| format!("> {k}: {v}")),
     );

@@ -96,10 +96,10 @@ mod tests {
 
     #[test]
     fn nested_values_are_block_yaml() {
-        let v = json!({"users": [{"id": "u-1", "n": 2}, {"id": "5"}], "empty": [], "ok": true});
+        let v = json!({"users": [{"id": "u-1", "num": 2}, {"id": "5"}], "empty": [], "ok": true});
         assert_eq!(
             render(&v),
-            "users:\n- id: u-1\n  n: 2\n- id: \"5\"\nempty: []\nok: true\n"
+            "users:\n- id: u-1\n  num: 2\n- id: \"5\"\nempty: []\nok: true\n"
         );
     }
 
