@@ -46,6 +46,10 @@ pub struct CallOptions {
     /// A JSON body sent instead of the one the operation builds (for a POST, PUT or PATCH
     /// that declares no body parameter, say).
     pub body: Option<Value>,
+    /// For [`Runtime::dry_run_with`] only: build the request of an operation that cannot be
+    /// called yet, to show it (a path placeholder nothing fills stays `{name}`, a feature
+    /// this runtime does not support is not refused). Ignored by every call that sends.
+    pub preview: bool,
 }
 
 impl CallOptions {
@@ -56,6 +60,7 @@ impl CallOptions {
             query: &self.query,
             path: &self.path,
             body: self.body.as_ref(),
+            preview: self.preview,
         }
     }
 }
@@ -489,7 +494,9 @@ impl Runtime {
         let consumer = &cap.consumers[op.consumer];
         let base = self.inner.base_overrides[op.consumer].as_deref();
         let binds = &self.inner.binds;
-        let extras = options.extras();
+        let mut extras = options.extras();
+        // Only a dry run may build what cannot be sent.
+        extras.preview &= unset == Unset::Placeholder;
         let mut req = request::prepare(op, consumer, base, args, binds, unset, extras)?;
         req.index = i;
         Ok(req)

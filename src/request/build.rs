@@ -30,7 +30,7 @@ pub(crate) fn prepare(
     unset: Unset,
     extras: Extras<'_>,
 ) -> Result<PreparedRequest, PrepareError> {
-    let args = check_args(op, args, extras.path)?;
+    let args = check_args(op, args, extras)?;
     let mut ctx = Ctx {
         qualified: &op.qualified,
         args,
@@ -226,7 +226,7 @@ pub(crate) fn prepare_forward(
 fn check_args<'a>(
     op: &Operation,
     args: &'a Value,
-    filled: &[(String, String)],
+    extras: Extras<'_>,
 ) -> Result<&'a Map<String, Value>, PrepareError> {
     static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
     let qualified: &str = &op.qualified;
@@ -280,6 +280,9 @@ fn check_args<'a>(
             }
         }
     }
+    if extras.preview {
+        return Ok(args);
+    }
     if let Some(reason) = &op.unsupported {
         return Err(PrepareError::Unsupported {
             operation: qualified.to_string(),
@@ -289,7 +292,7 @@ fn check_args<'a>(
     let unfilled = op.unfilled_placeholders();
     if let Some(placeholder) = unfilled
         .iter()
-        .find(|p| !filled.iter().any(|(n, _)| n == *p))
+        .find(|p| !extras.path.iter().any(|(n, _)| n == *p))
     {
         return Err(PrepareError::UnfilledPlaceholder {
             operation: qualified.to_string(),
@@ -345,10 +348,17 @@ fn url(
                 spots.url.push((start..url.len(), ctx.index_of(s.expose())));
             }
             Segment::Unfilled(name) => {
-                // `check_args` made sure the caller filled it.
-                if let Some((_, value)) = filled.iter().find(|(n, _)| n == name) {
-                    check_segment(ctx.qualified, name, value)?;
-                    url.extend(encode::component(value));
+                // `check_args` made sure the caller filled it, unless this is a preview.
+                match filled.iter().find(|(n, _)| n == name) {
+                    Some((_, value)) => {
+                        check_segment(ctx.qualified, name, value)?;
+                        url.extend(encode::component(value));
+                    }
+                    None => {
+                        url.push('{');
+                        url.push_str(name);
+                        url.push('}');
+                    }
                 }
             }
         }

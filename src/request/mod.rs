@@ -38,6 +38,9 @@ pub(crate) struct Extras<'a> {
     pub(crate) path: &'a [(String, String)],
     /// A JSON body sent instead of the one the operation builds.
     pub(crate) body: Option<&'a Value>,
+    /// Build a dry run's request even for an operation that cannot be called: a placeholder
+    /// nothing fills stays `{name}`, an unsupported feature is not refused.
+    pub(crate) preview: bool,
 }
 
 pub use error::PrepareError;

@@ -1007,12 +1007,11 @@ fn ops_marks_operations_that_cannot_be_called_and_says_why_in_json() {
         json[0]["reason"].as_str().unwrap().contains("{item_id}"),
         "{json}"
     );
-    let call =
-        run_cmd(
-            naftiko()
-                .current_dir(&dir)
-                .args(["call", "cap.yaml", "list_parts", "--dry-run"]),
-        );
+    let call = run_cmd(
+        naftiko()
+            .current_dir(&dir)
+            .args(["call", "cap.yaml", "list_parts"]),
+    );
     assert_eq!(call.code, Some(1));
     assert!(
         call.stderr.contains("placeholder `{item_id}`"),
@@ -1412,7 +1411,8 @@ fn every_command_works_on_every_shipped_spec() {
 }
 
 /// Describes and dry-runs each operation (required arguments filled with a value of their
-/// type); an operation that cannot be called must be refused with exit 1.
+/// type); an operation that cannot be called is still dry-run, saying why beside the
+/// request, and a real call of it is refused with exit 1 before anything is sent.
 /// Returns (described, dry runs, refused).
 fn check_ops(rel: &str, ops: &[naftiko::Operation]) -> (usize, usize, usize) {
     let (mut described, mut dry_runs, mut refused) = (0, 0, 0);
@@ -1449,12 +1449,22 @@ fn check_ops(rel: &str, ops: &[naftiko::Operation]) -> (usize, usize, usize) {
             );
             dry_runs += 1;
         } else {
-            assert_eq!(out.code, Some(1), "{rel} {name}: refused with exit 1");
+            assert_eq!(out.code, Some(0), "{rel} {name}: {}", out.stderr);
+            assert!(out.json()["not_callable"].is_string(), "{}", out.stdout);
             assert!(
                 out.stderr
-                    .starts_with(&format!("error: operation `{name}` cannot be called")),
+                    .starts_with("warning: this request cannot be sent yet: "),
                 "{}",
                 out.stderr
+            );
+            args.retain(|a| a != "--dry-run");
+            let call = run(&args);
+            assert_eq!(call.code, Some(1), "{rel} {name}: refused with exit 1");
+            assert!(
+                call.stderr
+                    .starts_with(&format!("error: operation `{name}` cannot be called")),
+                "{}",
+                call.stderr
             );
             refused += 1;
         }
@@ -1555,12 +1565,19 @@ fn a_header_given_replaces_the_declared_one_and_bound_secrets_stay_redacted() {
 
 #[test]
 fn an_undeclared_path_placeholder_is_filled_by_its_name() {
-    let missing = run(["call", HUBSPOT, "getactiondefinitionbyid", "--dry-run"]);
+    let missing = run(["call", HUBSPOT, "getactiondefinitionbyid"]);
     assert_eq!(missing.code, Some(1), "{}", missing.all());
     assert!(
         missing
             .stderr
             .contains("the placeholder `{appId}` that no parameter fills"),
+        "{}",
+        missing.stderr
+    );
+    assert!(
+        missing
+            .stderr
+            .contains("hint: give its value by name: `appId=VALUE`"),
         "{}",
         missing.stderr
     );
@@ -1861,4 +1878,54 @@ async fn dry_run_and_verbose_show_every_header_that_is_sent() {
     for name in ["content-type", "accept", "user-agent", "x-trace"] {
         assert!(shown.get(name).is_some(), "{name}: {shown}");
     }
+}
+
+#[test]
+fn dry_run_shows_an_operation_that_cannot_be_called_and_says_why() {
+    // Sent for real, it is refused before anything is sent (exit 1, no network).
+    let call = run([
+        "call",
+        HUBSPOT,
+        "archiveactiondefinitionbyid",
+        "--base-uri",
+        "custom-workflow-actions-api=http://127.0.0.1:1",
+    ]);
+    assert_eq!(call.code, Some(1), "{}", call.all());
+
+    let dry = run(["call", HUBSPOT, "archiveactiondefinitionbyid", "--dry-run"]);
+    assert_eq!(dry.code, Some(0), "{}", dry.all());
+    let req = dry.json();
+    assert_eq!(req["method"], "DELETE");
+    assert_eq!(req["url"], "https://api.hubapi.com/{appId}");
+    let why = "its path has placeholder(s) that no parameter fills: {appId}; give each by name (`appId=VALUE`)";
+    assert_eq!(req["not_callable"], why);
+    assert_eq!(
+        dry.stderr,
+        format!("warning: this request cannot be sent yet: {why}\n")
+    );
+
+    let curl = run(["call", HUBSPOT, "archiveactiondefinitionbyid", "--curl"]);
+    assert_eq!(curl.code, Some(0), "{}", curl.all());
+    assert!(
+        curl.stdout
+            .starts_with("curl -X DELETE 'https://api.hubapi.com/{appId}'"),
+        "{}",
+        curl.stdout
+    );
+    assert!(
+        curl.stderr.contains("cannot be sent yet"),
+        "{}",
+        curl.stderr
+    );
+
+    // Filled by name, it can: nothing more is said.
+    let filled = run([
+        "call",
+        HUBSPOT,
+        "archiveactiondefinitionbyid",
+        "appId=7",
+        "--dry-run",
+    ]);
+    assert_eq!(filled.json().get("not_callable"), None, "{}", filled.stdout);
+    assert_eq!(filled.stderr, "");
 }

@@ -119,15 +119,8 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
     let name = a.operation.as_str();
     let (call_args, options) = call_options(a, inputs);
 
-    if a.dry_run {
-        let req = rt.dry_run_with(name, call_args, &options)?;
-        output::json(&dry_run_json(&req))?;
-        return Ok(Exit::Ok);
-    }
-    if a.curl {
-        let req = rt.dry_run_with(name, call_args, &options)?;
-        output::line(&req.to_curl())?;
-        return Ok(Exit::Ok);
+    if a.dry_run || a.curl {
+        return preview(&rt, name, call_args, options, a.curl);
     }
 
     let tokio = tokio::runtime::Builder::new_current_thread()
@@ -195,6 +188,55 @@ fn call_options(a: &CallArgs, inputs: arguments::Inputs) -> (Value, CallOptions)
         ..CallOptions::default()
     };
     (inputs.args, options)
+}
+
+/// `--dry-run` and `--curl`: the request, even of an operation that cannot be called yet;
+/// then why it cannot is said beside it (`not_callable` in the JSON, and on stderr).
+fn preview(
+    rt: &Runtime,
+    name: &str,
+    args: Value,
+    mut options: CallOptions,
+    curl: bool,
+) -> Result<Exit, Failure> {
+    options.preview = true;
+    let req = rt.dry_run_with(name, args, &options)?;
+    let why = rt
+        .capability()
+        .operation(name)
+        .ok()
+        .and_then(|op| cannot_send(op, &options));
+    if curl {
+        output::line(&req.to_curl())?;
+    } else {
+        let mut out = dry_run_json(&req);
+        if let Some(why) = &why {
+            out["not_callable"] = Value::String(why.clone());
+        }
+        output::json(&out)?;
+    }
+    if let Some(why) = why {
+        output::stderr_lines([format!("warning: this request cannot be sent yet: {why}").as_str()]);
+    }
+    Ok(Exit::Ok)
+}
+
+/// Why `op` cannot be sent with these options, if it cannot.
+fn cannot_send(op: &naftiko::Operation, options: &CallOptions) -> Option<String> {
+    if let Some(reason) = op.unsupported() {
+        return Some(reason.to_string());
+    }
+    let unfilled: Vec<&str> = op
+        .unfilled_placeholders()
+        .into_iter()
+        .filter(|p| !options.path.iter().any(|(n, _)| n == p))
+        .collect();
+    let first = unfilled.first()?;
+    let names: Vec<String> = unfilled.iter().map(|n| format!("{{{n}}}")).collect();
+    Some(format!(
+        "its path has placeholder(s) that no parameter fills: {}; give each by name (`{first}=VALUE`)",
+        names.join(", ")
+    ))
 }
 
 /// `--query`, compiled before anything is sent.
