@@ -323,6 +323,7 @@ fn url(
             spots
                 .url
                 .extend(spans.map(|(r, i)| (r.start..r.end.min(base.len()), i)));
+            spots.named = named_binds(consumer, &ctx.secrets, &spots.url);
             base
         }
     };
@@ -364,6 +365,27 @@ fn url(
         }
     }
     Ok(url)
+}
+
+/// The secrets at `spans` of the base URI that are shown by name: those of its variables
+/// that no credential of the consumer uses (a host name, a region), so not secret.
+fn named_binds(consumer: &Consumer, secrets: &[Secret], spans: &[Span]) -> Vec<usize> {
+    let mut credential_vars: Vec<String> = Vec::new();
+    if let Some(a) = &consumer.auth {
+        auth::templates(a, &mut |t| {
+            credential_vars.extend(t.vars().map(|v| v.name().to_string()))
+        });
+    }
+    let base_vars: Vec<&str> = consumer.base_uri.vars().map(Var::name).collect();
+    spans
+        .iter()
+        .map(|(_, i)| *i)
+        .filter(|i| {
+            secrets.get(*i).is_some_and(|s| {
+                base_vars.contains(&s.name()) && !credential_vars.iter().any(|c| c == s.name())
+            })
+        })
+        .collect()
 }
 
 /// The consumer's base URI, its variables filled in, without a trailing `/`.

@@ -109,6 +109,9 @@ pub(crate) struct Spots {
     pub(crate) headers: Vec<(usize, Vec<Span>)>,
     /// Whether the body holds a secret.
     pub(crate) body: bool,
+    /// The secrets (by index) that are shown by their variable's name (`$ALATION_HOST`)
+    /// in the URL rather than as `***`: binds of the base URI that no credential uses.
+    pub(crate) named: Vec<usize>,
 }
 
 /// Where a secret was written: a byte range, and the secret's index in the request's
@@ -153,24 +156,41 @@ impl PreparedRequest {
         self.method
     }
     /// The full URL, with secrets shown as `***`.
+    /// A bind of the base URI that no credential uses (a host name) is shown by its
+    /// variable's name, `$ALATION_HOST`.
     pub fn url(&self) -> String {
-        self.shown_url(|_| secret::REDACTED)
+        self.shown_spans(
+            &self.url,
+            &self.spots.url,
+            |_| secret::REDACTED,
+            &self.spots.named,
+        )
     }
 
     /// The URL with each secret written as `shown` gives it (`***`, or a shell variable).
     pub(crate) fn shown_url(&self, shown: fn(&Secret) -> &str) -> String {
-        self.shown_spans(&self.url, &self.spots.url, shown)
+        self.shown_spans(&self.url, &self.spots.url, shown, &[])
     }
 
-    /// `text` with the secrets at `spans` written as `shown` gives them, then the
-    /// distinctive secrets wherever they are.
-    fn shown_spans(&self, text: &str, spans: &[Span], shown: fn(&Secret) -> &str) -> String {
+    /// `text` with the secrets at `spans` written as `shown` gives them (those in `by_name`
+    /// as `$NAME`), then the distinctive secrets wherever they are.
+    fn shown_spans(
+        &self,
+        text: &str,
+        spans: &[Span],
+        shown: fn(&Secret) -> &str,
+        by_name: &[usize],
+    ) -> String {
         let all = self.all_secrets();
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         for (range, index) in spans {
             out.push_str(&text[at..range.start]);
             match self.secrets.get(*index) {
+                Some(s) if by_name.contains(index) => {
+                    out.push('$');
+                    out.push_str(s.name());
+                }
                 Some(s) => out.push_str(shown(s)),
                 None => out.push_str(&secret::redact_with(&text[range.clone()], all, shown)),
             }
@@ -205,7 +225,7 @@ impl PreparedRequest {
     pub(crate) fn header_value(&self, i: usize, shown: fn(&Secret) -> &str) -> String {
         let spans = self.spots.headers.iter().find(|(h, _)| *h == i);
         let spans = spans.map_or(&[][..], |(_, spans)| spans.as_slice());
-        self.shown_spans(&self.headers[i].1, spans, shown)
+        self.shown_spans(&self.headers[i].1, spans, shown, &[])
     }
 
     /// The body as JSON (text bodies as a JSON string), with secrets shown as `***`;

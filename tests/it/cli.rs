@@ -1929,3 +1929,39 @@ fn dry_run_shows_an_operation_that_cannot_be_called_and_says_why() {
     assert_eq!(filled.json().get("not_callable"), None, "{}", filled.stdout);
     assert_eq!(filled.stderr, "");
 }
+
+#[test]
+fn a_base_uri_bind_no_credential_uses_shows_by_name_and_a_secret_one_as_stars() {
+    // The key is in the base URI and in the credential: a secret, shown as ***.
+    let dir = tmp_dir("named-binds");
+    std::fs::write(
+        dir.join("cap.yaml"),
+        "naftiko: 1.0.0-alpha2\nbinds:\n- namespace: env\n  keys:\n    HOST: HOST\n    KEY: KEY\ncapability:\n  consumes:\n  - type: http\n    namespace: api\n    baseUri: https://{{HOST}}/k/{{KEY}}\n    authentication:\n      type: bearer\n      token: '{{KEY}}'\n    resources:\n    - name: items\n      path: /items\n      operations:\n      - name: list\n        method: GET\n",
+    )
+    .unwrap();
+    let secret = run_cmd(
+        naftiko()
+            .current_dir(&dir)
+            .args(["call", "cap.yaml", "list", "--dry-run"])
+            .env("HOST", "h.example")
+            .env("KEY", "k-secret-1"),
+    );
+    assert_eq!(secret.code, Some(0), "{}", secret.all());
+    assert_eq!(secret.json()["url"], "https://$HOST/k/***/items");
+
+    let alation = "tests/fixtures/corpus/alation__data-intelligence.yaml";
+    for host in [None, Some("alation.example.com")] {
+        let mut cmd = naftiko();
+        cmd.args(["call", alation, "list-datasources", "--dry-run"]);
+        if let Some(h) = host {
+            cmd.env("ALATION_HOST", h);
+        }
+        let out = run_cmd(&mut cmd);
+        assert_eq!(out.code, Some(0), "{}", out.all());
+        assert_eq!(
+            out.json()["url"],
+            "https://$ALATION_HOST/integration/v2/datasource/",
+            "{host:?}"
+        );
+    }
+}
