@@ -336,23 +336,52 @@ async fn a_204_prints_a_null_result() {
 }
 
 #[test]
-fn a_refused_connection_exits_4() {
+fn a_refused_connection_exits_4_in_one_sentence_with_a_hint_and_the_attempts() {
+    let bad = run([
+        "call",
+        USERS,
+        "get_teams_users_v2_user_get",
+        "--retries",
+        "x",
+    ]);
+    assert_eq!(bad.code, Some(2), "{}", bad.all());
+    let both = run([
+        "call",
+        USERS,
+        "get_teams_users_v2_user_get",
+        "--retries",
+        "1",
+        "--no-retry",
+    ]);
+    assert_eq!(both.code, Some(2), "{}", both.all());
+
     let port = support::free_port();
-    let out = run_cmd(
-        naftiko()
-            .args([
-                "call",
-                USERS,
-                "get_teams_metrics_v2_user_metrics_get",
-                "--base-uri",
-                &format!("http://127.0.0.1:{port}"),
-            ])
-            .env("VITAL_API_KEY", KEY),
-    );
-    assert_eq!(out.code, Some(4), "{}", out.stderr);
-    assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
-    assert!(out.stderr.contains("cannot connect"), "{}", out.stderr);
-    assert_eq!(out.stdout, "");
+    let origin = format!("http://127.0.0.1:{port}");
+    for (flags, attempts) in [
+        (&[][..], "3 attempts"),
+        (&["--no-retry"][..], "1 attempt"),
+        (&["--retries", "1"][..], "2 attempts"),
+    ] {
+        let out = run_cmd(
+            naftiko()
+                .args([
+                    "call",
+                    USERS,
+                    "get_teams_metrics_v2_user_metrics_get",
+                    "--base-uri",
+                    &origin,
+                ])
+                .args(flags)
+                .env("VITAL_API_KEY", KEY),
+        );
+        assert_eq!(out.code, Some(4), "{}", out.stderr);
+        assert_eq!(
+            out.stderr,
+            format!("error: operation `users.get_teams_metrics_v2_user_metrics_get`: connection refused at {origin}: is the server running? ({attempts})\n"),
+            "{flags:?}"
+        );
+        assert_eq!(out.stdout, "");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
