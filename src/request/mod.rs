@@ -250,6 +250,19 @@ impl PreparedRequest {
         secret::replace_values(text, self.all_secrets(), min, shown).into_owned()
     }
 
+    /// The names of the variables this request uses whose value is empty
+    /// (`VITAL_API_KEY=`): almost always a mistake, which a server answers with a 401.
+    pub fn empty_secrets(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .secrets
+            .iter()
+            .filter(|s| s.expose().is_empty())
+            .map(|s| s.name())
+            .collect();
+        names.dedup();
+        names
+    }
+
     /// The content type the body is sent with (`application/json` for a JSON body), if
     /// there is a body.
     pub fn content_type(&self) -> Option<&'static str> {

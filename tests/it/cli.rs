@@ -1994,3 +1994,41 @@ fn a_base_uri_bind_no_credential_uses_shows_by_name_and_a_secret_one_as_stars() 
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_secret_warns_on_stderr_and_a_set_one_does_not() {
+    let s = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/user/metrics"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&s)
+        .await;
+    let warning = "warning: VITAL_API_KEY is set but empty; the request goes with an empty value\n";
+    for (value, extra, expected) in [
+        ("", &["--dry-run"][..], warning),
+        ("", &[][..], warning),
+        ("", &["-v"][..], warning),
+        (KEY, &[][..], ""),
+    ] {
+        let out = run_cmd(
+            naftiko()
+                .args([
+                    "call",
+                    USERS,
+                    "get_teams_metrics_v2_user_metrics_get",
+                    "--base-uri",
+                    &s.uri(),
+                ])
+                .args(extra)
+                .env("VITAL_API_KEY", value),
+        );
+        assert_eq!(out.code, Some(0), "{extra:?}: {}", out.all());
+        let warned: String = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(warned, expected, "{value:?} {extra:?}: {}", out.stderr);
+    }
+}

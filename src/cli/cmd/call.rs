@@ -129,6 +129,10 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
         .map_err(|e| Failure::invalid(format!("cannot start the async runtime: {e}")))?;
 
     if !a.raw && verbose == 0 {
+        // Prepared once more only to warn of an empty secret (pure and cheap).
+        if let Ok(req) = rt.prepare_with_options(name, call_args.clone(), &options) {
+            warn_empty_secrets(&req);
+        }
         // The common path: the library prepares, sends, decodes and maps.
         return match tokio.block_on(rt.call_with(name, call_args, &options)) {
             Ok(out) => {
@@ -152,6 +156,7 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
         .into());
     }
     let req = rt.prepare_with_options(name, call_args, &options)?;
+    warn_empty_secrets(&req);
     if verbose > 0 {
         print_request(&rt.with_signing_preview(&req));
     }
@@ -201,6 +206,7 @@ fn preview(
 ) -> Result<Exit, Failure> {
     options.preview = true;
     let req = rt.dry_run_with(name, args, &options)?;
+    warn_empty_secrets(&req);
     let why = rt
         .capability()
         .operation(name)
@@ -219,6 +225,16 @@ fn preview(
         output::stderr_lines([format!("warning: this request cannot be sent yet: {why}").as_str()]);
     }
     Ok(Exit::Ok)
+}
+
+/// On stderr: each variable the request uses that is set but empty.
+fn warn_empty_secrets(req: &PreparedRequest) {
+    for name in req.empty_secrets() {
+        output::stderr_lines([format!(
+            "warning: {name} is set but empty; the request goes with an empty value"
+        )
+        .as_str()]);
+    }
 }
 
 /// Why `op` cannot be sent with these options, if it cannot.
