@@ -2032,3 +2032,113 @@ async fn an_empty_secret_warns_on_stderr_and_a_set_one_does_not() {
         assert_eq!(warned, expected, "{value:?} {extra:?}: {}", out.stderr);
     }
 }
+
+#[test]
+fn validate_format_json_and_github_annotations() {
+    let bad = run(["validate", USERS, "--format", "xml"]);
+    assert_eq!(bad.code, Some(2), "{}", bad.all());
+
+    let text = run(["validate", USERS]);
+    let json = run(["validate", USERS, "--format", "json"]);
+    assert_eq!(json.code, Some(0), "{}", json.all());
+    assert_eq!(json.stderr, text.stderr, "the same summary");
+    let list = json.json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), text.stdout.lines().count());
+    assert_eq!(
+        list[0],
+        json!({"file": USERS, "line": 59, "column": 9, "severity": "warning",
+               "message": text.stdout.lines().next().unwrap().split(": warning: ").nth(1).unwrap()})
+    );
+
+    let github = run(["validate", USERS, "--format", "github"]);
+    assert_eq!(github.code, Some(0), "{}", github.all());
+    let first = github.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "::warning file=specs/vital/users.yaml,line=59,col=9::operation `deregister_provider"
+        ),
+        "{first}"
+    );
+    // Errors fail the job, and `%`, newlines, `:` and `,` are escaped as the runner wants.
+    let dir = tmp_dir("github-format");
+    std::fs::write(
+        dir.join("a,b:c.yaml"),
+        "naftiko: 1.0.0-alpha2\ncapability:\n  consumes: 5%\n",
+    )
+    .unwrap();
+    let out =
+        run_cmd(
+            naftiko()
+                .current_dir(&dir)
+                .args(["validate", "a,b:c.yaml", "--format", "github"]),
+        );
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    assert!(
+        out.stdout.contains(
+            "::error file=a%2Cb%3Ac.yaml,line=3,col=13::`consumes` should be a list, found a string\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .all(|l| l.starts_with("::error file=a%2Cb%3Ac.yaml,")
+                || l.starts_with("::warning file=a%2Cb%3Ac.yaml,")),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_spec_from_stdin_or_naftiko_spec() {
+    let spec = std::fs::read(USERS).unwrap();
+    let ops = run_cmd(
+        naftiko()
+            .args(["ops", "-", "metrics"])
+            .write_stdin(spec.clone()),
+    );
+    assert_eq!(ops.code, Some(0), "{}", ops.all());
+    assert!(
+        ops.stdout
+            .starts_with("users.get_teams_metrics_v2_user_metrics_get "),
+        "{}",
+        ops.stdout
+    );
+    let broken = run_cmd(
+        naftiko()
+            .args(["validate", "-"])
+            .write_stdin("naftiko: 1.0.0-alpha2\ncapability:\n\tx: 1\n"),
+    );
+    assert_eq!(broken.code, Some(1), "{}", broken.all());
+    assert!(broken.stdout.starts_with("stdin:3:"), "{}", broken.stdout);
+
+    // Without NAFTIKO_SPEC the spec is required; with it, it may be left out.
+    let without = run(["ops"]);
+    assert_eq!(without.code, Some(2), "{}", without.all());
+    let with = |args: &[&str]| run_cmd(naftiko().args(args).env("NAFTIKO_SPEC", USERS));
+    let call = with(&[
+        "call",
+        "get_teams_users_v2_user_get",
+        "limit=2",
+        "--dry-run",
+    ]);
+    assert_eq!(call.code, Some(0), "{}", call.all());
+    assert_eq!(call.json()["url"], format!("{PROD}/v2/user?limit=2"));
+    assert_eq!(
+        with(&["ops", "--json"]).json().as_array().unwrap().len(),
+        19
+    );
+    assert_eq!(
+        with(&["-v", "describe", "get_teams_users_v2_user_get"]).code,
+        Some(0)
+    );
+    // A spec on the command line wins.
+    let other = with(&["ops", "tests/fixtures/errors/api.yaml"]);
+    assert!(
+        other.stdout.starts_with("demo.list-items "),
+        "{}",
+        other.stdout
+    );
+}

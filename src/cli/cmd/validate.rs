@@ -1,12 +1,14 @@
-//! `naftiko validate`: every diagnostic as `file:line:col: error|warning: message`.
+//! `naftiko validate`: every diagnostic as `file:line:col: error|warning: message`, or as
+//! JSON, or as GitHub Actions annotations (`--format`).
 
 use std::path::PathBuf;
 
 use clap::Args;
+use naftiko::Diagnostic;
 use naftiko::LoadOptions;
-use naftiko::{Capability, Diagnostic};
+use serde_json::{json, Value};
 
-use crate::cli::{output, Exit, Failure};
+use crate::cli::{output, read_spec, Exit, Failure};
 
 /// `naftiko validate`.
 #[derive(Debug, Args)]
@@ -18,6 +20,22 @@ pub struct ValidateArgs {
     /// error
     #[arg(long)]
     pub strict: bool,
+    /// How diagnostics are printed: `text` (`file:line:col: severity: message`), `json` (one
+    /// array of objects) or `github` (workflow commands: `::error file=…,line=…::…`, which
+    /// GitHub Actions shows as annotations on the pull request)
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// The output of `validate --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `file:line:col: error|warning: message`, one a line.
+    Text,
+    /// A JSON array of `{file, line, column, severity, message}`.
+    Json,
+    /// GitHub Actions workflow commands.
+    Github,
 }
 
 /// Runs `naftiko validate`. Plain: errors, warnings and notes are shown (notes as
@@ -26,13 +44,14 @@ pub struct ValidateArgs {
 pub fn run(a: &ValidateArgs) -> Result<Exit, Failure> {
     let (mut errors, mut warnings) = (0usize, 0usize);
     let mut text = String::new();
+    let mut list: Vec<Value> = Vec::new();
     for path in &a.specs {
         let options = if a.strict {
             LoadOptions::strict()
         } else {
             LoadOptions::default()
         };
-        let mut diagnostics: Vec<Diagnostic> = match Capability::from_path_with(path, &options) {
+        let mut diagnostics: Vec<Diagnostic> = match read_spec(path, &options)? {
             Ok(cap) => cap.diagnostics().to_vec(),
             Err(e) => e.diagnostics(),
         };
@@ -54,11 +73,19 @@ pub fn run(a: &ValidateArgs) -> Result<Exit, Failure> {
             } else {
                 warnings += 1;
             }
-            text.push_str(&d.render(a.strict));
+            match a.format {
+                Format::Text => text.push_str(&d.render(a.strict)),
+                Format::Github => text.push_str(&github(&d, a.strict)),
+                Format::Json => list.push(diagnostic_json(&d, a.strict)),
+            }
             text.push('\n');
         }
     }
-    output::raw(text.as_bytes())?;
+    if a.format == Format::Json {
+        output::json(&list)?;
+    } else {
+        output::raw(text.as_bytes())?;
+    }
     let files = a.specs.len();
     let summary = format!(
         "{files} file{}: {errors} error{}, {warnings} warning{}{}",
@@ -69,6 +96,43 @@ pub fn run(a: &ValidateArgs) -> Result<Exit, Failure> {
     );
     output::stderr_lines([summary.as_str()]);
     Ok(if errors > 0 { Exit::Invalid } else { Exit::Ok })
+}
+
+fn severity(d: &Diagnostic, strict: bool) -> &'static str {
+    if d.is_error(strict) {
+        "error"
+    } else {
+        "warning"
+    }
+}
+
+fn diagnostic_json(d: &Diagnostic, strict: bool) -> Value {
+    json!({
+        "file": d.location.file.display().to_string(),
+        "line": d.location.pos.line,
+        "column": d.location.pos.col,
+        "severity": severity(d, strict),
+        "message": d.message,
+    })
+}
+
+/// A GitHub Actions workflow command: `::error file=F,line=L,col=C::message`, escaped as
+/// the runner expects (`%`, CR and LF everywhere; `:` and `,` in properties too).
+fn github(d: &Diagnostic, strict: bool) -> String {
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    format!(
+        "::{} file={},line={},col={}::{}",
+        severity(d, strict),
+        property(&d.location.file.display().to_string()),
+        d.location.pos.line,
+        d.location.pos.col,
+        data(&d.message)
+    )
 }
 
 fn plural(n: usize) -> &'static str {
