@@ -2142,3 +2142,31 @@ fn a_spec_from_stdin_or_naftiko_spec() {
         other.stdout
     );
 }
+
+#[test]
+fn validate_groups_many_warnings_of_one_kind_with_a_count() {
+    let mailchimp = "tests/fixtures/corpus/mailchimp__email-marketing.yaml";
+    let all = run(["validate", mailchimp, "--all"]);
+    assert_eq!(all.code, Some(0), "{}", all.all());
+    assert_eq!(all.stdout.lines().count(), 11, "{}", all.stdout);
+    let grouped = run(["validate", mailchimp]);
+    assert_eq!(
+        grouped.stderr, all.stderr,
+        "the summary counts every warning"
+    );
+    let lines: Vec<&str> = grouped.stdout.lines().collect();
+    assert_eq!(
+        &lines[..3],
+        &all.stdout.lines().take(3).collect::<Vec<_>>()[..]
+    );
+    assert_eq!(
+        lines[3..],
+        [format!(
+            "{mailchimp}: warning: … and 8 more like this one (`--all` lists them)"
+        )]
+    );
+    // Five of a kind are all listed (the seed), and machine formats list everything.
+    assert_eq!(run(["validate", USERS]).stdout.lines().count(), 5);
+    let json = run(["validate", mailchimp, "--format", "json"]).json();
+    assert_eq!(json.as_array().unwrap().len(), 11);
+}

@@ -25,7 +25,16 @@ pub struct ValidateArgs {
     /// GitHub Actions shows as annotations on the pull request)
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// List every warning: by default (text format), past five warnings of one kind only
+    /// the first three are listed, then how many more there are
+    #[arg(long)]
+    pub all: bool,
 }
+
+/// Warnings of one kind beyond this many are grouped (text format, without `--all`).
+const GROUP_OVER: usize = 5;
+/// How many of a grouped kind are still listed.
+const GROUP_SHOWN: usize = 3;
 
 /// The output of `validate --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -64,17 +73,21 @@ pub fn run(a: &ValidateArgs) -> Result<Exit, Failure> {
                 d.location.pos.col,
             )
         });
+        diagnostics.retain(|d| d.is_shown(a.strict));
+        let kinds = warning_kinds(&diagnostics, a);
+        let mut seen: Vec<(String, usize)> = Vec::new();
         for d in diagnostics {
-            if !d.is_shown(a.strict) {
-                continue;
-            }
             if d.is_error(a.strict) {
                 errors += 1;
             } else {
                 warnings += 1;
             }
             match a.format {
-                Format::Text => text.push_str(&d.render(a.strict)),
+                Format::Text => match group_line(&d, a.strict, &kinds, &mut seen) {
+                    Grouped::Show => text.push_str(&d.render(a.strict)),
+                    Grouped::Hide => continue,
+                    Grouped::Count(line) => text.push_str(&line),
+                },
                 Format::Github => text.push_str(&github(&d, a.strict)),
                 Format::Json => list.push(diagnostic_json(&d, a.strict)),
             }
@@ -96,6 +109,83 @@ pub fn run(a: &ValidateArgs) -> Result<Exit, Failure> {
     );
     output::stderr_lines([summary.as_str()]);
     Ok(if errors > 0 { Exit::Invalid } else { Exit::Ok })
+}
+
+/// What becomes of one warning when warnings of a kind are grouped.
+enum Grouped {
+    Show,
+    Hide,
+    /// The last one listed, followed by how many are not.
+    Count(String),
+}
+
+/// A warning's kind: its message before any `;`, with the quoted names left out, so that
+/// the same finding about different operations is one kind.
+fn kind(message: &str) -> String {
+    let head = message.split("; ").next().unwrap_or(message);
+    let mut k: String = head
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { "…" } else { part })
+        .collect();
+    // A list of names is one name's kind too.
+    while k.contains("…, …") {
+        k = k.replace("…, …", "…");
+    }
+    k
+}
+
+/// The kinds of warning to group (more than [`GROUP_OVER`] of them), with their counts.
+fn warning_kinds(diagnostics: &[Diagnostic], a: &ValidateArgs) -> Vec<(String, usize)> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    if a.all || a.format != Format::Text {
+        return counts;
+    }
+    for d in diagnostics.iter().filter(|d| !d.is_error(a.strict)) {
+        let k = kind(&d.message);
+        match counts.iter_mut().find(|(c, _)| *c == k) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((k, 1)),
+        }
+    }
+    counts.retain(|(_, n)| *n > GROUP_OVER);
+    counts
+}
+
+/// Whether a warning is listed, hidden, or listed with the count of its hidden kin.
+fn group_line(
+    d: &Diagnostic,
+    strict: bool,
+    kinds: &[(String, usize)],
+    seen: &mut Vec<(String, usize)>,
+) -> Grouped {
+    if d.is_error(strict) {
+        return Grouped::Show;
+    }
+    let k = kind(&d.message);
+    let Some((_, total)) = kinds.iter().find(|(c, _)| *c == k) else {
+        return Grouped::Show;
+    };
+    let n = match seen.iter_mut().find(|(c, _)| *c == k) {
+        Some((_, n)) => {
+            *n += 1;
+            *n
+        }
+        None => {
+            seen.push((k, 1));
+            1
+        }
+    };
+    match n {
+        n if n < GROUP_SHOWN => Grouped::Show,
+        n if n == GROUP_SHOWN => Grouped::Count(format!(
+            "{}\n{}: warning: … and {} more like this one (`--all` lists them)",
+            d.render(strict),
+            d.location.file.display(),
+            total - GROUP_SHOWN
+        )),
+        _ => Grouped::Hide,
+    }
 }
 
 fn severity(d: &Diagnostic, strict: bool) -> &'static str {
