@@ -28,7 +28,6 @@ pub enum Style {
 /// Prints a value in `style`.
 pub fn styled(style: Style, value: &Value) -> Result<(), Failure> {
     match style {
-        Style::Json if colour() => line(&colour::json(value)),
         Style::Json => json(value),
         Style::Yaml => line(yaml::render(value).trim_end()),
         Style::Table => match table::render(value) {
@@ -44,8 +43,14 @@ fn colour() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Prints a JSON value and a newline: indented on a terminal, one line otherwise.
+/// Prints a JSON value and a newline: indented on a terminal (coloured, unless `NO_COLOR`
+/// is set), one line otherwise.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), Failure> {
+    if colour() {
+        let value = serde_json::to_value(value)
+            .map_err(|e| Failure::invalid(format!("cannot write the output as JSON: {e}")))?;
+        return line(&colour::json(&value));
+    }
     let text = if io::stdout().is_terminal() {
         serde_json::to_string_pretty(value)
     } else {

@@ -2170,3 +2170,48 @@ fn validate_groups_many_warnings_of_one_kind_with_a_count() {
     let json = run(["validate", mailchimp, "--format", "json"]).json();
     assert_eq!(json.as_array().unwrap().len(), 11);
 }
+
+/// Runs the binary with `args` on a pseudo-terminal (util-linux `script`), with `NO_COLOR`
+/// set to `no_color` or unset; returns what the terminal showed.
+fn on_a_terminal(args: &str, no_color: Option<&str>) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("naftiko");
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR");
+    if let Some(v) = no_color {
+        cmd.env("NO_COLOR", v);
+    }
+    let out = cmd.output().expect("util-linux script runs");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
+}
+
+#[test]
+fn json_is_coloured_on_a_terminal_unless_no_color_is_set() {
+    let file = tmp_dir("colour").join("doc.json");
+    std::fs::write(&file, r#"{"a": [1, "x", true]}"#).unwrap();
+    let args = format!("query '$.a' {}", file.display());
+    let plain = "[\n  [\n    1,\n    \"x\",\n    true\n  ]\n]\n";
+    // Not a terminal: compact, never coloured.
+    let piped = run(["query", "$.a", file.to_str().unwrap()]);
+    assert_eq!(piped.stdout, "[[1,\"x\",true]]\n");
+    assert_eq!(on_a_terminal(&args, Some("1")), plain);
+    // An empty NO_COLOR does not count (no-color.org).
+    for no_color in [None, Some("")] {
+        let shown = on_a_terminal(&args, no_color);
+        assert!(shown.contains("\x1b[32m\"x\"\x1b[0m"), "{shown:?}");
+        let stripped = shown
+            .split('\x1b')
+            .enumerate()
+            .map(|(i, s)| {
+                if i == 0 {
+                    s
+                } else {
+                    &s[s.find('m').unwrap() + 1..]
+                }
+            })
+            .collect::<String>();
+        assert_eq!(stripped, plain);
+    }
+}
