@@ -222,10 +222,20 @@ fn coerce(operation: &str, name: &str, ty: ParamType, text: &str) -> Result<Valu
             "operation `{operation}`: argument `{name}` must be {}, found `{text}`{why}",
             expected(ty)
         ))
-        .hint(format!(
-            "write `{name}:=JSON` to pass a JSON value as it is"
-        ))
+        .hint(format!("for example `{}`", example(name, ty)))
     })
+}
+
+/// An argument of type `ty` as it would be accepted.
+fn example(name: &str, ty: ParamType) -> String {
+    match ty {
+        ParamType::Integer => format!("{name}=5"),
+        ParamType::Number => format!("{name}=2.5"),
+        ParamType::Boolean => format!("{name}=true"),
+        ParamType::Object => format!("{name}:='{{\"key\":\"value\"}}'"),
+        ParamType::Array => format!("{name}:='[\"a\",\"b\"]'"),
+        _ => format!("{name}=text"),
+    }
 }
 
 fn expected(ty: ParamType) -> &'static str {

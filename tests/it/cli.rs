@@ -2215,3 +2215,27 @@ fn json_is_coloured_on_a_terminal_unless_no_color_is_set() {
         assert_eq!(stripped, plain);
     }
 }
+
+#[test]
+fn a_value_of_the_wrong_type_hints_a_value_that_would_work() {
+    for (arg, hint) in [
+        ("limit=five", "hint: for example `limit=5`"),
+        ("active=maybe", "hint: for example `active=true`"),
+    ] {
+        let out = run(["call", "tests/fixtures/errors/api.yaml", "list-items", arg]);
+        assert_eq!(out.code, Some(1), "{}", out.all());
+        assert_eq!(out.stderr.lines().nth(1), Some(hint), "{}", out.stderr);
+        // What the hint says works.
+        let fixed = hint
+            .trim_start_matches("hint: for example `")
+            .trim_end_matches('`');
+        let ok = run([
+            "call",
+            "tests/fixtures/errors/api.yaml",
+            "list-items",
+            fixed,
+            "--dry-run",
+        ]);
+        assert_eq!(ok.code, Some(0), "{fixed}: {}", ok.all());
+    }
+}
