@@ -479,6 +479,7 @@ async fn run_library(entry: &Entry, world: &World) -> Lib {
                 _ => Lib::Ok,
             },
         },
+        _ if argv.get(1).is_some_and(|s| s == "-") => Lib::CliOnly("stdin is read by the CLI"),
         "call" => library_call(entry, &argv[1..]).await,
         other => panic!("{}: no library equivalent for `{other}`", entry.name()),
     }

@@ -95,6 +95,12 @@ pub struct CallArgs {
 
 /// Runs `naftiko call`.
 pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
+    if a.spec.as_os_str() == "-" && a.body.as_deref() == Some("-") {
+        return Err(
+            Failure::invalid("the capability and --body cannot both be read from stdin")
+                .hint("give one of them as a file (--body @FILE)"),
+        );
+    }
     let cap = load(&a.spec)?;
     let op = cap
         .operation(&a.operation)
