@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::error::Error;
 use crate::map::Query;
 use crate::request::{PreparedRequest, Unset};
-use crate::runtime::Runtime;
+use crate::runtime::{CallOptions, Runtime};
 use crate::spec::{PageError, PageStyle, Pagination};
 
 /// The pages a run fetches when neither the call nor the capability bounds it.
@@ -148,7 +148,8 @@ impl Run {
             Next::Done => return None,
             Next::Fail(e) => return Some(Err(e)),
             Next::Args(args) => {
-                let req = (self.rt).prepare_index(self.index, &args, Unset::Fail);
+                let req =
+                    (self.rt).prepare_index(self.index, &args, Unset::Fail, &CallOptions::default());
                 self.next = Next::Args(args);
                 req
             }

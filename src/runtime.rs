@@ -36,6 +36,35 @@ pub struct CallOptions {
     /// The inbound request's W3C trace context: the upstream call carries the same trace
     /// id with a new span id (`traceparent` header).
     pub traceparent: Option<TraceParent>,
+    /// Headers to send besides the operation's, `(name, value)`; each replaces any header of
+    /// the same name the operation or its authentication would send. Bound secrets in them
+    /// are still redacted wherever they show.
+    pub headers: Vec<(String, String)>,
+    /// Query pairs appended after the operation's, even names no parameter declares.
+    pub query: Vec<(String, String)>,
+    /// Values for path placeholders that no declared parameter fills (`/{appId}`), by
+    /// placeholder name; each is percent-encoded as one segment.
+    pub path: Vec<(String, String)>,
+    /// A JSON body sent instead of the one the operation builds (for a POST, PUT or PATCH
+    /// that declares no body parameter, say).
+    pub body: Option<Value>,
+    /// For [`Runtime::dry_run_with`] only: build the request of an operation that cannot be
+    /// called yet, to show it (a path placeholder nothing fills stays `{name}`, a feature
+    /// this runtime does not support is not refused). Ignored by every call that sends.
+    pub preview: bool,
+}
+
+impl CallOptions {
+    /// What these options add to a request.
+    fn extras(&self) -> request::Extras<'_> {
+        request::Extras {
+            headers: &self.headers,
+            query: &self.query,
+            path: &self.path,
+            body: self.body.as_ref(),
+            preview: self.preview,
+        }
+    }
 }
 
 /// Builds a [`Runtime`].
@@ -500,7 +529,30 @@ impl Runtime {
     /// Builds the request for an operation without sending it. Pure: no I/O.
     /// A missing secret is an error ([`Error::Bind`]).
     pub fn prepare(&self, operation: &str, args: Value) -> Result<PreparedRequest, Error> {
-        self.prepare_with(operation, &args, Unset::Fail)
+        self.prepare_with(operation, &args, Unset::Fail, &CallOptions::default())
+    }
+
+    /// [`Runtime::prepare`] with the headers, query pairs, path placeholders and body of
+    /// `options` added.
+    pub fn prepare_with_options(
+        &self,
+        operation: &str,
+        args: Value,
+        options: &CallOptions,
+    ) -> Result<PreparedRequest, Error> {
+        self.prepare_with(operation, &args, Unset::Fail, options)
+    }
+
+    /// [`Runtime::dry_run`] with the additions of `options`, as
+    /// [`Runtime::prepare_with_options`].
+    pub fn dry_run_with(
+        &self,
+        operation: &str,
+        args: Value,
+        options: &CallOptions,
+    ) -> Result<PreparedRequest, Error> {
+        let req = self.prepare_with(operation, &args, Unset::Placeholder, options)?;
+        Ok(self.with_signing_preview(&req))
     }
 
     /// Like [`Runtime::prepare`], but a secret without a value becomes a placeholder (shown as
@@ -511,7 +563,12 @@ impl Runtime {
     /// send, their secret parts (keys, signatures) shown as `***` and the per-attempt parts
     /// (nonce, timestamp) as `<…>`; see [`Runtime::with_signing_preview`].
     pub fn dry_run(&self, operation: &str, args: Value) -> Result<PreparedRequest, Error> {
-        let req = self.prepare_with(operation, &args, Unset::Placeholder)?;
+        let req = self.prepare_with(
+            operation,
+            &args,
+            Unset::Placeholder,
+            &CallOptions::default(),
+        )?;
         Ok(self.with_signing_preview(&req))
     }
 
@@ -551,9 +608,10 @@ impl Runtime {
         operation: &str,
         args: &Value,
         unset: Unset,
+        options: &CallOptions,
     ) -> Result<PreparedRequest, Error> {
         let i = self.inner.cap.operation_index(operation)?;
-        self.prepare_index(i, args, unset)
+        self.prepare_index(i, args, unset, options)
     }
 
     pub(crate) fn prepare_index(
@@ -561,12 +619,17 @@ impl Runtime {
         i: usize,
         args: &Value,
         unset: Unset,
+        options: &CallOptions,
     ) -> Result<PreparedRequest, Error> {
         let cap = &self.inner.cap;
         let op = &cap.operations[i];
         let consumer = &cap.consumers[op.consumer];
         let base = self.inner.base_overrides[op.consumer].as_deref();
-        let mut req = request::prepare(op, consumer, base, args, &self.inner.binds, unset)?;
+        let binds = &self.inner.binds;
+        let mut extras = options.extras();
+        // Only a dry run may build what cannot be sent.
+        extras.preview &= unset == Unset::Placeholder;
+        let mut req = request::prepare(op, consumer, base, args, binds, unset, extras)?;
         req.index = i;
         for (name, value) in &self.inner.default_headers {
             if !req.headers.iter().any(|(k, _)| k == name) {
@@ -632,7 +695,7 @@ impl Runtime {
         let i = cap.operation_index(operation)?;
         let op = &cap.operations[i];
         op.format.check(&op.qualified)?;
-        let req = self.prepare_index(i, &args, Unset::Fail)?;
+        let req = self.prepare_index(i, &args, Unset::Fail, options)?;
         let response = self.execute_op(i, &req, options, false).await?;
         let value = op
             .format

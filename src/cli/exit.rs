@@ -141,6 +141,9 @@ impl From<Error> for Failure {
             ) => {
                 failure = failure.hint("`naftiko describe SPEC OP` lists the parameters");
             }
+            Error::Prepare(PrepareError::UnfilledPlaceholder { placeholder, .. }) => {
+                failure = failure.hint(format!("give its value by name: `{placeholder}=VALUE`"));
+            }
             _ => {}
         }
         failure

@@ -35,7 +35,7 @@ pub(crate) use exit::{Exit, Failure};
 /// Parses the command line, runs the command and turns its outcome into an exit code.
 pub fn main() -> ExitCode {
     // clap prints its own usage errors and exits with 2 (help and version exit with 0).
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(with_default_spec(std::env::args_os().collect()));
     if cli.verbose >= 2 {
         init_tracing(cli.verbose);
     }
@@ -65,6 +65,41 @@ pub fn main() -> ExitCode {
     ExitCode::from(exit as u8)
 }
 
+/// The commands whose first argument is a capability file.
+const SPEC_FIRST: [&str; 5] = ["ops", "list", "describe", "call", "validate"];
+
+/// `NAFTIKO_SPEC`, the default capability file: when it is set and the argument after one
+/// of [`SPEC_FIRST`] does not look like a capability file (`-`, a name ending in `.yaml`,
+/// `.yml` or `.json`, or an existing file), the default is put in front of it.
+fn with_default_spec(mut argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let Some(spec) = std::env::var_os("NAFTIKO_SPEC").filter(|s| !s.is_empty()) else {
+        return argv;
+    };
+    let Some(at) = argv
+        .iter()
+        .skip(1)
+        .position(|a| !a.to_string_lossy().starts_with('-'))
+        .map(|i| i + 1)
+    else {
+        return argv;
+    };
+    if !SPEC_FIRST.contains(&argv[at].to_string_lossy().as_ref()) {
+        return argv;
+    }
+    let looks_like_spec = argv.get(at + 1).is_some_and(|next| {
+        let text = next.to_string_lossy();
+        text == "-"
+            || [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|ext| text.to_ascii_lowercase().ends_with(ext))
+            || Path::new(next).is_file()
+    });
+    if !looks_like_spec {
+        argv.insert(at + 1, spec);
+    }
+    argv
+}
+
 /// An operation that cannot be found. When the capability itself has errors (an import
 /// that could not be read, say), the operation may be missing because of them: say so.
 pub(crate) fn lookup_failure(cap: &naftiko::Capability, e: naftiko::LookupError) -> Failure {
@@ -86,8 +121,30 @@ pub(crate) fn lookup_failure(cap: &naftiko::Capability, e: naftiko::LookupError)
 }
 
 /// Loads a capability, or explains in one sentence (plus its diagnostics) why it cannot.
+/// `-` reads it from stdin.
 pub(crate) fn load(path: &Path) -> Result<naftiko::Capability, Failure> {
-    naftiko::Capability::from_path(path).map_err(|e| Failure::spec(path, &e))
+    read_spec(path, &naftiko::LoadOptions::default())?.map_err(|e| Failure::spec(path, &e))
+}
+
+/// Reads a capability from `path`, or from stdin when it is `-` (named `stdin` in
+/// diagnostics, its imports resolved from the current directory). The outer error: stdin
+/// could not be read.
+pub(crate) fn read_spec(
+    path: &Path,
+    options: &naftiko::LoadOptions,
+) -> Result<Result<naftiko::Capability, naftiko::SpecError>, Failure> {
+    if path.as_os_str() != "-" {
+        return Ok(naftiko::Capability::from_path_with(path, options));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .map_err(|e| Failure::invalid(format!("cannot read the capability from stdin: {e}")))?;
+    Ok(naftiko::Capability::from_str_named_with(
+        &text,
+        "stdin",
+        Some(Path::new(".")),
+        options,
+    ))
 }
 
 /// `-vv` shows the library's tracing (one span per call: operation, method, status,

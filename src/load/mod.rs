@@ -86,6 +86,16 @@ impl Capability {
     ) -> Result<Capability, SpecError> {
         from_text(text, name.as_ref(), base_dir, &LoadOptions::default())
     }
+
+    /// [`Capability::from_str_named`] with options (as [`Capability::from_path_with`]).
+    pub fn from_str_named_with(
+        text: &str,
+        name: impl AsRef<Path>,
+        base_dir: Option<&Path>,
+        options: &LoadOptions,
+    ) -> Result<Capability, SpecError> {
+        from_text(text, name.as_ref(), base_dir, options)
+    }
 }
 
 pub(crate) fn from_path(path: &Path, options: &LoadOptions) -> Result<Capability, SpecError> {

@@ -199,6 +199,35 @@ pub fn parse_file(text: &str, path: &std::path::Path) -> Result<Node, SyntaxErro
     parse(text)
 }
 
+/// Where a scanner error is: the parser's position, except for a tab, which the scanner
+/// may report at the end of the line before it: then the tab's own line and column.
+fn scan_error_pos(text: &str, line: usize, col: usize, info: &str) -> Pos {
+    let at = Pos { line, col };
+    if !info.contains("tab") {
+        return at;
+    }
+    let Some(here) = text.lines().nth(line.saturating_sub(1)) else {
+        return at;
+    };
+    if here.chars().skip(col.saturating_sub(1)).any(|c| c == '\t') {
+        return at;
+    }
+    // The first tab in the lines that follow, if nothing but whitespace comes before it.
+    for (i, l) in text.lines().enumerate().skip(line) {
+        let lead: String = l.chars().take_while(|c| c.is_whitespace()).collect();
+        if let Some(c) = lead.chars().position(|c| c == '\t') {
+            return Pos {
+                line: i + 1,
+                col: c + 1,
+            };
+        }
+        if !l.trim().is_empty() {
+            break;
+        }
+    }
+    at
+}
+
 /// Parses the first document of `text` into a `Node` tree.
 ///
 /// An empty document gives a `Null` node.
@@ -214,10 +243,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
 
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| SyntaxError {
-            pos: Pos {
-                line: e.marker().line(),
-                col: e.marker().col() + 1,
-            },
+            pos: scan_error_pos(text, e.marker().line(), e.marker().col() + 1, e.info()),
             message: e.info().to_string(),
         })?;
         let pos = pos_of(&span);
@@ -587,6 +613,16 @@ mod tests {
             n.to_json(),
             serde_json::json!({"a": [1, 2.5, "x", null, true]})
         );
+    }
+
+    #[test]
+    fn a_tab_is_reported_at_its_own_line() {
+        // The scanner reports this one at the end of line 2.
+        let err = parse("a:\n  b: x\n\tc: y\n").unwrap_err();
+        assert!(err.message.contains("tab"), "{}", err.message);
+        assert_eq!((err.pos.line, err.pos.col), (3, 1), "{}", err.message);
+        let err = parse("a:\n- b: x\n  c: y\n\td: z\n").unwrap_err();
+        assert_eq!((err.pos.line, err.pos.col), (4, 1), "{}", err.message);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::{LazyLock, OnceLock};
 use percent_encoding::{utf8_percent_encode, AsciiSet};
 use serde_json::{Map, Value};
 
-use super::{Body, PrepareError, PreparedRequest, Span, Spots, Unset, UNKNOWN};
+use super::{Body, Extras, PrepareError, PreparedRequest, Span, Spots, Unset, UNKNOWN};
 use crate::auth::{self, Draft, Placed};
 use crate::bind::Binds;
 use crate::encode::{self, COMPONENT};
@@ -20,7 +20,7 @@ use crate::spec::{
     Var,
 };
 
-/// Builds the request for `op` with `args`.
+/// Builds the request for `op` with `args`, plus what the caller adds (`extras`).
 pub(crate) fn prepare(
     op: &Operation,
     consumer: &Consumer,
@@ -28,8 +28,9 @@ pub(crate) fn prepare(
     args: &Value,
     binds: &Binds,
     unset: Unset,
+    extras: Extras<'_>,
 ) -> Result<PreparedRequest, PrepareError> {
-    let args = check_args(op, args)?;
+    let args = check_args(op, args, extras)?;
     let mut ctx = Ctx {
         qualified: &op.qualified,
         args,
@@ -39,7 +40,14 @@ pub(crate) fn prepare(
         spans: Vec::new(),
     };
     let mut spots = Spots::default();
-    let url = url(&mut ctx, &mut spots, op, consumer, base_override)?;
+    let url = url(
+        &mut ctx,
+        &mut spots,
+        op,
+        consumer,
+        base_override,
+        extras.path,
+    )?;
     let mut b = Builder {
         ctx,
         url,
@@ -55,6 +63,7 @@ pub(crate) fn prepare(
     if let Some(auth) = &consumer.auth {
         auth::apply(auth, &mut b)?;
     }
+    b.extras(extras)?;
     b.finish_query_and_cookies();
     let Builder {
         mut ctx,
@@ -67,7 +76,10 @@ pub(crate) fn prepare(
     } = b;
     let used = ctx.spans.len();
     spots.body |= body_field.is_some();
-    let body = body(&mut ctx, op.body.as_ref(), body_values)?;
+    let body = match extras.body {
+        Some(v) => Some(Body::Json(v.clone())),
+        None => body(&mut ctx, op.body.as_ref(), body_values)?,
+    };
     spots.body |= ctx.spans.len() > used;
     let body = add_body_field(ctx.qualified, body, body_field)?;
     Ok(PreparedRequest {
@@ -185,7 +197,11 @@ pub(crate) fn prepare_forward(
 /// Step 1: the arguments as an object, checked before anything else (no unknown name, every
 /// required one given, each of its declared type), then whether the operation can be
 /// called at all. `null` counts as no arguments.
-fn check_args<'a>(op: &Operation, args: &'a Value) -> Result<&'a Map<String, Value>, PrepareError> {
+fn check_args<'a>(
+    op: &Operation,
+    args: &'a Value,
+    extras: Extras<'_>,
+) -> Result<&'a Map<String, Value>, PrepareError> {
     static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
     let qualified: &str = &op.qualified;
     let args = match args {
@@ -238,13 +254,20 @@ fn check_args<'a>(op: &Operation, args: &'a Value) -> Result<&'a Map<String, Val
             }
         }
     }
+    if extras.preview {
+        return Ok(args);
+    }
     if let Some(reason) = &op.unsupported {
         return Err(PrepareError::Unsupported {
             operation: qualified.to_string(),
             reason: reason.clone(),
         });
     }
-    if let Some(placeholder) = op.unfilled_placeholders().first() {
+    let unfilled = op.unfilled_placeholders();
+    if let Some(placeholder) = unfilled
+        .iter()
+        .find(|p| !extras.path.iter().any(|(n, _)| n == *p))
+    {
         return Err(PrepareError::UnfilledPlaceholder {
             operation: qualified.to_string(),
             placeholder: placeholder.to_string(),
@@ -262,6 +285,7 @@ fn url(
     op: &Operation,
     consumer: &Consumer,
     base_override: Option<&str>,
+    filled: &[(String, String)],
 ) -> Result<String, PrepareError> {
     let mut url = match base_override {
         Some(base) => base.trim_end_matches('/').to_string(),
@@ -273,6 +297,7 @@ fn url(
             spots
                 .url
                 .extend(spans.map(|(r, i)| (r.start..r.end.min(base.len()), i)));
+            spots.named = named_binds(consumer, &ctx.secrets, &spots.url);
             base
         }
     };
@@ -297,10 +322,44 @@ fn url(
                 url.extend(encode::component(s.expose()));
                 spots.url.push((start..url.len(), ctx.index_of(s.expose())));
             }
-            Segment::Unfilled(_) => {}
+            Segment::Unfilled(name) => {
+                // `check_args` made sure the caller filled it, unless this is a preview.
+                match filled.iter().find(|(n, _)| n == name) {
+                    Some((_, value)) => {
+                        check_segment(ctx.qualified, name, value)?;
+                        url.extend(encode::component(value));
+                    }
+                    None => {
+                        url.push('{');
+                        url.push_str(name);
+                        url.push('}');
+                    }
+                }
+            }
         }
     }
     Ok(url)
+}
+
+/// The secrets at `spans` of the base URI that are shown by name: those of its variables
+/// that no credential of the consumer uses (a host name, a region), so not secret.
+fn named_binds(consumer: &Consumer, secrets: &[Secret], spans: &[Span]) -> Vec<usize> {
+    let mut credential_vars: Vec<String> = Vec::new();
+    if let Some(a) = &consumer.auth {
+        auth::templates(a, &mut |t| {
+            credential_vars.extend(t.vars().map(|v| v.name().to_string()))
+        });
+    }
+    let base_vars: Vec<&str> = consumer.base_uri.vars().map(Var::name).collect();
+    spans
+        .iter()
+        .map(|(_, i)| *i)
+        .filter(|i| {
+            secrets.get(*i).is_some_and(|s| {
+                base_vars.contains(&s.name()) && !credential_vars.iter().any(|c| c == s.name())
+            })
+        })
+        .collect()
 }
 
 /// The consumer's base URI, its variables filled in, without a trailing `/`.
@@ -443,6 +502,35 @@ impl<'a> Builder<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The caller's own headers (names in lower case, as the operation's), each replacing
+    /// any header of that name (the credential's too), and query pairs.
+    fn extras(&mut self, extras: Extras<'a>) -> Result<(), PrepareError> {
+        for (name, value) in extras.headers {
+            check_header(self.ctx.qualified, name, value)?;
+            let name = name.to_ascii_lowercase();
+            while let Some(i) = self.headers.iter().position(|(k, _)| *k == name) {
+                self.remove_header(i);
+            }
+            self.headers.push((name, value.clone()));
+        }
+        for (name, value) in extras.query {
+            self.query
+                .push((Cow::Borrowed(name), Cow::Borrowed(value), None));
+        }
+        Ok(())
+    }
+
+    /// Removes header `i`, and the record of where its secrets were.
+    fn remove_header(&mut self, i: usize) {
+        self.headers.remove(i);
+        self.spots.headers.retain(|(h, _)| *h != i);
+        for (h, _) in &mut self.spots.headers {
+            if *h > i {
+                *h -= 1;
+            }
+        }
     }
 
     /// Appends the query to the URL and joins the cookies into one header.

@@ -25,6 +25,24 @@ use serde_json::Value;
 pub(crate) use crate::spec::check_base_uri_text as check_base_uri;
 pub(crate) use build::{prepare, prepare_forward};
 
+/// What a caller adds to an operation's request beyond its declared parameters (the
+/// escape hatches of [`crate::CallOptions`]): headers, query pairs, values for path
+/// placeholders no parameter fills, and a JSON body.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Extras<'a> {
+    /// Headers; a name the operation also sets replaces its value.
+    pub(crate) headers: &'a [(String, String)],
+    /// Query pairs appended after the operation's.
+    pub(crate) query: &'a [(String, String)],
+    /// Values of unfilled path placeholders, by placeholder name.
+    pub(crate) path: &'a [(String, String)],
+    /// A JSON body sent instead of the one the operation builds.
+    pub(crate) body: Option<&'a Value>,
+    /// Build a dry run's request even for an operation that cannot be called: a placeholder
+    /// nothing fills stays `{name}`, an unsupported feature is not refused.
+    pub(crate) preview: bool,
+}
+
 pub use error::PrepareError;
 
 use crate::secret::{self, Secret};
@@ -91,6 +109,9 @@ pub(crate) struct Spots {
     pub(crate) headers: Vec<(usize, Vec<Span>)>,
     /// Whether the body holds a secret.
     pub(crate) body: bool,
+    /// The secrets (by index) that are shown by their variable's name (`$ALATION_HOST`)
+    /// in the URL rather than as `***`: binds of the base URI that no credential uses.
+    pub(crate) named: Vec<usize>,
 }
 
 /// Where a secret was written: a byte range, and the secret's index in the request's
@@ -135,24 +156,41 @@ impl PreparedRequest {
         self.method
     }
     /// The full URL, with secrets shown as `***`.
+    /// A bind of the base URI that no credential uses (a host name) is shown by its
+    /// variable's name, `$ALATION_HOST`.
     pub fn url(&self) -> String {
-        self.shown_url(|_| secret::REDACTED)
+        self.shown_spans(
+            &self.url,
+            &self.spots.url,
+            |_| secret::REDACTED,
+            &self.spots.named,
+        )
     }
 
     /// The URL with each secret written as `shown` gives it (`***`, or a shell variable).
     pub(crate) fn shown_url(&self, shown: fn(&Secret) -> &str) -> String {
-        self.shown_spans(&self.url, &self.spots.url, shown)
+        self.shown_spans(&self.url, &self.spots.url, shown, &[])
     }
 
-    /// `text` with the secrets at `spans` written as `shown` gives them, then the
-    /// distinctive secrets wherever they are.
-    fn shown_spans(&self, text: &str, spans: &[Span], shown: fn(&Secret) -> &str) -> String {
+    /// `text` with the secrets at `spans` written as `shown` gives them (those in `by_name`
+    /// as `$NAME`), then the distinctive secrets wherever they are.
+    fn shown_spans(
+        &self,
+        text: &str,
+        spans: &[Span],
+        shown: fn(&Secret) -> &str,
+        by_name: &[usize],
+    ) -> String {
         let all = self.all_secrets();
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         for (range, index) in spans {
             out.push_str(&text[at..range.start]);
             match self.secrets.get(*index) {
+                Some(s) if by_name.contains(index) => {
+                    out.push('$');
+                    out.push_str(s.name());
+                }
                 Some(s) => out.push_str(shown(s)),
                 None => out.push_str(&secret::redact_with(&text[range.clone()], all, shown)),
             }
@@ -211,7 +249,7 @@ impl PreparedRequest {
     pub(crate) fn header_value(&self, i: usize, shown: fn(&Secret) -> &str) -> String {
         let spans = self.spots.headers.iter().find(|(h, _)| *h == i);
         let spans = spans.map_or(&[][..], |(_, spans)| spans.as_slice());
-        self.shown_spans(&self.headers[i].1, spans, shown)
+        self.shown_spans(&self.headers[i].1, spans, shown, &[])
     }
 
     /// The body as JSON (text bodies as a JSON string), with secrets shown as `***`;
@@ -234,6 +272,29 @@ impl PreparedRequest {
             secret::DISTINCTIVE
         };
         secret::replace_values(text, self.all_secrets(), min, shown).into_owned()
+    }
+
+    /// The names of the variables this request uses whose value is empty
+    /// (`VITAL_API_KEY=`): almost always a mistake, which a server answers with a 401.
+    pub fn empty_secrets(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .secrets
+            .iter()
+            .filter(|s| s.expose().is_empty())
+            .map(|s| s.name())
+            .collect();
+        names.dedup();
+        names
+    }
+
+    /// The content type the body is sent with (`application/json` for a JSON body), if
+    /// there is a body.
+    pub fn content_type(&self) -> Option<&'static str> {
+        match &self.body {
+            None => None,
+            Some(Body::Json(_)) => Some("application/json"),
+            Some(Body::Text { content_type, .. }) => Some(content_type),
+        }
     }
 
     /// The real URL (with secrets), for the HTTP layer only.

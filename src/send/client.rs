@@ -202,6 +202,27 @@ pub(super) fn tls_error(e: &(dyn StdError + 'static)) -> Option<String> {
 }
 
 /// The error and its causes, joined (reqwest's own message is often just "error sending request").
+/// The cause of a failed connection in a few words, when it is a common one: `connection
+/// refused`, `cannot resolve the host name`; else the whole chain.
+pub(super) fn connect_cause(e: &(dyn StdError + 'static)) -> String {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused".into(),
+                std::io::ErrorKind::ConnectionReset => return "connection reset".into(),
+                _ => {}
+            }
+        }
+        source = s.source();
+    }
+    let chain = error_chain(e);
+    if chain.contains("dns error") || chain.contains("failed to lookup address") {
+        return "cannot resolve the host name".into();
+    }
+    chain
+}
+
 pub(super) fn error_chain(e: &(dyn StdError + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();

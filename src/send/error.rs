@@ -12,7 +12,7 @@ pub enum SendError {
     #[error("{0}")]
     Status(Box<HttpError>),
     /// The connection could not be made (refused, DNS, TLS handshake).
-    #[error("operation `{operation}`: cannot connect to {origin}: {message} (after {attempts} attempt(s))")]
+    #[error("operation `{operation}`: {message} at {origin}{} ({})", connect_hint(message), attempts_text(*attempts))]
     Connect {
         /// The operation.
         operation: String,
@@ -182,6 +182,24 @@ impl std::fmt::Display for HttpError {
 }
 
 /// A duration for people: milliseconds below a second, seconds above.
+/// What to check for a common connection failure.
+fn connect_hint(cause: &str) -> &'static str {
+    match cause {
+        "connection refused" => ": is the server running?",
+        "cannot resolve the host name" => ": check the host in the URL (`--dry-run` shows it)",
+        _ => "",
+    }
+}
+
+/// `1 attempt`, `3 attempts`.
+fn attempts_text(n: u32) -> String {
+    if n == 1 {
+        "1 attempt".into()
+    } else {
+        format!("{n} attempts")
+    }
+}
+
 fn human(d: Duration) -> String {
     if d < Duration::from_secs(1) {
         format!("{} ms", d.as_millis())

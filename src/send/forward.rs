@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use reqwest::header::HeaderName;
 
-use super::client::error_chain;
+use super::client::{connect_cause, error_chain};
 use super::{header_map, SendConfig, SendError};
 use crate::request::PreparedRequest;
 use crate::spec::Method;
@@ -86,7 +86,7 @@ pub(crate) async fn forward(
                 SendError::Connect {
                     operation,
                     origin: url.origin().ascii_serialization(),
-                    message,
+                    message: req.redact(&connect_cause(&e)).into_owned(),
                     attempts: 1,
                 }
             } else if e.is_timeout() {

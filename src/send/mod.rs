@@ -34,7 +34,7 @@ use serde_json::Value;
 #[cfg(test)]
 use client::build_client;
 pub use client::client_builder;
-use client::{error_chain, never_written, tls_error};
+use client::{connect_cause, error_chain, never_written, tls_error};
 pub(crate) use client::{Clients, TlsSettings};
 pub use error::{HttpError, SendError};
 pub(crate) use forward::{forward, hop_by_hop, Forwarded};
@@ -428,12 +428,14 @@ fn classify(
     // Before `is_timeout`: a connect timeout is a connection that was never made (so the
     // request was not sent and may be retried), not the call's deadline.
     if e.is_connect() {
-        if e.is_timeout() {
-            message = format!(
-                "no connection within the connect timeout of {} ms ({message})",
+        message = if e.is_timeout() {
+            format!(
+                "no connection within the connect timeout of {} ms",
                 connect_timeout.as_millis()
-            );
-        }
+            )
+        } else {
+            req.redact(&connect_cause(e)).into_owned()
+        };
         let error = SendError::Connect {
             operation: req.operation.to_string(),
             origin: url.origin().ascii_serialization(),

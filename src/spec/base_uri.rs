@@ -3,6 +3,19 @@
 
 /// Checks a literal base URI: an absolute http(s) URL with a host.
 pub(crate) fn check_base_uri(text: &str) -> Result<(), String> {
+    // `127.0.0.1:8080` does not parse and `localhost:8080` parses with the scheme
+    // `localhost`: both lack the scheme the user meant.
+    let lower = text.to_ascii_lowercase();
+    if !text.is_empty()
+        && !text.contains("://")
+        && !lower.starts_with("http:")
+        && !lower.starts_with("https:")
+        && !text.contains(char::is_whitespace)
+    {
+        return Err(format!(
+            "baseUri `{text}` has no scheme: add http:// or https:// (`http://{text}`)"
+        ));
+    }
     match reqwest::Url::parse(text) {
         // `https:/host` and `https:host` parse (the parser guesses the host), but what is
         // sent would not be what is written.
@@ -42,5 +55,9 @@ mod tests {
         assert!(check_base_uri("https://api.example.com?x=1").is_err());
         assert!(check_base_uri("ftp://example.com").is_err());
         assert!(check_base_uri("not a url").is_err());
+        for no_scheme in ["127.0.0.1:1", "localhost:8080", "api.example.com/v1"] {
+            let e = check_base_uri(no_scheme).unwrap_err();
+            assert!(e.contains("add http:// or https://"), "{no_scheme}: {e}");
+        }
     }
 }

@@ -840,6 +840,29 @@ pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>)
         .map(|(_, c)| c.to_string())
 }
 
+/// The operation name a mistyped or partial `name` most likely means: the shortest name
+/// it begins (`get_teams` → `get_teams_users_v2_user_get`), else the shortest name that
+/// contains it (`teams_users`), case-insensitively; else the closest by spelling.
+fn closest_operation<'a>(
+    name: &str,
+    names: impl Iterator<Item = &'a str> + Clone,
+) -> Option<String> {
+    let lower = name.to_lowercase();
+    let shortest = |keep: &dyn Fn(&str) -> bool| {
+        names
+            .clone()
+            .filter(|n| keep(&n.to_lowercase()))
+            .min_by_key(|n| (n.len(), *n))
+            .map(str::to_string)
+    };
+    if lower.is_empty() {
+        return None;
+    }
+    shortest(&|n| n.starts_with(&lower))
+        .or_else(|| shortest(&|n| n.contains(&lower)))
+        .or_else(|| closest(name, names))
+}
+
 /// How a capability is loaded.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -951,7 +974,7 @@ impl Capability {
             _ => Err(LookupError::Unknown {
                 name: name.to_string(),
                 file: self.file.display().to_string(),
-                suggestion: closest(name, self.index.keys().map(|k| &**k)),
+                suggestion: closest_operation(name, self.index.keys().map(|k| &**k)),
             }),
         }
     }

@@ -336,23 +336,52 @@ async fn a_204_prints_a_null_result() {
 }
 
 #[test]
-fn a_refused_connection_exits_4() {
+fn a_refused_connection_exits_4_in_one_sentence_with_a_hint_and_the_attempts() {
+    let bad = run([
+        "call",
+        USERS,
+        "get_teams_users_v2_user_get",
+        "--retries",
+        "x",
+    ]);
+    assert_eq!(bad.code, Some(2), "{}", bad.all());
+    let both = run([
+        "call",
+        USERS,
+        "get_teams_users_v2_user_get",
+        "--retries",
+        "1",
+        "--no-retry",
+    ]);
+    assert_eq!(both.code, Some(2), "{}", both.all());
+
     let port = support::free_port();
-    let out = run_cmd(
-        naftiko()
-            .args([
-                "call",
-                USERS,
-                "get_teams_metrics_v2_user_metrics_get",
-                "--base-uri",
-                &format!("http://127.0.0.1:{port}"),
-            ])
-            .env("VITAL_API_KEY", KEY),
-    );
-    assert_eq!(out.code, Some(4), "{}", out.stderr);
-    assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
-    assert!(out.stderr.contains("cannot connect"), "{}", out.stderr);
-    assert_eq!(out.stdout, "");
+    let origin = format!("http://127.0.0.1:{port}");
+    for (flags, attempts) in [
+        (&[][..], "3 attempts"),
+        (&["--no-retry"][..], "1 attempt"),
+        (&["--retries", "1"][..], "2 attempts"),
+    ] {
+        let out = run_cmd(
+            naftiko()
+                .args([
+                    "call",
+                    USERS,
+                    "get_teams_metrics_v2_user_metrics_get",
+                    "--base-uri",
+                    &origin,
+                ])
+                .args(flags)
+                .env("VITAL_API_KEY", KEY),
+        );
+        assert_eq!(out.code, Some(4), "{}", out.stderr);
+        assert_eq!(
+            out.stderr,
+            format!("error: operation `users.get_teams_metrics_v2_user_metrics_get`: connection refused at {origin}: is the server running? ({attempts})\n"),
+            "{flags:?}"
+        );
+        assert_eq!(out.stdout, "");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -891,14 +920,20 @@ fn ops_lists_one_aligned_line_per_operation() {
             "users.get_user_v2_user__user_id__get",
             "GET",
             "/v2/user/{user_id}",
-            "(user_id)"
+            "(user_id)",
+            "Get",
+            "User"
         ]
     );
     let deregister = lines
         .iter()
         .find(|l| l.contains("deregister_provider"))
         .unwrap();
-    assert!(deregister.ends_with(" (user_id, provider)"), "{deregister}");
+    assert!(
+        deregister.contains(" (user_id, provider) ")
+            && deregister.ends_with("  Deregister Provider"),
+        "{deregister}"
+    );
     assert!(
         deregister.contains(" DELETE  /v2/user/{user_id}/{provider} "),
         "{deregister}"
@@ -1001,12 +1036,11 @@ fn ops_marks_operations_that_cannot_be_called_and_says_why_in_json() {
         json[0]["reason"].as_str().unwrap().contains("{item_id}"),
         "{json}"
     );
-    let call =
-        run_cmd(
-            naftiko()
-                .current_dir(&dir)
-                .args(["call", "cap.yaml", "list_parts", "--dry-run"]),
-        );
+    let call = run_cmd(
+        naftiko()
+            .current_dir(&dir)
+            .args(["call", "cap.yaml", "list_parts"]),
+    );
     assert_eq!(call.code, Some(1));
     assert!(
         call.stderr.contains("placeholder `{item_id}`"),
@@ -1406,7 +1440,8 @@ fn every_command_works_on_every_shipped_spec() {
 }
 
 /// Describes and dry-runs each operation (required arguments filled with a value of their
-/// type); an operation that cannot be called must be refused with exit 1.
+/// type); an operation that cannot be called is still dry-run, saying why beside the
+/// request, and a real call of it is refused with exit 1 before anything is sent.
 /// Returns (described, dry runs, refused).
 fn check_ops(rel: &str, ops: &[naftiko::Operation]) -> (usize, usize, usize) {
     let (mut described, mut dry_runs, mut refused) = (0, 0, 0);
@@ -1443,15 +1478,764 @@ fn check_ops(rel: &str, ops: &[naftiko::Operation]) -> (usize, usize, usize) {
             );
             dry_runs += 1;
         } else {
-            assert_eq!(out.code, Some(1), "{rel} {name}: refused with exit 1");
+            assert_eq!(out.code, Some(0), "{rel} {name}: {}", out.stderr);
+            assert!(out.json()["not_callable"].is_string(), "{}", out.stdout);
             assert!(
                 out.stderr
-                    .starts_with(&format!("error: operation `{name}` cannot be called")),
+                    .starts_with("warning: this request cannot be sent yet: "),
                 "{}",
                 out.stderr
+            );
+            args.retain(|a| a != "--dry-run");
+            let call = run(&args);
+            assert_eq!(call.code, Some(1), "{rel} {name}: refused with exit 1");
+            assert!(
+                call.stderr
+                    .starts_with(&format!("error: operation `{name}` cannot be called")),
+                "{}",
+                call.stderr
             );
             refused += 1;
         }
     }
     (described, dry_runs, refused)
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue #15, the CLI: headers, query items, placeholders, bodies, output styles.
+
+const HUBSPOT: &str = "tests/fixtures/corpus/hubspot__automation-and-integration.yaml";
+
+#[test]
+fn malformed_header_items_exit_1_and_say_how_to_write_them() {
+    for (args, expected) in [
+        (vec!["-H", "X-Trace"], "-H `X-Trace` is not `Name: value`"),
+        (vec!["-H", ": v"], "-H `: v` is not `Name: value`"),
+        (vec![":v"], "argument `:v` has no name before `:`"),
+        (
+            vec!["limit"],
+            "neither name=value, name:=JSON, name==value nor Name:value",
+        ),
+        (
+            vec!["-H", "X-A: a\u{1}b"],
+            "header parameter `X-A` contains the control character U+0001",
+        ),
+    ] {
+        let mut argv = vec!["call", USERS, "get_teams_users_v2_user_get", "--dry-run"];
+        argv.extend(args.iter().copied());
+        let out = run(&argv);
+        assert_eq!(out.code, Some(1), "{args:?}: {}", out.all());
+        assert!(out.stderr.contains(expected), "{args:?}: {}", out.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_and_query_items_are_sent_even_when_no_parameter_declares_them() {
+    let s = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/user"))
+        .and(header("x-trace", "t 1"))
+        .and(header("x-b", "2=3"))
+        .and(header("x-vital-api-key", KEY))
+        .and(query_param("debug", "a b"))
+        .and(query_param("limit", "5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"users": []})))
+        .expect(1)
+        .mount(&s)
+        .await;
+    let args = [
+        "call",
+        USERS,
+        "get_teams_users_v2_user_get",
+        "limit=5",
+        "-H",
+        "X-Trace:  t 1 ",
+        "X-B:2=3",
+        "debug==a b",
+    ];
+    let dry = run(args.iter().copied().chain(["--dry-run"]));
+    assert_eq!(dry.code, Some(0), "{}", dry.all());
+    let req = dry.json();
+    assert_eq!(req["url"], format!("{PROD}/v2/user?limit=5&debug=a%20b"));
+    assert_eq!(req["headers"]["x-trace"], "t 1");
+    assert_eq!(req["headers"]["x-vital-api-key"], "***");
+    let curl = run(args.iter().copied().chain(["--curl"]));
+    assert!(curl.stdout.contains("-H 'x-b: 2=3'"), "{}", curl.stdout);
+
+    let out = run_cmd(
+        naftiko()
+            .args(args)
+            .args(["--base-uri", &s.uri()])
+            .env("VITAL_API_KEY", KEY),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+}
+
+#[test]
+fn a_header_given_replaces_the_declared_one_and_bound_secrets_stay_redacted() {
+    let out = run_cmd(
+        naftiko()
+            .args(["call", USERS, "get_teams_users_v2_user_get", "--dry-run"])
+            .args(["-H", &format!("X-Vital-Api-Key: {KEY}"), "-H", "X-Other: x"])
+            .env("VITAL_API_KEY", KEY),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    let headers = out.json()["headers"].clone();
+    assert_eq!(headers["x-vital-api-key"], "***", "{headers}");
+    assert_eq!(headers["x-other"], "x");
+    assert!(!out.stdout.contains(KEY), "{}", out.stdout);
+    assert_eq!(
+        out.stdout.matches("x-vital-api-key").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn an_undeclared_path_placeholder_is_filled_by_its_name() {
+    let missing = run(["call", HUBSPOT, "getactiondefinitionbyid"]);
+    assert_eq!(missing.code, Some(1), "{}", missing.all());
+    assert!(
+        missing
+            .stderr
+            .contains("the placeholder `{appId}` that no parameter fills"),
+        "{}",
+        missing.stderr
+    );
+    assert!(
+        missing
+            .stderr
+            .contains("hint: give its value by name: `appId=VALUE`"),
+        "{}",
+        missing.stderr
+    );
+    let empty = run([
+        "call",
+        HUBSPOT,
+        "getactiondefinitionbyid",
+        "appId=",
+        "--dry-run",
+    ]);
+    assert_eq!(empty.code, Some(1), "{}", empty.all());
+    assert!(
+        empty.stderr.contains("`appId` is empty"),
+        "{}",
+        empty.stderr
+    );
+
+    let out = run([
+        "call",
+        HUBSPOT,
+        "getactiondefinitionbyid",
+        "appId=a/1",
+        "--dry-run",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.json()["url"], "https://api.hubapi.com/a%2F1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_is_the_whole_body_of_a_post_put_or_patch_without_a_body_parameter() {
+    let get = run([
+        "call",
+        HUBSPOT,
+        "listactiondefinitions",
+        "--body",
+        "{}",
+        "--dry-run",
+    ]);
+    assert_eq!(get.code, Some(1), "{}", get.all());
+    assert!(
+        get.stderr.contains("has no body parameter"),
+        "{}",
+        get.stderr
+    );
+
+    let s = server().await;
+    Mock::given(method("PATCH"))
+        .and(path("/42"))
+        .and(header("content-type", "application/json"))
+        .and(header("authorization", "Bearer tok"))
+        .and(body_json(json!({"published": true})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "42"})))
+        .expect(1)
+        .mount(&s)
+        .await;
+    let args = [
+        "call",
+        HUBSPOT,
+        "updateactiondefinitionbyid",
+        "appId=42",
+        "--body",
+        r#"{"published":true}"#,
+    ];
+    let dry = run(args.iter().copied().chain(["--dry-run"]));
+    assert_eq!(
+        dry.json()["body"],
+        json!({"published": true}),
+        "{}",
+        dry.all()
+    );
+    let out = run_cmd(
+        naftiko()
+            .args(args)
+            .arg("--base-uri")
+            .arg(format!("custom-workflow-actions-api={}", s.uri()))
+            .env("HUBSPOT_ACCESS_TOKEN", "tok"),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.json(), json!({"result": {"id": "42"}}));
+}
+
+async fn users_server() -> MockServer {
+    let s = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "users": [{"user_id": "u-1", "team_id": "t"}, {"user_id": "u-22", "client_user_id": "c"}],
+            "total": 2, "offset": 0, "limit": 50
+        })))
+        .mount(&s)
+        .await;
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_prints_the_nodes_a_jsonpath_selects_in_the_output() {
+    let bad = run([
+        "call",
+        USERS,
+        "get_teams_users_v2_user_get",
+        "--query",
+        "$.[",
+        "--base-uri",
+        "http://127.0.0.1:1",
+    ]);
+    assert_eq!(bad.code, Some(1), "{}", bad.all());
+    assert!(bad.stderr.contains("--query:"), "{}", bad.stderr);
+
+    let s = users_server().await;
+    let out = run_cmd(
+        naftiko()
+            .args([
+                "call",
+                USERS,
+                "get_teams_users_v2_user_get",
+                "--base-uri",
+                &s.uri(),
+            ])
+            .args(["--query", "$.result.users[*].user_id"])
+            .env("VITAL_API_KEY", KEY),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(out.json(), json!(["u-1", "u-22"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_prints_yaml_or_a_table_of_the_union_of_keys() {
+    let bad = run(["call", USERS, "get_teams_users_v2_user_get", "-o", "xml"]);
+    assert_eq!(bad.code, Some(2), "{}", bad.all());
+    assert!(
+        bad.stderr.contains("[possible values: json, yaml, table]"),
+        "{}",
+        bad.stderr
+    );
+
+    let s = users_server().await;
+    let call = |extra: &[&str]| {
+        run_cmd(
+            naftiko()
+                .args([
+                    "call",
+                    USERS,
+                    "get_teams_users_v2_user_get",
+                    "--base-uri",
+                    &s.uri(),
+                ])
+                .args(extra)
+                .env("VITAL_API_KEY", KEY),
+        )
+    };
+    let table = call(&["--query", "$.result.users[*]", "-o", "table"]);
+    assert_eq!(table.code, Some(0), "{}", table.all());
+    assert_eq!(
+        table.stdout,
+        "user_id  team_id  client_user_id\nu-1      t\nu-22              c\n"
+    );
+    let yaml = call(&["-o", "yaml"]);
+    assert_eq!(
+        yaml.stdout,
+        "result:\n  users:\n  - user_id: u-1\n    team_id: t\n  - user_id: u-22\n    client_user_id: c\n  total: 2\n  offset: 0\n  limit: 50\n",
+        "{}",
+        yaml.all()
+    );
+    // Not an array of objects: a table falls back to YAML.
+    let not_rows = call(&["-o", "table", "--query", "$.result.total"]);
+    assert_eq!(not_rows.stdout, "- 2\n");
+    // Not a terminal: no colour, whatever NO_COLOR says.
+    assert!(!call(&[]).stdout.contains('\x1b'));
+}
+
+#[test]
+fn ops_filters_by_name_path_or_description_and_says_when_nothing_matches() {
+    let none = run(["ops", USERS, "invoices"]);
+    assert_eq!(none.code, Some(1), "{}", none.all());
+    assert!(
+        none.stderr
+            .contains("no operation of specs/vital/users.yaml matches `invoices`"),
+        "{}",
+        none.stderr
+    );
+    // `metrics` is in a name and a path, `Deregister` in a description (any case).
+    for (filter, expected) in [
+        (
+            "metrics",
+            vec!["users.get_teams_metrics_v2_user_metrics_get"],
+        ),
+        (
+            "DEREGISTER",
+            vec!["users.deregister_provider_v2_user__user_id___provider__delete"],
+        ),
+        (
+            "/{provider}",
+            vec!["users.deregister_provider_v2_user__user_id___provider__delete"],
+        ),
+    ] {
+        let out = run(["ops", USERS, filter]);
+        assert_eq!(out.code, Some(0), "{filter}: {}", out.all());
+        let names: Vec<&str> = out
+            .stdout
+            .lines()
+            .map(|l| l.split_whitespace().next().unwrap())
+            .collect();
+        assert_eq!(names, expected, "{filter}: {}", out.stdout);
+        let json = run(["ops", USERS, filter, "--json"]).json();
+        assert_eq!(json.as_array().unwrap().len(), expected.len(), "{filter}");
+    }
+    let metrics = run(["ops", USERS, "metrics"]);
+    assert!(
+        metrics.stdout.trim_end().ends_with("  Get Teams Metrics"),
+        "{}",
+        metrics.stdout
+    );
+}
+
+#[test]
+fn a_partial_or_misspelled_operation_name_gets_a_did_you_mean() {
+    for (given, meant) in [
+        ("get_teams", Some("get_teams_users_v2_user_get")),
+        ("teams_users", Some("get_teams_users_v2_user_get")),
+        (
+            "GET_TEAMS_METRICS",
+            Some("get_teams_metrics_v2_user_metrics_get"),
+        ),
+        (
+            "gte_user_v2_user__user_id__get",
+            Some("get_user_v2_user__user_id__get"),
+        ),
+        ("zzzz", None),
+    ] {
+        let out = run(["call", USERS, given, "--dry-run"]);
+        assert_eq!(out.code, Some(1), "{given}: {}", out.all());
+        let first = out.stderr.lines().next().unwrap();
+        match meant {
+            Some(m) => assert!(
+                first.ends_with(&format!("did you mean `{m}`?")),
+                "{given}: {first}"
+            ),
+            None => assert!(!first.contains("did you mean"), "{given}: {first}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_and_verbose_show_every_header_that_is_sent() {
+    let s = server().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": U})))
+        .mount(&s)
+        .await;
+    let args = [
+        "call",
+        USERS,
+        "create_user_v2_user_post",
+        "--body",
+        r#"{"client_user_id":"c-1"}"#,
+        "-H",
+        "X-Trace: 7",
+    ];
+    let dry = run(args.iter().copied().chain(["--dry-run"]));
+    let shown = dry.json()["headers"].clone();
+    let out = run_cmd(
+        naftiko()
+            .args(args)
+            .args(["-v", "--base-uri", &s.uri()])
+            .env("VITAL_API_KEY", KEY),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    let verbose: Vec<(String, String)> = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("> ")?.split_once(": "))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let received = &s.received_requests().await.unwrap()[0];
+    let mut sent: Vec<(String, String)> = received
+        .headers
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "host" | "content-length"))
+        .map(|(k, v)| {
+            let v = v.to_str().unwrap();
+            let v = if v == KEY { "***" } else { v };
+            (k.to_string(), v.to_string())
+        })
+        .collect();
+    sent.sort();
+    let mut printed = verbose.clone();
+    printed.sort();
+    assert_eq!(printed, sent, "{}", out.stderr);
+    for (k, v) in &verbose {
+        assert_eq!(
+            shown[k],
+            json!(v),
+            "the dry run shows {k} as -v does: {shown}"
+        );
+    }
+    assert_eq!(shown.as_object().unwrap().len(), verbose.len(), "{shown}");
+    for name in ["content-type", "accept", "user-agent", "x-trace"] {
+        assert!(shown.get(name).is_some(), "{name}: {shown}");
+    }
+}
+
+#[test]
+fn dry_run_shows_an_operation_that_cannot_be_called_and_says_why() {
+    // Sent for real, it is refused before anything is sent (exit 1, no network).
+    let call = run([
+        "call",
+        HUBSPOT,
+        "archiveactiondefinitionbyid",
+        "--base-uri",
+        "custom-workflow-actions-api=http://127.0.0.1:1",
+    ]);
+    assert_eq!(call.code, Some(1), "{}", call.all());
+
+    let dry = run(["call", HUBSPOT, "archiveactiondefinitionbyid", "--dry-run"]);
+    assert_eq!(dry.code, Some(0), "{}", dry.all());
+    let req = dry.json();
+    assert_eq!(req["method"], "DELETE");
+    assert_eq!(req["url"], "https://api.hubapi.com/{appId}");
+    let why = "its path has placeholder(s) that no parameter fills: {appId}; give each by name (`appId=VALUE`)";
+    assert_eq!(req["not_callable"], why);
+    assert_eq!(
+        dry.stderr,
+        format!("warning: this request cannot be sent yet: {why}\n")
+    );
+
+    let curl = run(["call", HUBSPOT, "archiveactiondefinitionbyid", "--curl"]);
+    assert_eq!(curl.code, Some(0), "{}", curl.all());
+    assert!(
+        curl.stdout
+            .starts_with("curl -X DELETE 'https://api.hubapi.com/{appId}'"),
+        "{}",
+        curl.stdout
+    );
+    assert!(
+        curl.stderr.contains("cannot be sent yet"),
+        "{}",
+        curl.stderr
+    );
+
+    // Filled by name, it can: nothing more is said.
+    let filled = run([
+        "call",
+        HUBSPOT,
+        "archiveactiondefinitionbyid",
+        "appId=7",
+        "--dry-run",
+    ]);
+    assert_eq!(filled.json().get("not_callable"), None, "{}", filled.stdout);
+    assert_eq!(filled.stderr, "");
+}
+
+#[test]
+fn a_base_uri_bind_no_credential_uses_shows_by_name_and_a_secret_one_as_stars() {
+    // The key is in the base URI and in the credential: a secret, shown as ***.
+    let dir = tmp_dir("named-binds");
+    std::fs::write(
+        dir.join("cap.yaml"),
+        "naftiko: 1.0.0-alpha2\nbinds:\n- namespace: env\n  keys:\n    HOST: HOST\n    KEY: KEY\ncapability:\n  consumes:\n  - type: http\n    namespace: api\n    baseUri: https://{{HOST}}/k/{{KEY}}\n    authentication:\n      type: bearer\n      token: '{{KEY}}'\n    resources:\n    - name: items\n      path: /items\n      operations:\n      - name: list\n        method: GET\n",
+    )
+    .unwrap();
+    let secret = run_cmd(
+        naftiko()
+            .current_dir(&dir)
+            .args(["call", "cap.yaml", "list", "--dry-run"])
+            .env("HOST", "h.example")
+            .env("KEY", "k-secret-1"),
+    );
+    assert_eq!(secret.code, Some(0), "{}", secret.all());
+    assert_eq!(secret.json()["url"], "https://$HOST/k/***/items");
+
+    let alation = "tests/fixtures/corpus/alation__data-intelligence.yaml";
+    for host in [None, Some("alation.example.com")] {
+        let mut cmd = naftiko();
+        cmd.args(["call", alation, "list-datasources", "--dry-run"]);
+        if let Some(h) = host {
+            cmd.env("ALATION_HOST", h);
+        }
+        let out = run_cmd(&mut cmd);
+        assert_eq!(out.code, Some(0), "{}", out.all());
+        assert_eq!(
+            out.json()["url"],
+            "https://$ALATION_HOST/integration/v2/datasource/",
+            "{host:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_secret_warns_on_stderr_and_a_set_one_does_not() {
+    let s = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/user/metrics"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&s)
+        .await;
+    let warning = "warning: VITAL_API_KEY is set but empty; the request goes with an empty value\n";
+    for (value, extra, expected) in [
+        ("", &["--dry-run"][..], warning),
+        ("", &[][..], warning),
+        ("", &["-v"][..], warning),
+        (KEY, &[][..], ""),
+    ] {
+        let out = run_cmd(
+            naftiko()
+                .args([
+                    "call",
+                    USERS,
+                    "get_teams_metrics_v2_user_metrics_get",
+                    "--base-uri",
+                    &s.uri(),
+                ])
+                .args(extra)
+                .env("VITAL_API_KEY", value),
+        );
+        assert_eq!(out.code, Some(0), "{extra:?}: {}", out.all());
+        let warned: String = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(warned, expected, "{value:?} {extra:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn validate_format_json_and_github_annotations() {
+    let bad = run(["validate", USERS, "--format", "xml"]);
+    assert_eq!(bad.code, Some(2), "{}", bad.all());
+
+    let text = run(["validate", USERS]);
+    let json = run(["validate", USERS, "--format", "json"]);
+    assert_eq!(json.code, Some(0), "{}", json.all());
+    assert_eq!(json.stderr, text.stderr, "the same summary");
+    let list = json.json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), text.stdout.lines().count());
+    assert_eq!(
+        list[0],
+        json!({"file": USERS, "line": 59, "column": 9, "severity": "warning",
+               "message": text.stdout.lines().next().unwrap().split(": warning: ").nth(1).unwrap()})
+    );
+
+    let github = run(["validate", USERS, "--format", "github"]);
+    assert_eq!(github.code, Some(0), "{}", github.all());
+    let first = github.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "::warning file=specs/vital/users.yaml,line=59,col=9::operation `deregister_provider"
+        ),
+        "{first}"
+    );
+    // Errors fail the job, and `%`, newlines, `:` and `,` are escaped as the runner wants.
+    let dir = tmp_dir("github-format");
+    std::fs::write(
+        dir.join("a,b:c.yaml"),
+        "naftiko: 1.0.0-alpha2\ncapability:\n  consumes: 5%\n",
+    )
+    .unwrap();
+    let out =
+        run_cmd(
+            naftiko()
+                .current_dir(&dir)
+                .args(["validate", "a,b:c.yaml", "--format", "github"]),
+        );
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    assert!(
+        out.stdout.contains(
+            "::error file=a%2Cb%3Ac.yaml,line=3,col=13::`consumes` should be a list, found a string\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .all(|l| l.starts_with("::error file=a%2Cb%3Ac.yaml,")
+                || l.starts_with("::warning file=a%2Cb%3Ac.yaml,")),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_spec_from_stdin_or_naftiko_spec() {
+    let spec = std::fs::read(USERS).unwrap();
+    let ops = run_cmd(
+        naftiko()
+            .args(["ops", "-", "metrics"])
+            .write_stdin(spec.clone()),
+    );
+    assert_eq!(ops.code, Some(0), "{}", ops.all());
+    assert!(
+        ops.stdout
+            .starts_with("users.get_teams_metrics_v2_user_metrics_get "),
+        "{}",
+        ops.stdout
+    );
+    let broken = run_cmd(
+        naftiko()
+            .args(["validate", "-"])
+            .write_stdin("naftiko: 1.0.0-alpha2\ncapability:\n\tx: 1\n"),
+    );
+    assert_eq!(broken.code, Some(1), "{}", broken.all());
+    assert!(broken.stdout.starts_with("stdin:3:"), "{}", broken.stdout);
+
+    // Without NAFTIKO_SPEC the spec is required; with it, it may be left out.
+    let without = run(["ops"]);
+    assert_eq!(without.code, Some(2), "{}", without.all());
+    let with = |args: &[&str]| run_cmd(naftiko().args(args).env("NAFTIKO_SPEC", USERS));
+    let call = with(&[
+        "call",
+        "get_teams_users_v2_user_get",
+        "limit=2",
+        "--dry-run",
+    ]);
+    assert_eq!(call.code, Some(0), "{}", call.all());
+    assert_eq!(call.json()["url"], format!("{PROD}/v2/user?limit=2"));
+    assert_eq!(
+        with(&["ops", "--json"]).json().as_array().unwrap().len(),
+        19
+    );
+    assert_eq!(
+        with(&["-v", "describe", "get_teams_users_v2_user_get"]).code,
+        Some(0)
+    );
+    // A spec on the command line wins.
+    let other = with(&["ops", "tests/fixtures/errors/api.yaml"]);
+    assert!(
+        other.stdout.starts_with("demo.list-items "),
+        "{}",
+        other.stdout
+    );
+}
+
+#[test]
+fn validate_groups_many_warnings_of_one_kind_with_a_count() {
+    let mailchimp = "tests/fixtures/corpus/mailchimp__email-marketing.yaml";
+    let all = run(["validate", mailchimp, "--all"]);
+    assert_eq!(all.code, Some(0), "{}", all.all());
+    assert_eq!(all.stdout.lines().count(), 11, "{}", all.stdout);
+    let grouped = run(["validate", mailchimp]);
+    assert_eq!(
+        grouped.stderr, all.stderr,
+        "the summary counts every warning"
+    );
+    let lines: Vec<&str> = grouped.stdout.lines().collect();
+    assert_eq!(
+        &lines[..3],
+        &all.stdout.lines().take(3).collect::<Vec<_>>()[..]
+    );
+    assert_eq!(
+        lines[3..],
+        [format!(
+            "{mailchimp}: warning: … and 8 more like this one (`--all` lists them)"
+        )]
+    );
+    // Five of a kind are all listed (the seed), and machine formats list everything.
+    assert_eq!(run(["validate", USERS]).stdout.lines().count(), 5);
+    let json = run(["validate", mailchimp, "--format", "json"]).json();
+    assert_eq!(json.as_array().unwrap().len(), 11);
+}
+
+/// Runs the binary with `args` on a pseudo-terminal (util-linux `script`), with `NO_COLOR`
+/// set to `no_color` or unset; returns what the terminal showed.
+fn on_a_terminal(args: &str, no_color: Option<&str>) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("naftiko");
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR");
+    if let Some(v) = no_color {
+        cmd.env("NO_COLOR", v);
+    }
+    let out = cmd.output().expect("util-linux script runs");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
+}
+
+#[test]
+fn json_is_coloured_on_a_terminal_unless_no_color_is_set() {
+    let file = tmp_dir("colour").join("doc.json");
+    std::fs::write(&file, r#"{"a": [1, "x", true]}"#).unwrap();
+    let args = format!("query '$.a' {}", file.display());
+    let plain = "[\n  [\n    1,\n    \"x\",\n    true\n  ]\n]\n";
+    // Not a terminal: compact, never coloured.
+    let piped = run(["query", "$.a", file.to_str().unwrap()]);
+    assert_eq!(piped.stdout, "[[1,\"x\",true]]\n");
+    assert_eq!(on_a_terminal(&args, Some("1")), plain);
+    // An empty NO_COLOR does not count (no-color.org).
+    for no_color in [None, Some("")] {
+        let shown = on_a_terminal(&args, no_color);
+        assert!(shown.contains("\x1b[32m\"x\"\x1b[0m"), "{shown:?}");
+        let stripped = shown
+            .split('\x1b')
+            .enumerate()
+            .map(|(i, s)| {
+                if i == 0 {
+                    s
+                } else {
+                    &s[s.find('m').unwrap() + 1..]
+                }
+            })
+            .collect::<String>();
+        assert_eq!(stripped, plain);
+    }
+}
+
+#[test]
+fn a_value_of_the_wrong_type_hints_a_value_that_would_work() {
+    for (arg, hint) in [
+        ("limit=five", "hint: for example `limit=5`"),
+        ("active=maybe", "hint: for example `active=true`"),
+    ] {
+        let out = run(["call", "tests/fixtures/errors/api.yaml", "list-items", arg]);
+        assert_eq!(out.code, Some(1), "{}", out.all());
+        assert_eq!(out.stderr.lines().nth(1), Some(hint), "{}", out.stderr);
+        // What the hint says works.
+        let fixed = hint
+            .trim_start_matches("hint: for example `")
+            .trim_end_matches('`');
+        let ok = run([
+            "call",
+            "tests/fixtures/errors/api.yaml",
+            "list-items",
+            fixed,
+            "--dry-run",
+        ]);
+        assert_eq!(ok.code, Some(0), "{fixed}: {}", ok.all());
+    }
 }

@@ -471,6 +471,7 @@ async fn run_library(entry: &Entry, world: &World) -> Lib {
             Ok(_) => Lib::CliOnly("the input document is read by the CLI"),
             Err(e) => Lib::Lines(lines(&e.to_string())),
         },
+        "ops" if argv.len() > 2 => Lib::CliOnly("the filter of `ops` is the CLI's"),
         "ops" | "describe" => match Capability::from_path(&argv[1]) {
             Err(e) => err_lines(e),
             Ok(cap) => match argv.get(2).map(|op| cap.operation(op)) {
@@ -478,6 +479,7 @@ async fn run_library(entry: &Entry, world: &World) -> Lib {
                 _ => Lib::Ok,
             },
         },
+        _ if argv.get(1).is_some_and(|s| s == "-") => Lib::CliOnly("stdin is read by the CLI"),
         "call" => library_call(entry, &argv[1..]).await,
         other => panic!("{}: no library equivalent for `{other}`", entry.name()),
     }
@@ -496,6 +498,7 @@ async fn library_call(entry: &Entry, argv: &[String]) -> Lib {
             "--timeout" => timeout = Some(value()),
             "--body" => body = Some(value()),
             "--env-file" => return Lib::CliOnly("--env-file is read by the CLI"),
+            "-H" | "--header" => return Lib::CliOnly("-H is parsed by the CLI"),
             flag if flag.starts_with('-') => {
                 panic!("{}: the library runner does not know {flag}", entry.name())
             }

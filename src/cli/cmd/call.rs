@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use naftiko::{CallOptions, Capability, Error, MapError, PreparedRequest, Runtime, RuntimeBuilder};
+use naftiko::{
+    CallOptions, Capability, Error, MapError, Method, PreparedRequest, Query, Runtime,
+    RuntimeBuilder,
+};
 use serde_json::Value;
 
 use crate::cli::args::{exit_codes, parse_seconds};
@@ -21,6 +24,9 @@ Examples:
   naftiko call specs/vital/users.yaml get_teams_users_v2_user_get limit=5
   naftiko call specs/vital/users.yaml create_user_v2_user_post body:='{\"client_user_id\":\"c-1\"}'
   naftiko call specs/vital/users.yaml create_user_v2_user_post --body @user.json --curl
+  naftiko call specs/vital/users.yaml get_teams_users_v2_user_get -H 'X-Trace: 1' debug==1 --dry-run
+  naftiko call specs/vital/users.yaml get_teams_users_v2_user_get --query '$.users[*].user_id'
+  naftiko call specs/vital/users.yaml get_teams_users_v2_user_get -o table
 
 ",
     exit_codes!()
@@ -34,12 +40,32 @@ pub struct CallArgs {
     /// The operation: `name`, `namespace.name` or `namespace.resource.name`
     pub operation: String,
     /// Arguments: `name=value` (converted to the parameter's declared type: `limit=5` is
-    /// the integer 5, `is_primary=false` the boolean) or `name:=JSON` (raw JSON)
+    /// the integer 5, `is_primary=false` the boolean; a path placeholder no parameter fills,
+    /// `appId=42`, takes it too), `name:=JSON` (raw JSON), `name==value` (a query pair,
+    /// declared or not) or `Name:value` (a header)
     #[arg(value_name = "ARG")]
     pub args: Vec<String>,
-    /// The body parameter's value: JSON text, `@FILE`, or `-` for stdin
+    /// The body parameter's value: JSON text, `@FILE`, or `-` for stdin; for a POST, PUT or
+    /// PATCH without a body parameter, the whole body
     #[arg(long, value_name = "JSON|@FILE|-")]
     pub body: Option<String>,
+    /// Send this header too (repeatable); it replaces a declared header of the same name
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    pub header: Vec<String>,
+    /// Print only the nodes this JSONPath selects in the output, as a JSON array
+    /// (e.g. `$.users[*].user_id`)
+    #[arg(long, value_name = "JSONPATH", conflicts_with_all = ["raw", "dry_run", "curl"])]
+    pub query: Option<String>,
+    /// The output format: json (default), yaml, or table (an array of objects, one column
+    /// per key)
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = output::Style::Json)]
+    pub output: output::Style,
+    /// Retries after the first attempt (default: the runtime's, 2)
+    #[arg(long, value_name = "N", conflicts_with = "no_retry")]
+    pub retries: Option<u32>,
+    /// Do not retry: one attempt only (`--retries 0`)
+    #[arg(long)]
+    pub no_retry: bool,
     /// Send to URL instead of the capability's baseUri; `NAMESPACE=URL` when the
     /// capability consumes several APIs (repeatable)
     #[arg(long = "base-uri", value_name = "[NAMESPACE=]URL")]
@@ -91,11 +117,18 @@ pub struct PageArgs {
 
 /// Runs `naftiko call`.
 pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
+    if a.spec.as_os_str() == "-" && a.body.as_deref() == Some("-") {
+        return Err(
+            Failure::invalid("the capability and --body cannot both be read from stdin")
+                .hint("give one of them as a file (--body @FILE)"),
+        );
+    }
     let cap = load(&a.spec)?;
     let op = cap
         .operation(&a.operation)
         .map_err(|e| lookup_failure(&cap, e))?;
-    let call_args = arguments::parse(op, &a.args, a.body.as_deref())?;
+    let inputs = arguments::parse(op, &a.args, &a.header, a.body.as_deref())?;
+    let query = output_query(a)?;
     let format = op.format().to_string();
     let base_uris = base_uris(&cap, &a.base_uri)?;
 
@@ -112,32 +145,29 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
     }
     let rt = builder.build()?;
     let name = a.operation.as_str();
+    let (call_args, options) = call_options(a, inputs);
 
-    if a.dry_run {
-        let req = rt.dry_run(name, call_args)?;
-        output::json(&req)?;
-        return Ok(Exit::Ok);
-    }
-    if a.curl {
-        let req = rt.dry_run(name, call_args)?;
-        output::line(&req.to_curl())?;
-        return Ok(Exit::Ok);
+    if a.dry_run || a.curl {
+        return preview(&rt, name, call_args, options, a.curl);
     }
 
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::invalid(format!("cannot start the async runtime: {e}")))?;
-    let options = CallOptions::default();
     if a.pages.all {
         return all_pages(&tokio, &rt, name, call_args, &a.pages);
     }
 
     if !a.raw && verbose == 0 {
+        // Prepared once more only to warn of an empty secret (pure and cheap).
+        if let Ok(req) = rt.prepare_with_options(name, call_args.clone(), &options) {
+            warn_empty_secrets(&req);
+        }
         // The common path: the library prepares, sends, decodes and maps.
         return match tokio.block_on(rt.call_with(name, call_args, &options)) {
             Ok(out) => {
-                output::json(&out)?;
+                show(a, query.as_ref(), &out)?;
                 Ok(Exit::Ok)
             }
             Err(e) => Err(failed(e, false)),
@@ -156,7 +186,8 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
         })
         .into());
     }
-    let req = rt.prepare(name, call_args)?;
+    let req = rt.prepare_with_options(name, call_args, &options)?;
+    warn_empty_secrets(&req);
     if verbose > 0 {
         print_request(&rt.with_signing_preview(&req));
     }
@@ -168,7 +199,7 @@ pub fn run(a: &CallArgs, verbose: u8) -> Result<Exit, Failure> {
             if a.raw {
                 output::raw(&resp.body)?;
             } else {
-                output::json(&rt.map_response(&req, &resp.body)?)?;
+                show(a, query.as_ref(), &rt.map_response(&req, &resp.body)?)?;
             }
             Ok(Exit::Ok)
         }
@@ -235,6 +266,99 @@ fn all_pages(
         Ok(()) => output::json(&all).map(|()| Exit::Ok),
         Err(Ok(f)) => Err(f),
         Err(Err(e)) => Err(failed(e, false)),
+    }
+}
+
+/// The per-call options the command line gives: its additions to the request and
+/// `--retries`/`--no-retry`.
+fn call_options(a: &CallArgs, inputs: arguments::Inputs) -> (Value, CallOptions) {
+    let options = CallOptions {
+        max_retries: if a.no_retry { Some(0) } else { a.retries },
+        headers: inputs.headers,
+        query: inputs.query,
+        path: inputs.path,
+        body: inputs.body,
+        ..CallOptions::default()
+    };
+    (inputs.args, options)
+}
+
+/// `--dry-run` and `--curl`: the request, even of an operation that cannot be called yet;
+/// then why it cannot is said beside it (`not_callable` in the JSON, and on stderr).
+fn preview(
+    rt: &Runtime,
+    name: &str,
+    args: Value,
+    mut options: CallOptions,
+    curl: bool,
+) -> Result<Exit, Failure> {
+    options.preview = true;
+    let req = rt.dry_run_with(name, args, &options)?;
+    warn_empty_secrets(&req);
+    let why = rt
+        .capability()
+        .operation(name)
+        .ok()
+        .and_then(|op| cannot_send(op, &options));
+    if curl {
+        output::line(&req.to_curl())?;
+    } else {
+        let mut out = dry_run_json(&req);
+        if let Some(why) = &why {
+            out["not_callable"] = Value::String(why.clone());
+        }
+        output::json(&out)?;
+    }
+    if let Some(why) = why {
+        output::stderr_lines([format!("warning: this request cannot be sent yet: {why}").as_str()]);
+    }
+    Ok(Exit::Ok)
+}
+
+/// On stderr: each variable the request uses that is set but empty.
+fn warn_empty_secrets(req: &PreparedRequest) {
+    for name in req.empty_secrets() {
+        output::stderr_lines([format!(
+            "warning: {name} is set but empty; the request goes with an empty value"
+        )
+        .as_str()]);
+    }
+}
+
+/// Why `op` cannot be sent with these options, if it cannot.
+fn cannot_send(op: &naftiko::Operation, options: &CallOptions) -> Option<String> {
+    if let Some(reason) = op.unsupported() {
+        return Some(reason.to_string());
+    }
+    let unfilled: Vec<&str> = op
+        .unfilled_placeholders()
+        .into_iter()
+        .filter(|p| !options.path.iter().any(|(n, _)| n == p))
+        .collect();
+    let first = unfilled.first()?;
+    let names: Vec<String> = unfilled.iter().map(|n| format!("{{{n}}}")).collect();
+    Some(format!(
+        "its path has placeholder(s) that no parameter fills: {}; give each by name (`{first}=VALUE`)",
+        names.join(", ")
+    ))
+}
+
+/// `--query`, compiled before anything is sent.
+fn output_query(a: &CallArgs) -> Result<Option<Query>, Failure> {
+    a.query
+        .as_deref()
+        .map(|q| Query::compile(q).map_err(|e| Failure::invalid(format!("--query: {e}"))))
+        .transpose()
+}
+
+/// Prints a call's output: the nodes `--query` selects, if given, in the `-o` style.
+fn show(a: &CallArgs, query: Option<&Query>, out: &Value) -> Result<(), Failure> {
+    match query {
+        Some(q) => {
+            let nodes: Vec<Value> = q.nodes(out).into_iter().cloned().collect();
+            output::styled(a.output, &Value::Array(nodes))
+        }
+        None => output::styled(a.output, out),
     }
 }
 
@@ -313,11 +437,48 @@ pub(crate) fn base_uris(
         .collect()
 }
 
+/// The `User-Agent` the runtime's HTTP client sends (the library is this package).
+const USER_AGENT: &str = concat!("naftiko/", env!("CARGO_PKG_VERSION"));
+
+/// Every header the request is sent with (secrets as `***`): its own, then those the HTTP
+/// layer adds unless the request sets them: `content-type` (or `content-length: 0` for a
+/// POST, PUT or PATCH without a body), `accept` and `user-agent`. `host` is the URL's.
+fn wire_headers(req: &PreparedRequest) -> Vec<(String, String)> {
+    let mut headers = req.headers();
+    let body_less = matches!(req.method(), Method::Post | Method::Put | Method::Patch);
+    let added = [
+        ("content-type", req.content_type()),
+        (
+            "content-length",
+            (body_less && req.content_type().is_none()).then_some("0"),
+        ),
+        ("accept", Some("*/*")),
+        ("user-agent", Some(USER_AGENT)),
+    ];
+    for (name, value) in added {
+        if let (Some(value), false) = (value, headers.iter().any(|(k, _)| k == name)) {
+            headers.push((name.to_string(), value.to_string()));
+        }
+    }
+    headers
+}
+
+/// `--dry-run`: the prepared request as JSON, with every header it is sent with.
+fn dry_run_json(req: &PreparedRequest) -> Value {
+    let headers: serde_json::Map<String, Value> = wire_headers(req)
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let mut out = serde_json::to_value(req).unwrap_or(Value::Null);
+    out["headers"] = Value::Object(headers);
+    out
+}
+
 /// `-v`: the request on stderr, curl-style, secrets as `***`.
 fn print_request(req: &PreparedRequest) {
     let mut lines = vec![format!("> {} {}", req.method(), req.url())];
     lines.extend(
-        req.headers()
+        wire_headers(req)
             .into_iter()
             .map(|(k, v)| format!("> {k}: {v}")),
     );

@@ -1,5 +1,6 @@
-//! `naftiko ops`: the operations a capability offers, one aligned line each (or JSON), and
-//! which of them cannot be called and why.
+//! `naftiko ops`: the operations a capability offers, one aligned line each with its
+//! description (or JSON), optionally only those matching a filter, and which of them
+//! cannot be called and why.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -15,6 +16,9 @@ use crate::cli::{load, output, Exit, Failure};
 pub struct OpsArgs {
     /// The capability file (YAML or JSON)
     pub spec: PathBuf,
+    /// Only the operations whose name, path or description contains this text (ignoring
+    /// case), e.g. `users`
+    pub filter: Option<String>,
     /// Print a JSON array instead of aligned lines
     #[arg(long)]
     pub json: bool,
@@ -23,17 +27,27 @@ pub struct OpsArgs {
 /// Runs `naftiko ops`.
 pub fn run(a: &OpsArgs) -> Result<Exit, Failure> {
     let cap = load(&a.spec)?;
+    let ops: Vec<&Operation> = cap
+        .operations()
+        .iter()
+        .filter(|op| a.filter.as_deref().is_none_or(|f| matches(&cap, op, f)))
+        .collect();
     if a.json {
-        let list: Vec<Value> = cap
-            .operations()
-            .iter()
-            .map(|op| op_json(&cap, op))
-            .collect();
+        let list: Vec<Value> = ops.iter().map(|op| op_json(&cap, op)).collect();
         output::json(&list)?;
         return Ok(Exit::Ok);
     }
-    let rows: Vec<[String; 4]> = cap
-        .operations()
+    if let (true, Some(f)) = (ops.is_empty(), &a.filter) {
+        return Err(Failure::invalid(format!(
+            "no operation of {} matches `{f}` in its name, path or description",
+            cap.file().display()
+        ))
+        .hint(format!(
+            "`naftiko ops {}` lists them all",
+            cap.file().display()
+        )));
+    }
+    let rows: Vec<[String; 5]> = ops
         .iter()
         .map(|op| {
             let required: Vec<&str> = op.required_params().map(|p| p.name()).collect();
@@ -46,30 +60,65 @@ pub fn run(a: &OpsArgs) -> Result<Exit, Failure> {
                 op.method().to_string(),
                 op.path_template(),
                 last,
+                summary(op.description()),
             ]
         })
         .collect();
-    let mut widths = [0usize; 3];
-    for row in &rows {
+    print_rows(&rows)?;
+    let blocked = ops.iter().filter(|op| not_callable(op).is_some()).count();
+    warn(&cap, blocked);
+    Ok(Exit::Ok)
+}
+
+/// Whether `filter` is in the operation's address, path or description, ignoring case.
+fn matches(cap: &Capability, op: &Operation, filter: &str) -> bool {
+    let filter = filter.to_lowercase();
+    [
+        address(cap, op),
+        op.path_template(),
+        op.description().unwrap_or_default().to_string(),
+    ]
+    .iter()
+    .any(|text| text.to_lowercase().contains(&filter))
+}
+
+/// The first line of a description, at most 60 characters.
+fn summary(description: Option<&str>) -> String {
+    let first = description.unwrap_or_default().lines().next().unwrap_or("");
+    let first = first.trim();
+    if first.chars().count() > 60 {
+        let cut: String = first.chars().take(59).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        first.to_string()
+    }
+}
+
+/// The rows, aligned; the last column (the description) is not padded.
+fn print_rows(rows: &[[String; 5]]) -> Result<(), Failure> {
+    let mut widths = [0usize; 4];
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row.iter()) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut text = String::new();
-    for [name, method, path, last] in &rows {
-        let _ = writeln!(
-            text,
-            "{name:<w0$}  {method:<w1$}  {path:<w2$}  {last}",
+    for [name, method, path, last, description] in rows {
+        let line = format!(
+            "{name:<w0$}  {method:<w1$}  {path:<w2$}  {last:<w3$}  {description}",
             w0 = widths[0],
             w1 = widths[1],
-            w2 = widths[2]
+            w2 = widths[2],
+            w3 = widths[3]
         );
+        let _ = writeln!(text, "{}", line.trim_end());
     }
-    output::raw(text.as_bytes())?;
-    let blocked = rows
-        .iter()
-        .filter(|r| r[3].ends_with("[not callable]"))
-        .count();
+    output::raw(text.as_bytes())
+}
+
+/// On stderr: the capability's errors that may hide operations, and how many listed
+/// operations cannot be called.
+fn warn(cap: &Capability, blocked: usize) {
     let errors: Vec<&Diagnostic> = cap
         .diagnostics()
         .iter()
@@ -90,7 +139,6 @@ pub fn run(a: &OpsArgs) -> Result<Exit, Failure> {
         )
         .as_str()]);
     }
-    Ok(Exit::Ok)
 }
 
 /// Why an operation cannot be called (decoded), if it cannot.

@@ -14,6 +14,7 @@ pub fn command() -> std::process::Command {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
     for var in [
         "VITAL_API_KEY",
+        "NAFTIKO_SPEC",
         "HTTP_PROXY",
         "http_proxy",
         "HTTPS_PROXY",
