@@ -293,6 +293,7 @@ macro_rules! with_scheme {
             Auth::OAuth1 {
                 consumer_key,
                 signing_key,
+                signing_key_password,
                 consumer_secret,
                 token,
                 token_secret,
@@ -301,6 +302,7 @@ macro_rules! with_scheme {
                 let $s = oauth1::OAuth1 {
                     consumer_key,
                     signing_key: signing_key.as_ref(),
+                    signing_key_password: signing_key_password.as_ref(),
                     consumer_secret: consumer_secret.as_ref(),
                     token: token.as_ref(),
                     token_secret: token_secret.as_ref(),
