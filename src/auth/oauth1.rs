@@ -162,13 +162,21 @@ fn rsa_key(text: &str, password: Option<&str>) -> Result<RsaKeyPair, String> {
     if data.windows(11).any(|w| w == b"-----BEGIN ") {
         return pem_key(&String::from_utf8_lossy(&data));
     }
-    let der = super::certificate::pkcs12_key(&data, password.unwrap_or_default()).map_err(|why| {
-        let hint = match password {
-            None if why == "wrong password" => " (no `signingKeyPassword` is given)",
-            _ => "",
-        };
-        format!("the oauth1 `signingKey` file `{file}` is neither PEM nor a PKCS#12 file that opens: {why}{hint}")
-    })?;
+    let der =
+        super::certificate::pkcs12_key(&data, password.unwrap_or_default()).map_err(|why| {
+            let hint = match password {
+                None if why == "wrong password" => " (no `signingKeyPassword` is given)",
+                _ => "",
+            };
+            match why.as_str() {
+                "not a PKCS#12 file" => {
+                    format!("the oauth1 `signingKey` file `{file}` is neither PEM nor PKCS#12")
+                }
+                _ => format!(
+                    "the oauth1 `signingKey` PKCS#12 file `{file}` cannot be opened: {why}{hint}"
+                ),
+            }
+        })?;
     RsaKeyPair::from_pkcs8(&der).map_err(|e| {
         format!("the private key of the PKCS#12 file `{file}` (oauth1 `signingKey`) is not a usable RSA key ({e})")
     })
@@ -574,7 +582,11 @@ mod tests {
                 Some("keystorepassword"),
                 "it holds no private key",
             ),
-            ("README.md", Some("keystorepassword"), "not a PKCS#12 file"),
+            (
+                "README.md",
+                Some("keystorepassword"),
+                "is neither PEM nor PKCS#12",
+            ),
         ];
         for (file, password, why) in cases {
             let path = format!("{KEYS}{file}");

@@ -223,7 +223,7 @@ async fn a_wrong_pkcs12_password_fails_the_call_naming_the_file_before_any_reque
     let args = support::args::for_operation(rt.capability().operation(op).unwrap());
     let e = rt.call(op, args).await.unwrap_err().to_string();
     // The bound path is redacted; the file's name and the variable show.
-    let named = "file `oauth1-test-3des.p12` is neither PEM nor a PKCS#12 file that opens: wrong password (`signingKey` is $MASTERCARD_SIGNING_KEY)";
+    let named = "PKCS#12 file `oauth1-test-3des.p12` cannot be opened: wrong password (`signingKey` is $MASTERCARD_SIGNING_KEY)";
     assert!(e.contains(named), "{e}");
     assert!(!e.contains("not-the-password"), "{e}");
     assert!(server.received_requests().await.unwrap().is_empty());
