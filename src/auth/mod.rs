@@ -174,7 +174,8 @@ pub(crate) type SignFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>>
 ///   calls, refresh it when it expires.
 ///
 /// `send` calls [`Sign::sign`] before every attempt, with the headers of that attempt
-/// (which the signer may add to) and the body bytes, within the call's deadline; an error
+/// (which the signer may add to; the body's `content-type` among them) and the body bytes,
+/// within the call's deadline; an error
 /// ends the call as a transport error (`authentication failed: …`). A `401` is reported to
 /// [`Sign::unauthorized`], which decides whether the call is resent once (see the module
 /// docs). Schemes without a signer cost one `None` check per attempt.
