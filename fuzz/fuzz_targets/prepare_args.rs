@@ -56,7 +56,7 @@ fn targets() -> &'static [Target] {
                 include_str!("../../specs/vital/users.yaml"),
                 19,
             ),
-            ("inline.yaml", include_str!("inline.yaml"), 11),
+            ("inline.yaml", include_str!("inline.yaml"), 16),
         ];
         sources
             .iter()

@@ -184,15 +184,7 @@ fn pkcs12_to_pem(data: &[u8], password: &str) -> Result<Vec<u8>, String> {
         password,
         p12_keystore::Pkcs12ImportPolicy::Relaxed,
     )
-    .map_err(|e| match e {
-        p12_keystore::error::Error::MacError(_) => "wrong password".to_string(),
-        p12_keystore::error::Error::DerError(_) | p12_keystore::error::Error::InvalidVersion => {
-            "not a PKCS#12 file".to_string()
-        }
-        // A wrong password also shows as undecryptable (unpadded) content.
-        p12_keystore::error::Error::UnpadError => "wrong password".to_string(),
-        other => other.to_string(),
-    })?;
+    .map_err(pkcs12_error)?;
     let Some((_, chain)) = store.private_key_chain() else {
         return Err("it holds no private key".into());
     };
@@ -204,6 +196,29 @@ fn pkcs12_to_pem(data: &[u8], password: &str) -> Result<Vec<u8>, String> {
         pem.push_str(&pem_block("CERTIFICATE", c.as_der()));
     }
     Ok(pem.into_bytes())
+}
+
+/// The first private key of a PKCS#12 archive (PKCS#8 DER), certificates or not: the
+/// oauth1 signing key. Modern (PBES2, AES) and legacy (PBES1, 3DES or RC2) files alike.
+pub(super) fn pkcs12_key(data: &[u8], password: &str) -> Result<Vec<u8>, String> {
+    let archive = p12_keystore::Pkcs12Archive::from_pkcs12(data, password).map_err(pkcs12_error)?;
+    match archive.keys.first() {
+        Some(bag) => Ok(bag.key.as_der().to_vec()),
+        None => Err("it holds no private key".into()),
+    }
+}
+
+/// Why a PKCS#12 archive cannot be opened, in the user's terms (never the password).
+fn pkcs12_error(e: p12_keystore::error::Error) -> String {
+    match e {
+        p12_keystore::error::Error::MacError(_) => "wrong password".to_string(),
+        p12_keystore::error::Error::DerError(_) | p12_keystore::error::Error::InvalidVersion => {
+            "not a PKCS#12 file".to_string()
+        }
+        // A wrong password also shows as undecryptable (unpadded) content.
+        p12_keystore::error::Error::UnpadError => "wrong password".to_string(),
+        other => other.to_string(),
+    }
 }
 
 fn pem_block(label: &str, der: &[u8]) -> String {

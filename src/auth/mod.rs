@@ -174,7 +174,8 @@ pub(crate) type SignFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>>
 ///   calls, refresh it when it expires.
 ///
 /// `send` calls [`Sign::sign`] before every attempt, with the headers of that attempt
-/// (which the signer may add to) and the body bytes, within the call's deadline; an error
+/// (which the signer may add to; the body's `content-type` among them) and the body bytes,
+/// within the call's deadline; an error
 /// ends the call as a transport error (`authentication failed: …`). A `401` is reported to
 /// [`Sign::unauthorized`], which decides whether the call is resent once (see the module
 /// docs). Schemes without a signer cost one `None` check per attempt.
@@ -293,6 +294,7 @@ macro_rules! with_scheme {
             Auth::OAuth1 {
                 consumer_key,
                 signing_key,
+                signing_key_password,
                 consumer_secret,
                 token,
                 token_secret,
@@ -301,6 +303,7 @@ macro_rules! with_scheme {
                 let $s = oauth1::OAuth1 {
                     consumer_key,
                     signing_key: signing_key.as_ref(),
+                    signing_key_password: signing_key_password.as_ref(),
                     consumer_secret: consumer_secret.as_ref(),
                     token: token.as_ref(),
                     token_secret: token_secret.as_ref(),

@@ -341,6 +341,7 @@ impl Loader {
         Some(Auth::OAuth1 {
             consumer_key: get("consumerKey").unwrap_or_default(),
             signing_key: get("signingKey"),
+            signing_key_password: get("signingKeyPassword"),
             consumer_secret: get("consumerSecret"),
             token: get("token").or_else(|| get("accessToken")),
             token_secret: get("tokenSecret"),

@@ -231,6 +231,11 @@ async fn sign(
     body: Option<&(Bytes, &'static str)>,
     budget: &Budget,
 ) -> Result<(), SendError> {
+    // The signer sees the headers as they are sent, the body's content type included (oauth1
+    // signs a form body's fields).
+    if let Some((_, content_type)) = body {
+        (headers.entry(CONTENT_TYPE)).or_insert(HeaderValue::from_static(content_type));
+    }
     let signing = signer.sign(req.method, url, headers, body.map(|(b, _)| &b[..]));
     match tokio::time::timeout(budget.remaining, signing).await {
         Ok(Ok(())) => Ok(()),
@@ -277,12 +282,14 @@ async fn attempt(
         Method::Head => reqwest::Method::HEAD,
         Method::Options => reqwest::Method::OPTIONS,
     };
+    let typed = headers.contains_key(CONTENT_TYPE);
     let mut builder = client.request(method, url.clone()).headers(headers);
     match body {
         Some((bytes, content_type)) => {
-            builder = builder
-                .header(CONTENT_TYPE, *content_type)
-                .body(bytes.clone());
+            if !typed {
+                builder = builder.header(CONTENT_TYPE, *content_type);
+            }
+            builder = builder.body(bytes.clone());
         }
         // A body-less POST/PUT/PATCH says so with `content-length: 0`.
         None if matches!(req.method, Method::Post | Method::Put | Method::Patch) => {

@@ -155,8 +155,11 @@ pub enum Auth {
     OAuth1 {
         /// `oauth_consumer_key`.
         consumer_key: Template,
-        /// The RSA private key (inline PEM or a PEM file path), for `RSA-SHA256`.
+        /// The RSA private key (inline PEM, or the path of a PEM or PKCS#12 file), for
+        /// `RSA-SHA256`.
         signing_key: Option<Template>,
+        /// The password of a PKCS#12 `signingKey` (`signingKeyPassword`).
+        signing_key_password: Option<Template>,
         /// `consumerSecret`, for the HMAC methods.
         consumer_secret: Option<Template>,
         /// `oauth_token`, optional.
@@ -302,12 +305,17 @@ impl std::fmt::Debug for Auth {
             Auth::OAuth1 {
                 consumer_key,
                 signing_key,
+                signing_key_password,
                 method,
                 ..
             } => f
                 .debug_struct("OAuth1")
                 .field("consumer_key", &Masked(consumer_key))
                 .field("signing_key", &signing_key.as_ref().map(Masked))
+                .field(
+                    "signing_key_password",
+                    &signing_key_password.as_ref().map(Masked),
+                )
                 .field("method", method)
                 .finish_non_exhaustive(),
             Auth::Hmac { api_id, api_key } => f

@@ -1,7 +1,9 @@
 //! The signing schemes (oauth1, hmac, aws-sig-v4) over real HTTP on 127.0.0.1, each request
 //! the runtime sent verified by the provider's own library (tests/oracles/verify.py in the
-//! venv `scripts/py-oracles.sh` makes): Mastercard's `mastercard-oauth1-signer`, Veracode's
-//! `veracode-api-signing`, AWS's `botocore`. The capabilities are the corpus's own files.
+//! venv `scripts/py-oracles.sh` makes): Mastercard's `mastercard-oauth1-signer` (and its
+//! PKCS#12 loader), `oauthlib` for RFC 5849's HMAC methods, Veracode's
+//! `veracode-api-signing`, AWS's `botocore`. The capabilities are the corpus's own files,
+//! except the HMAC oauth1 one (no corpus file uses it).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -81,6 +83,16 @@ async fn serve(
     env: &[(&str, &str)],
     failures: u64,
 ) -> (MockServer, Runtime) {
+    let cap = Capability::from_path(file).unwrap();
+    serve_capability(cap, namespace, env, failures).await
+}
+
+async fn serve_capability(
+    cap: Capability,
+    namespace: &str,
+    env: &[(&str, &str)],
+    failures: u64,
+) -> (MockServer, Runtime) {
     let server = MockServer::start().await;
     if failures > 0 {
         Mock::given(any())
@@ -93,7 +105,6 @@ async fn serve(
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
         .mount(&server)
         .await;
-    let cap = Capability::from_path(file).unwrap();
     let rt = Runtime::builder(cap)
         .env(env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
         .base_uri(namespace, server.uri())
@@ -153,6 +164,155 @@ async fn mastercard_oauth1_rsa_is_verified_over_mastercards_base_string() {
         &got[0],
         json!({"consumer_key": consumer, "signing_key": key}),
     );
+}
+
+/// The Mastercard file with `signingKeyPassword` added: the key is a PKCS#12 file.
+fn mastercard_pkcs12() -> Capability {
+    let text = std::fs::read_to_string(MASTERCARD)
+        .unwrap()
+        .replace(
+            "    MASTERCARD_SIGNING_KEY: MASTERCARD_SIGNING_KEY\n",
+            "    MASTERCARD_SIGNING_KEY: MASTERCARD_SIGNING_KEY\n    MASTERCARD_KEY_PASSWORD: MASTERCARD_KEY_PASSWORD\n",
+        )
+        .replace(
+            "      signingKey: '{{MASTERCARD_SIGNING_KEY}}'\n",
+            "      signingKey: '{{MASTERCARD_SIGNING_KEY}}'\n      signingKeyPassword: '{{MASTERCARD_KEY_PASSWORD}}'\n",
+        );
+    assert!(text.contains("signingKeyPassword"));
+    Capability::from_str_named(&text, MASTERCARD, None).unwrap()
+}
+
+/// Both encryptions: OpenSSL 3's default (AES) and the legacy 3DES of Mastercard's portal.
+#[tokio::test]
+async fn mastercard_oauth1_with_a_pkcs12_key_modern_or_legacy_is_verified_with_mastercards_loader()
+{
+    if python().is_none() {
+        return;
+    }
+    let consumer = "abc-123!def456";
+    for file in [
+        "tests/fixtures/keys/oauth1-test-aes.p12",
+        "tests/fixtures/keys/oauth1-test-3des.p12",
+    ] {
+        let env = [
+            ("MASTERCARD_CONSUMER_KEY", consumer),
+            ("MASTERCARD_SIGNING_KEY", file),
+            ("MASTERCARD_KEY_PASSWORD", "keystorepassword"),
+        ];
+        let (server, rt) = serve_capability(mastercard_pkcs12(), "bill-pay", &env, 0).await;
+        call(&rt, "bill-pay.search-billers").await;
+        let got = server.received_requests().await.unwrap();
+        verify(
+            "oauth1",
+            &got[0],
+            json!({"consumer_key": consumer, "signing_key_p12": file, "signing_key_password": "keystorepassword"}),
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_pkcs12_password_fails_the_call_naming_the_file_before_any_request() {
+    let file = "tests/fixtures/keys/oauth1-test-3des.p12";
+    let env = [
+        ("MASTERCARD_CONSUMER_KEY", "abc-123!def456"),
+        ("MASTERCARD_SIGNING_KEY", file),
+        ("MASTERCARD_KEY_PASSWORD", "not-the-password"),
+    ];
+    let (server, rt) = serve_capability(mastercard_pkcs12(), "bill-pay", &env, 0).await;
+    let op = "bill-pay.search-billers";
+    let args = support::args::for_operation(rt.capability().operation(op).unwrap());
+    let e = rt.call(op, args).await.unwrap_err().to_string();
+    // The bound path is redacted; the file's name and the variable show.
+    let named = "PKCS#12 file `oauth1-test-3des.p12` cannot be opened: wrong password (`signingKey` is $MASTERCARD_SIGNING_KEY)";
+    assert!(e.contains(named), "{e}");
+    assert!(!e.contains("not-the-password"), "{e}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+/// An oauth1 capability signed with an HMAC method, three operations: a form body with a
+/// query, a JSON body, no body.
+fn oauth1_hmac(method: &str) -> Capability {
+    let yaml = format!(
+        r#"
+naftiko: 1.0.0-alpha2
+binds:
+- namespace: env
+  keys:
+    OAUTH_KEY: OAUTH_KEY
+    OAUTH_SECRET: OAUTH_SECRET
+    OAUTH_TOKEN: OAUTH_TOKEN
+    OAUTH_TOKEN_SECRET: OAUTH_TOKEN_SECRET
+capability:
+  consumes:
+  - type: http
+    namespace: api
+    baseUri: http://127.0.0.1:9
+    authentication:
+      type: oauth1
+      signatureMethod: {method}
+      consumerKey: '{{{{OAUTH_KEY}}}}'
+      consumerSecret: '{{{{OAUTH_SECRET}}}}'
+      token: '{{{{OAUTH_TOKEN}}}}'
+      tokenSecret: '{{{{OAUTH_TOKEN_SECRET}}}}'
+    resources:
+    - name: items
+      path: /items
+      operations:
+      - name: send-form
+        method: POST
+        inputParameters:
+        - {{name: q, in: query, type: string}}
+        body:
+          type: formUrlEncoded
+          data: {{a3: '{{{{v}}}}', c2: '', b: '2 q+r'}}
+      - name: send-json
+        method: POST
+        body:
+          type: json
+          data: {{v: '{{{{v}}}}'}}
+      - name: list
+        method: GET
+        inputParameters:
+        - {{name: q, in: query, type: string}}
+"#
+    );
+    Capability::from_str_named(&yaml, "oauth1-hmac.yaml", None).unwrap()
+}
+
+/// RFC 5849 §3.4.1.3: a form body's fields are signed with the query's, and only a non-form
+/// body carries `oauth_body_hash` (SHA-1 under HMAC-SHA1, SHA-256 under HMAC-SHA256).
+#[tokio::test]
+async fn oauth1_hmac_form_json_and_empty_bodies_are_verified_by_oauthlib() {
+    if python().is_none() {
+        return;
+    }
+    let env = [
+        ("OAUTH_KEY", "dpf43f3p2l4k3l03"),
+        ("OAUTH_SECRET", "kd94hf93k423kf44"),
+        ("OAUTH_TOKEN", "nnch734d00sl2jdk"),
+        ("OAUTH_TOKEN_SECRET", "pfkkdhi9sl3r4s00"),
+    ];
+    let args = json!({"q": "1 2+3&x=y", "v": "a b+c&d=e/~!*%"});
+    for method in ["HMAC-SHA1", "HMAC-SHA256"] {
+        let (server, rt) = serve_capability(oauth1_hmac(method), "api", &env, 0).await;
+        for (op, args) in [
+            ("api.send-form", &args),
+            ("api.send-json", &json!({"v": args["v"]})),
+            ("api.list", &json!({"q": args["q"]})),
+        ] {
+            rt.call(op, args.clone()).await.unwrap();
+        }
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(got.len(), 3);
+        for req in &got {
+            let creds = json!({"signature_method": method, "consumer_key": env[0].1, "consumer_secret": env[1].1, "token_secret": env[3].1});
+            verify("oauth1-hmac", req, creds);
+        }
+        let form = got[0].headers["authorization"].to_str().unwrap();
+        assert!(!form.contains("oauth_body_hash"), "{form}");
+        let json_body = got[1].headers["authorization"].to_str().unwrap();
+        assert!(json_body.contains("oauth_body_hash"), "{json_body}");
+    }
 }
 
 #[tokio::test]

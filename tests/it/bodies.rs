@@ -100,6 +100,47 @@ async fn each_body_kind_sends_its_bytes_with_its_content_type() {
     }
 }
 
+/// A `content-type` the operation declares replaces the body kind's, sent once (not both).
+#[tokio::test]
+async fn a_declared_content_type_header_is_sent_once_instead_of_the_body_kinds() {
+    let yaml = r#"
+naftiko: 1.0.0-alpha2
+capability:
+  consumes:
+    - type: http
+      namespace: api
+      baseUri: http://127.0.0.1:9
+      resources:
+        - name: things
+          path: /things
+          operations:
+            - name: send
+              method: POST
+              outputRawFormat: text
+              inputParameters:
+                - name: Content-Type
+                  in: header
+                  value: application/vnd.api+json
+              body:
+                type: json
+                data: {a: 1}
+"#;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let cap = Capability::from_str_named(yaml, "ct.yaml", None).unwrap();
+    let rt = Runtime::builder(cap)
+        .base_uri("api", server.uri())
+        .build()
+        .unwrap();
+    rt.call("api.send", json!({})).await.unwrap();
+    let reqs = server.received_requests().await.unwrap();
+    let sent: Vec<_> = reqs[0].headers.get_all("content-type").iter().collect();
+    assert_eq!(sent, ["application/vnd.api+json"]);
+}
+
 #[test]
 fn a_value_xml_cannot_carry_is_refused_naming_the_parameter() {
     let rt = runtime(

@@ -210,17 +210,48 @@ fn fuzz_inputs_for_the_inline_capability_leak_no_key() {
         ("oauth2.get-thing", json!({"thing": "t"})),
         ("digest.find", json!({"q": "x"})),
         ("mtls.add-note", json!({})),
+        (
+            "oauth1rsa.pay",
+            json!({"payment": "p", "q": "a b", "body": {"x": 1}}),
+        ),
+        ("oauth1hmac.submit", json!({"q": "1", "title": "t"})),
+        ("veracode.list-apps", json!({"name": "n"})),
+        ("aws.get-api", json!({"api": "a", "position": "2"})),
+        ("aws.put-api", json!({"api": "a", "body": "b"})),
     ] {
-        let req = rt.prepare(op, args).unwrap();
-        for (what, text) in outputs(&req) {
-            for form in FORMS {
-                assert!(
-                    !text.contains(form),
-                    "{op}: the key leaks in {what} as {form:?}: {text}"
-                );
+        // The dry run adds the signers' preview headers.
+        for req in [rt.prepare(op, args.clone()), rt.dry_run(op, args)] {
+            let req = req.unwrap();
+            for (what, text) in outputs(&req) {
+                for form in FORMS {
+                    assert!(
+                        !text.contains(form),
+                        "{op}: the key leaks in {what} as {form:?}: {text}"
+                    );
+                }
             }
         }
     }
+}
+
+/// The fuzz target's capability loads without errors, with the 16 operations its harness
+/// expects (it panics otherwise, before fuzzing anything), every scheme callable.
+#[test]
+fn the_fuzz_capability_loads_with_every_scheme_callable() {
+    let cap = Capability::from_str_named(
+        include_str!("../../fuzz/fuzz_targets/inline.yaml"),
+        "inline.yaml",
+        None,
+    )
+    .unwrap();
+    let problems: Vec<String> = (cap.diagnostics().iter())
+        .filter(|d| {
+            d.severity == naftiko::Severity::Error || d.message.contains("cannot be called")
+        })
+        .map(|d| d.to_string())
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(cap.operations().len(), 16);
 }
 
 /// Found by `load_spec` with a URL check (a dry-run URL must parse and serialize back

@@ -33,8 +33,40 @@ def oauth1(r):
     body_hash = util.base64_encode(util.sha256_encode(r["body"]))
     assert f["oauth_body_hash"] == body_hash, (f["oauth_body_hash"], body_hash)
     base = OAuth.get_base_string(r["url"], r["method"], f)
-    key = serialization.load_pem_private_key(r["signing_key"].encode(), password=None)
+    if "signing_key_p12" in r:  # Mastercard's own PKCS#12 loader
+        from oauth1.authenticationutils import load_signing_key
+        key = load_signing_key(r["signing_key_p12"], r["signing_key_password"])
+    else:
+        key = serialization.load_pem_private_key(r["signing_key"].encode(), password=None)
     key.public_key().verify(base64.b64decode(signature), base.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f["oauth_nonce"]
+
+
+def oauth1_hmac(r):
+    """RFC 5849 HMAC-SHA1/-SHA256 as oauthlib verifies it: the parameters collected from the
+    query, the form body and the header; the body hash by the OAuth Request Body Hash draft."""
+    from oauthlib.common import Request
+    from oauthlib.oauth1.rfc5849 import signature as s
+
+    h = r["headers"]
+    f = {k: urllib.parse.unquote(v) for k, v in fields(h["authorization"], "OAuth ").items()}
+    form = h.get("content-type", "").startswith("application/x-www-form-urlencoded")
+    body = r["body"] or None
+    request = Request(r["url"], r["method"], body, h)
+    request.params = s.collect_parameters(
+        uri_query=urllib.parse.urlsplit(r["url"]).query, body=body if form else None,
+        headers={"Authorization": h["authorization"]}, exclude_oauth_signature=True)
+    request.signature = f["oauth_signature"]
+    method = f["oauth_signature_method"]
+    assert method == r["signature_method"], f
+    assert f["oauth_consumer_key"] == r["consumer_key"], f
+    verify = {"HMAC-SHA1": s.verify_hmac_sha1, "HMAC-SHA256": s.verify_hmac_sha256}[method]
+    assert verify(request, r["consumer_secret"], r.get("token_secret")), ("signature", request.params)
+    if form or not body:
+        assert "oauth_body_hash" not in f, f
+    else:
+        algorithm = hashlib.sha1 if method == "HMAC-SHA1" else hashlib.sha256
+        assert f["oauth_body_hash"] == base64.b64encode(algorithm(body.encode()).digest()).decode(), f
     return f["oauth_nonce"]
 
 
@@ -77,7 +109,7 @@ r = json.load(sys.stdin)
 _u = urllib.parse.urlsplit(r["url"])
 r["url"] = urllib.parse.urlunsplit((_u.scheme, r["headers"]["host"], _u.path, _u.query, ""))
 try:
-    print(json.dumps({"ok": True, "nonce": {"oauth1": oauth1, "hmac": hmac, "aws": aws}[r["scheme"]](r)}))
+    print(json.dumps({"ok": True, "nonce": {"oauth1": oauth1, "oauth1-hmac": oauth1_hmac, "hmac": hmac, "aws": aws}[r["scheme"]](r)}))
 except Exception as e:  # the test prints it
     print(json.dumps({"ok": False, "error": repr(e)}))
     sys.exit(1)
