@@ -43,10 +43,19 @@ pub enum Error {
         /// What is wrong with the URI.
         reason: String,
     },
-    /// A server was asked for an adapter the capability does not expose (the MCP and REST
-    /// servers' start-up).
-    #[error("{0}")]
-    Config(String),
+    /// A server was asked for an adapter the capability does not expose (the MCP, REST and
+    /// skill servers' start-up).
+    #[error("no {kind} adapter{} in {}; {kind} adapters: {}", namespace.as_ref().map(|n| format!(" `{n}`")).unwrap_or_default(), file.display(), if known.is_empty() { "none".to_string() } else { known.join(", ") })]
+    NoAdapter {
+        /// `MCP`, `REST` or `skill`.
+        kind: &'static str,
+        /// The namespace asked for (`None`: the first of its kind).
+        namespace: Option<String>,
+        /// The capability file.
+        file: std::path::PathBuf,
+        /// The namespaces of the adapters of that kind it declares.
+        known: Vec<String>,
+    },
     /// No operation has the name asked for (or several do).
     #[error(transparent)]
     Lookup(#[from] LookupError),

@@ -29,7 +29,7 @@ pub fn exit_for(e: &Error) -> Exit {
         Error::Bind(_) | Error::Prepare(PrepareError::Bind(_)) => Exit::MissingBind,
         Error::Send(SendError::Status(_)) => Exit::Http,
         Error::Send(_) => Exit::Transport,
-        // Spec, Config, Lookup, Prepare, Map, and anything a later library version adds.
+        // Spec, NoAdapter, Lookup, Prepare, Map, and anything a later library version adds.
         _ => Exit::Invalid,
     }
 }
@@ -177,6 +177,12 @@ mod tests {
             attempts: 1,
         })));
         assert_eq!(exit_for(&status), Exit::Http);
-        assert_eq!(exit_for(&Error::Config("x".into())), Exit::Invalid);
+        let no_adapter = Error::NoAdapter {
+            kind: "MCP",
+            namespace: None,
+            file: "f.yaml".into(),
+            known: Vec::new(),
+        };
+        assert_eq!(exit_for(&no_adapter), Exit::Invalid);
     }
 }

@@ -85,17 +85,12 @@ impl SkillServer {
             .iter()
             .find(|a| namespace.is_none_or(|ns| a.namespace == ns));
         let Some(adapter) = found.map(|a| (*a).clone()) else {
-            let known: Vec<&str> = skill.iter().map(|a| a.namespace.as_str()).collect();
-            return Err(Error::Config(format!(
-                "no skill adapter{} in {}; skill adapters: {}",
-                namespace.map(|n| format!(" `{n}`")).unwrap_or_default(),
-                cap.file().display(),
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            )));
+            return Err(Error::NoAdapter {
+                kind: "skill",
+                namespace: namespace.map(str::to_string),
+                file: cap.file().to_path_buf(),
+                known: skill.iter().map(|a| a.namespace.clone()).collect(),
+            });
         };
         Ok(Self::for_adapter(&rt, &adapter))
     }

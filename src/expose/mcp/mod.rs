@@ -117,17 +117,11 @@ impl McpServer {
                     .find(|a| a.namespace == *ns)
                     .copied()
                     .cloned()
-                    .ok_or_else(|| {
-                        let known: Vec<&str> = mcp.iter().map(|a| a.namespace.as_str()).collect();
-                        Error::Config(format!(
-                            "no MCP adapter `{ns}` in {}; MCP adapters: {}",
-                            cap.file().display(),
-                            if known.is_empty() {
-                                "none".to_string()
-                            } else {
-                                known.join(", ")
-                            }
-                        ))
+                    .ok_or_else(|| Error::NoAdapter {
+                        kind: "MCP",
+                        namespace: Some(ns.clone()),
+                        file: cap.file().to_path_buf(),
+                        known: mcp.iter().map(|a| a.namespace.clone()).collect(),
                     })?,
             ),
             None if options.auto => None,

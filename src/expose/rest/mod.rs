@@ -123,17 +123,12 @@ impl RestServer {
             None => rest.first(),
         };
         let Some(adapter) = found.map(|a| (*a).clone()) else {
-            let known: Vec<&str> = rest.iter().map(|a| a.namespace.as_str()).collect();
-            return Err(Error::Config(format!(
-                "no REST adapter{} in {}; REST adapters: {}",
-                namespace.map(|n| format!(" `{n}`")).unwrap_or_default(),
-                cap.file().display(),
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            )));
+            return Err(Error::NoAdapter {
+                kind: "REST",
+                namespace: namespace.map(str::to_string),
+                file: cap.file().to_path_buf(),
+                known: rest.iter().map(|a| a.namespace.clone()).collect(),
+            });
         };
         Ok(Self::for_adapter(rt, options, &adapter))
     }
