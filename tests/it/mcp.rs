@@ -854,3 +854,17 @@ async fn prompts_list_their_arguments_and_substitute_them_once() {
 fn args_obj(v: Value) -> JsonObject {
     args(v)
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_without_resources_or_prompts_says_the_methods_do_not_exist() {
+    let client = stdio_client(&["mcp", USERS], &[("VITAL_API_KEY", KEY)]).await;
+    let info = client.peer_info().expect("server info");
+    assert!(info.capabilities.prompts.is_none() && info.capabilities.resources.is_none());
+    for e in [
+        format!("{:?}", client.list_all_prompts().await.unwrap_err()),
+        format!("{:?}", client.list_all_resources().await.unwrap_err()),
+    ] {
+        assert!(e.contains("-32601"), "{e}");
+    }
+    client.cancel().await.unwrap();
+}

@@ -7,6 +7,10 @@ use rmcp::model::{
     ListToolsResult, PaginatedRequestParams, PromptsCapability, ReadResourceRequestParams,
     ReadResourceResponse, ResourcesCapability, ServerCapabilities, ServerConfig,
 };
+use rmcp::model::{
+    GetPromptRequestMethod, ListPromptsRequestMethod, ListResourceTemplatesRequestMethod,
+    ListResourcesRequestMethod, ReadResourceRequestMethod,
+};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler};
 
@@ -84,6 +88,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
+        self.require_resources::<ListResourcesRequestMethod>()?;
         let all = super::extras::list(&self.inner).await;
         Ok(ListResourcesResult::with_all_items(all))
     }
@@ -93,6 +98,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        self.require_resources::<ListResourceTemplatesRequestMethod>()?;
         let all = super::extras::templates(&self.inner);
         Ok(ListResourceTemplatesResult::with_all_items(all))
     }
@@ -102,6 +108,7 @@ impl ServerHandler for McpServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
+        self.require_resources::<ReadResourceRequestMethod>()?;
         let opts = crate::CallOptions {
             timeout: self.inner.options.timeout,
             ..crate::CallOptions::default()
@@ -115,6 +122,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
+        self.require_prompts::<ListPromptsRequestMethod>()?;
         let all = super::extras::list_prompts(&self.inner);
         Ok(ListPromptsResult::with_all_items(all))
     }
@@ -124,8 +132,27 @@ impl ServerHandler for McpServer {
         request: GetPromptRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
+        self.require_prompts::<GetPromptRequestMethod>()?;
         let result =
             super::extras::get_prompt(&self.inner, &request.name, request.arguments).await?;
         Ok(result.into())
+    }
+}
+
+/// Resources and prompts are methods of a server that declares them; otherwise −32601, as
+/// the announced capabilities say.
+impl McpServer {
+    fn require_resources<M: rmcp::model::ConstString>(&self) -> Result<(), ErrorData> {
+        match super::extras::declared_kinds(&self.inner).0 {
+            true => Ok(()),
+            false => Err(ErrorData::method_not_found::<M>()),
+        }
+    }
+
+    fn require_prompts<M: rmcp::model::ConstString>(&self) -> Result<(), ErrorData> {
+        match super::extras::declared_kinds(&self.inner).1 {
+            true => Ok(()),
+            false => Err(ErrorData::method_not_found::<M>()),
+        }
     }
 }
