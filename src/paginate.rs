@@ -148,8 +148,12 @@ impl Run {
             Next::Done => return None,
             Next::Fail(e) => return Some(Err(e)),
             Next::Args(args) => {
-                let req =
-                    (self.rt).prepare_index(self.index, &args, Unset::Fail, &CallOptions::default());
+                let req = (self.rt).prepare_index(
+                    self.index,
+                    &args,
+                    Unset::Fail,
+                    &CallOptions::default(),
+                );
                 self.next = Next::Args(args);
                 req
             }
