@@ -29,8 +29,8 @@ impl Step {
     /// * those whose name it reads: a `with` argument (`ns.name`), a template variable
     ///   (whole, its first segment `{{get-ship.imo_number}}` or its last `{{ns.get-ship}}`,
     ///   as `render` resolves them), an argument of the called operation (the step's
-    ///   arguments start as a copy of the context), a lookup's `index`, a `lookupValue`
-    ///   path that mentions the name (one with wildcards or descendants reads them all);
+    ///   arguments start as a copy of the context), a lookup's `index`, the first segment of
+    ///   a `lookupValue` path (one with wildcards, descendants or filters reads them all);
     /// * the first step, always: a chain whose first call fails (an unknown id) sends nothing
     ///   else, as when steps ran one after another;
     /// * every earlier step, for a call that is not a read (`GET`, `HEAD`, `OPTIONS`): a
@@ -51,10 +51,7 @@ impl Step {
             StepKind::Lookup { index, value, .. } => {
                 index == name
                     || match value {
-                        LookupValue::Path(q) => {
-                            let text = q.as_str();
-                            text.contains("..") || text.contains(['*', '?']) || text.contains(name)
-                        }
+                        LookupValue::Path(q) => path_reads(q.as_str(), name),
                         LookupValue::Template(t) => template_reads(t, name),
                     }
             }
@@ -74,6 +71,18 @@ impl WithValue {
             WithValue::Literal(_) => false,
         }
     }
+}
+
+/// Whether a JSONPath into the step context may read the entry `name`: its first segment
+/// (`$.get-ship.x`, `$['get-ship']`), or any entry for descendants, wildcards, filters,
+/// unions and slices.
+fn path_reads(path: &str, name: &str) -> bool {
+    if path.contains("..") || path.contains(['*', '?', ',', ':']) {
+        return true;
+    }
+    path.split(['$', '.', '[', ']', '\'', '"'])
+        .find(|seg| !seg.is_empty())
+        == Some(name)
 }
 
 /// Whether a `{{x}}` variable of `t` may resolve to the context entry `name`: the whole

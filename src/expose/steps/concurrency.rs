@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use super::{run_bounded, StepsOutput, MAX_IN_FLIGHT};
 use crate::{CallOptions, Capability, Runtime};
 
-/// One consumer `up` whose operation `get-X` asks `GET /X`; `get-item` asks `/item/{{id}}`.
+/// One consumer `up` whose operation `get-X` asks `GET /X`; `get-item` asks `/item/{{id}}`,
+/// `post-make` is `POST /make`.
 fn capability(steps: &str, names: &[&str]) -> Capability {
     let ops: String = names
         .iter()
@@ -27,7 +28,8 @@ capability:
       namespace: up
       baseUri: "https://up.example"
       resources:
-{ops}        - name: item
+{ops}        - {{name: make, path: /make, operations: [{{name: post-make, method: POST}}]}}
+        - name: item
           path: /item/{{{{id}}}}
           operations:
             - {{name: get-item, method: GET, inputParameters: [{{name: id, in: path}}]}}
@@ -87,12 +89,11 @@ async fn server(delay: Duration) -> (String, Arc<Seen>) {
     (uri, seen)
 }
 
+/// What a chain gave, what the server saw, how long the steps took.
+type Ran = (Result<StepsOutput, super::StepError>, Arc<Seen>, Duration);
+
 /// Runs the tool `chain` of `cap` against a fresh server, at most `limit` steps at once.
-async fn run_chain(
-    cap: Capability,
-    delay: Duration,
-    limit: usize,
-) -> (Result<StepsOutput, super::StepError>, Arc<Seen>) {
+async fn run_chain(cap: Capability, delay: Duration, limit: usize) -> Ran {
     let (uri, seen) = server(delay).await;
     let rt = Runtime::builder(cap)
         .env(Vec::<(String, String)>::new())
@@ -101,8 +102,9 @@ async fn run_chain(
         .unwrap();
     let tool = &rt.capability().adapters()[0].tools()[0];
     let o = tool.steps.clone().unwrap();
+    let start = Instant::now();
     let out = run_bounded(&rt, &CallOptions::default(), &o, &Default::default(), limit).await;
-    (out, seen)
+    (out, seen, start.elapsed())
 }
 
 fn mapped(out: StepsOutput) -> Value {
@@ -126,7 +128,7 @@ const FAN_OUT: &str = r#"            - {name: first, call: up.get-first}
 async fn independent_steps_are_in_flight_together_and_a_dependent_one_waits_for_its_answer() {
     let names = ["first", "slow-a", "slow-b"];
     let delay = Duration::from_millis(300);
-    let (out, seen) = run_chain(capability(FAN_OUT, &names), delay, MAX_IN_FLIGHT).await;
+    let (out, seen, _) = run_chain(capability(FAN_OUT, &names), delay, MAX_IN_FLIGHT).await;
     let out = mapped(out.unwrap());
     assert_eq!(out, json!({"a": "slow-a", "b": "slow-b", "item": "slow-a"}));
     assert_eq!(seen.max.load(Ordering::SeqCst), 2, "a and b together");
@@ -136,7 +138,7 @@ async fn independent_steps_are_in_flight_together_and_a_dependent_one_waits_for_
     assert_eq!(&events[..2], [">/first", "</first"], "{events:?}");
     assert!(at(">/item/slow-a") > at("</slow-a"), "{events:?}");
     // One step at a time gives the same result, with never two requests in flight.
-    let (sequential, seen) = run_chain(capability(FAN_OUT, &names), delay, 1).await;
+    let (sequential, seen, _) = run_chain(capability(FAN_OUT, &names), delay, 1).await;
     assert_eq!(mapped(sequential.unwrap()), out);
     assert_eq!(seen.max.load(Ordering::SeqCst), 1);
 }
@@ -161,7 +163,7 @@ async fn the_first_failing_step_in_declaration_order_stops_the_chain() {
     let names = ["first", "fail", "fail-slow", "slow-x"];
     for (steps, failing, never) in cases {
         let delay = Duration::from_millis(200);
-        let (out, seen) = run_chain(capability(steps, &names), delay, MAX_IN_FLIGHT).await;
+        let (out, seen, _) = run_chain(capability(steps, &names), delay, MAX_IN_FLIGHT).await;
         let err = out.unwrap_err();
         assert_eq!(err.step, failing, "{err}");
         assert!(err.to_string().contains("HTTP 404"), "{err}");
@@ -171,6 +173,47 @@ async fn the_first_failing_step_in_declaration_order_stops_the_chain() {
             assert!(!events.iter().any(|e| e == never), "{events:?}");
         }
     }
+}
+
+#[test]
+fn each_step_waits_for_the_first_step_and_for_the_earlier_steps_it_reads() {
+    let steps = r#"            - {name: first, call: up.get-a}
+            - {name: a, call: up.get-a}
+            - {name: b, call: up.get-a, with: {x: "{{a.id}}"}}
+            - {name: id, call: up.get-a}
+            - {name: c, call: up.get-item, with: {y: "{{ns.b}}"}}
+            - {name: d, type: lookup, index: a, match: id, lookupValue: "$.b.id"}
+            - {name: e, type: lookup, index: a, match: id, lookupValue: "$..id"}
+            - {name: f, call: up.post-make}
+            - {name: g, call: up.get-a, with: {z: "{{other.x}} {{first}}"}}
+"#;
+    let cap = capability(steps, &["a"]);
+    let o = cap.adapters()[0].tools()[0].steps.clone().unwrap();
+    let after: Vec<(&str, &[usize])> = o
+        .steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.after.as_slice()))
+        .collect();
+    assert_eq!(
+        after,
+        [
+            ("first", &[][..]),
+            ("a", &[0][..]),
+            // A template's first segment names a step.
+            ("b", &[0, 1][..]),
+            ("id", &[0][..]),
+            // `get-item` takes an argument `id` (the steps' arguments copy the context),
+            // and a template's last segment may name a step.
+            ("c", &[0, 2, 3][..]),
+            // A lookup's index and the step its path names; `..` reads every step.
+            ("d", &[0, 1, 2][..]),
+            ("e", &[0, 1, 2, 3, 4, 5][..]),
+            // A write waits for every earlier step.
+            ("f", &[0, 1, 2, 3, 4, 5, 6][..]),
+            // A step reads nothing else than what it names.
+            ("g", &[0][..]),
+        ]
+    );
 }
 
 /// The measurement behind BENCHMARKS.md ("Orchestration"): four independent steps at 50 ms
@@ -185,10 +228,9 @@ async fn four_independent_steps_at_50_ms_one_at_a_time_and_concurrently() {
         let mut times = Vec::new();
         for _ in 0..10 {
             let cap = capability(steps, &names);
-            let start = Instant::now();
-            let (out, _) = run_chain(cap, Duration::from_millis(50), limit).await;
+            let (out, _, took) = run_chain(cap, Duration::from_millis(50), limit).await;
             out.unwrap();
-            times.push(start.elapsed());
+            times.push(took);
         }
         times.sort();
         println!(
