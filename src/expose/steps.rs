@@ -1,5 +1,6 @@
 //! Orchestration: runs a tool's (or an aggregate function's, or a REST operation's)
-//! `steps` in order over one step context, then its `mappings`. Shared by every adapter:
+//! `steps` over one step context, then its `mappings`. Steps that do not read each other
+//! run concurrently; the outcome is that of running them in declaration order. Shared by every adapter:
 //! nothing here knows about MCP.
 //!
 //! * a `call` step's decoded response, projected by the consumed operation's own
@@ -14,6 +15,7 @@
 //! A failing step stops the chain with [`StepError`] naming it (upstream carries on past
 //! 4xx answers and maps whatever it got: a half-built result that looks like success).
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use rmcp::model::JsonObject;
 use serde_json::{Map, Value};
 
@@ -39,49 +41,51 @@ pub(crate) struct StepError {
     pub(crate) source: Box<Error>,
 }
 
-/// Runs `o` with the caller's `args`.
+/// How many steps of one chain may wait for an answer at once.
+const MAX_IN_FLIGHT: usize = 8;
+
+/// Runs `o` with the caller's `args`, each step as soon as the steps it reads from have
+/// answered (see [`Step::dependencies`](crate::spec::Step)), at most [`MAX_IN_FLIGHT`] at
+/// once. The outcome is that of running them one after another in declaration order.
 pub(crate) async fn run(
     rt: &Runtime,
     options: &CallOptions,
     o: &Orchestration,
     args: &JsonObject,
 ) -> Result<StepsOutput, StepError> {
-    // What templates and `with` see: the inputs, then each call step's output by name.
-    let mut params = args.clone();
+    run_bounded(rt, options, o, args, MAX_IN_FLIGHT).await
+}
+
+/// What a step left in the step context.
+enum Done {
+    /// A call step's projected output (templates and `with` see it too).
+    Call(Value),
+    /// A lookup's matches; `None`: it matched nothing and stores nothing.
+    Lookup(Option<Value>),
+}
+
+/// [`run`] with at most `limit` steps in flight: 1 runs them one after another (the
+/// measurement's baseline).
+pub(crate) async fn run_bounded(
+    rt: &Runtime,
+    options: &CallOptions,
+    o: &Orchestration,
+    args: &JsonObject,
+    limit: usize,
+) -> Result<StepsOutput, StepError> {
+    let done = schedule(rt, options, o, args, limit.max(1)).await?;
     let mut context = Map::new();
     let mut last = Value::Null;
-    for step in &o.steps {
-        match &step.kind {
-            StepKind::Call {
-                operation,
-                index,
-                with,
-            } => {
-                let out = call(rt, options, operation, *index, with, &params)
-                    .await
-                    .map_err(|e| StepError {
-                        step: step.name.clone(),
-                        source: Box::new(e),
-                    })?;
-                params.insert(step.name.clone(), out.clone());
-                context.insert(step.name.clone(), out.clone());
-                last = out;
+    for (step, d) in o.steps.iter().zip(done) {
+        match d {
+            Some(Done::Call(v)) => {
+                context.insert(step.name.clone(), v.clone());
+                last = v;
             }
-            StepKind::Lookup {
-                index,
-                key,
-                value,
-                fields,
-            } => {
-                let needle = match value {
-                    LookupValue::Path(q) => q.extract(&Value::Object(context.clone())),
-                    LookupValue::Template(t) => Value::String(render(t, &params)),
-                };
-                let table = context.get(index).cloned().unwrap_or(Value::Null);
-                if let Some(found) = lookup(&table, key, &needle, fields) {
-                    context.insert(step.name.clone(), found);
-                }
+            Some(Done::Lookup(Some(v))) => {
+                context.insert(step.name.clone(), v);
             }
+            Some(Done::Lookup(None)) | None => {}
         }
     }
     let mapped = map(&o.mappings, &Value::Object(context));
@@ -89,6 +93,102 @@ pub(crate) async fn run(
         Some(v) => StepsOutput::Mapped(v),
         None => StepsOutput::LastCall(last),
     })
+}
+
+/// Starts each step (in declaration order) whose dependencies are done, while fewer than
+/// `limit` are in flight; lookups run at once. After a failure only earlier steps still
+/// start, so the error is the one the first failing step in declaration order gives.
+async fn schedule(
+    rt: &Runtime,
+    options: &CallOptions,
+    o: &Orchestration,
+    args: &JsonObject,
+    limit: usize,
+) -> Result<Vec<Option<Done>>, StepError> {
+    let steps = &o.steps;
+    let mut done: Vec<Option<Done>> = steps.iter().map(|_| None).collect();
+    let mut started = vec![false; steps.len()];
+    let mut failed: Option<(usize, Error)> = None;
+    let mut in_flight = FuturesUnordered::new();
+    loop {
+        let mut i = 0;
+        while i < failed.as_ref().map_or(steps.len(), |(k, _)| *k) && in_flight.len() < limit {
+            let step = &steps[i];
+            if started[i] || !step.after.iter().all(|&d| done[d].is_some()) {
+                i += 1;
+                continue;
+            }
+            started[i] = true;
+            let (params, context) = inputs(args, o, &done, &step.after);
+            match &step.kind {
+                StepKind::Call {
+                    operation,
+                    index,
+                    with,
+                } => in_flight.push(async move {
+                    (i, call(rt, options, operation, *index, with, &params).await)
+                }),
+                StepKind::Lookup {
+                    index,
+                    key,
+                    value,
+                    fields,
+                } => {
+                    let needle = match value {
+                        LookupValue::Path(q) => q.extract(&Value::Object(context.clone())),
+                        LookupValue::Template(t) => Value::String(render(t, &params)),
+                    };
+                    let table = context.get(index).cloned().unwrap_or(Value::Null);
+                    done[i] = Some(Done::Lookup(lookup(&table, key, &needle, fields)));
+                    // It may have made later steps ready: look again from the start.
+                    i = 0;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        let Some((i, r)) = in_flight.next().await else {
+            break;
+        };
+        match r {
+            Ok(v) => done[i] = Some(Done::Call(v)),
+            Err(e) if failed.as_ref().is_none_or(|(k, _)| i < *k) => failed = Some((i, e)),
+            Err(_) => {}
+        }
+    }
+    match failed {
+        Some((k, e)) => Err(StepError {
+            step: steps[k].name.clone(),
+            source: Box::new(e),
+        }),
+        None => Ok(done),
+    }
+}
+
+/// What a step sees: the inputs with each call dependency's output by name (what templates
+/// and `with` read), and the context of its dependencies (what lookups read).
+fn inputs(
+    args: &JsonObject,
+    o: &Orchestration,
+    done: &[Option<Done>],
+    after: &[usize],
+) -> (JsonObject, Map<String, Value>) {
+    let mut params = args.clone();
+    let mut context = Map::new();
+    for &d in after {
+        let name = &o.steps[d].name;
+        match &done[d] {
+            Some(Done::Call(v)) => {
+                params.insert(name.clone(), v.clone());
+                context.insert(name.clone(), v.clone());
+            }
+            Some(Done::Lookup(Some(v))) => {
+                context.insert(name.clone(), v.clone());
+            }
+            Some(Done::Lookup(None)) | None => {}
+        }
+    }
+    (params, context)
 }
 
 async fn call(
@@ -287,3 +387,6 @@ mod tests {
         assert_eq!(map(&[m("x", "$.none")], &ctx), None);
     }
 }
+
+#[cfg(test)]
+mod concurrency;

@@ -648,13 +648,28 @@ fn orchestration(
                 continue;
             }
         };
-        steps.push(Step { name, kind });
+        let after = step_dependencies(ctx.cap, &kind, &steps);
+        steps.push(Step { name, kind, after });
     }
     let mappings = step_mappings(ctx, node, path);
     match problem {
         Some(p) => Err(p),
         None => Ok(Some(Orchestration { steps, mappings })),
     }
+}
+
+/// What a step waits for (see [`Step::dependencies`]): the called operation's argument
+/// names and whether it writes come from the capability.
+fn step_dependencies(cap: &Capability, kind: &StepKind, earlier: &[Step]) -> Vec<usize> {
+    let (args, write) = match kind {
+        StepKind::Call { index, .. } => {
+            let op = &cap.operations()[*index];
+            let read = matches!(op.method, Method::Get | Method::Head | Method::Options);
+            (op.argument_names(), !read)
+        }
+        StepKind::Lookup { .. } => (&[][..], false),
+    };
+    Step::dependencies(kind, earlier, args, write)
 }
 
 /// A `lookup` step: `index` names an earlier step, `lookupValue` is a path into the step

@@ -18,6 +18,83 @@ pub struct Orchestration {
 pub struct Step {
     pub(crate) name: String,
     pub(crate) kind: StepKind,
+    /// The earlier steps (indices, ascending) that must have answered before this one
+    /// starts: see [`Step::dependencies`].
+    pub(crate) after: Vec<usize>,
+}
+
+impl Step {
+    /// The earlier steps a step of `kind` must wait for, computed once at load:
+    ///
+    /// * those whose name it reads: a `with` argument (`ns.name`), a template variable
+    ///   (whole, its first segment `{{get-ship.imo_number}}` or its last `{{ns.get-ship}}`,
+    ///   as `render` resolves them), an argument of the called operation (the step's
+    ///   arguments start as a copy of the context), a lookup's `index`, the first segment of
+    ///   a `lookupValue` path (one with wildcards, descendants or filters reads them all);
+    /// * the first step, always: a chain whose first call fails (an unknown id) sends nothing
+    ///   else, as when steps ran one after another;
+    /// * every earlier step, for a call that is not a read (`GET`, `HEAD`, `OPTIONS`): a
+    ///   write never goes out ahead of a step that could still fail.
+    pub(crate) fn dependencies(
+        kind: &StepKind,
+        earlier: &[Step],
+        arg_names: &[String],
+        write: bool,
+    ) -> Vec<usize> {
+        if write {
+            return (0..earlier.len()).collect();
+        }
+        let reads = |name: &str| match kind {
+            StepKind::Call { with, .. } => {
+                arg_names.iter().any(|a| a == name) || with.iter().any(|(_, v)| v.reads(name))
+            }
+            StepKind::Lookup { index, value, .. } => {
+                index == name
+                    || match value {
+                        LookupValue::Path(q) => path_reads(q.as_str(), name),
+                        LookupValue::Template(t) => template_reads(t, name),
+                    }
+            }
+        };
+        (0..earlier.len())
+            .filter(|&i| i == 0 || reads(&earlier[i].name))
+            .collect()
+    }
+}
+
+impl WithValue {
+    /// Whether this value reads the context entry `name` (an argument or a step's output).
+    fn reads(&self, name: &str) -> bool {
+        match self {
+            WithValue::Arg(a) => a == name,
+            WithValue::Template(t) => template_reads(t, name),
+            WithValue::Literal(_) => false,
+        }
+    }
+}
+
+/// Whether a JSONPath into the step context may read the entry `name`: its first segment
+/// (`$.get-ship.x`, `$['get-ship']`), or any entry for descendants, wildcards, filters,
+/// unions and slices.
+fn path_reads(path: &str, name: &str) -> bool {
+    if path.contains("..") || path.contains(['*', '?', ',', ':']) {
+        return true;
+    }
+    path.split(['$', '.', '[', ']', '\'', '"'])
+        .find(|seg| !seg.is_empty())
+        == Some(name)
+}
+
+/// Whether a `{{x}}` variable of `t` may resolve to the context entry `name`: the whole
+/// variable, its first segment or its last (see `expose::steps::render`).
+fn template_reads(t: &str, name: &str) -> bool {
+    t.split("{{")
+        .skip(1)
+        .filter_map(|v| v.split_once("}}"))
+        .any(|(v, _)| {
+            let v = v.trim();
+            v == name || v.split('.').next() == Some(name) || v.rsplit('.').next() == Some(name)
+        })
 }
 
 /// What a step does.
