@@ -36,6 +36,8 @@ pub struct Args {
     pub chart_only: Option<String>,
     /// `--oneshot URL`: one hand-written call, then exit.
     pub oneshot: Option<String>,
+    /// `--get URL,URL,…`: plain GET runs against those URLs, ratios to the last (see `get.rs`).
+    pub get: Vec<String>,
     /// `--control`: also reqwest-vs-reqwest pairs at 1 and 64 (the noise floor of the ratio).
     pub control: bool,
 }
@@ -59,6 +61,7 @@ impl Default for Args {
             mem_child: None,
             chart_only: None,
             oneshot: None,
+            get: Vec::new(),
             control: false,
         }
     }
@@ -92,6 +95,7 @@ pub fn parse() -> Args {
             "--mem-child" => a.mem_child = Some(v()),
             "--chart-only" => a.chart_only = Some(v()),
             "--oneshot" => a.oneshot = Some(v()),
+            "--get" => a.get = v().split(',').map(str::to_string).collect(),
             "--control" => a.control = true,
             other => panic!("unknown argument {other}"),
         }

@@ -6,6 +6,7 @@
 //! cargo run --release -p naftiko-loadgen -- --quick           # 5 pairs, 0.5 s windows (smoke run)
 //! cargo run --release -p naftiko-loadgen -- --url http://127.0.0.1:18080 --peers target/bench-results/peers.jsonl --svg docs/throughput.svg
 //! cargo run --release -p naftiko-loadgen -- --serve 18080     # only the server (for tools/peers), until killed
+//! cargo run --release -p naftiko-loadgen -- --get URL,URL      # plain GETs, ratios to the last URL (tools/restbench.sh)
 //! cargo run --release -p naftiko-loadgen -- --oneshot URL     # one hand-written reqwest call, then exit (tools/cli.sh)
 //! ```
 //!
@@ -34,6 +35,7 @@
 mod args;
 mod chart;
 mod clients;
+mod get;
 mod memory;
 mod suite;
 
@@ -51,7 +53,9 @@ fn main() {
     if let Some(port) = a.serve {
         serve(port, a.delay_ms);
     }
-    if let Some(url) = &a.oneshot {
+    if !a.get.is_empty() {
+        get::run(&a.get, &a);
+    } else if let Some(url) = &a.oneshot {
         oneshot(url);
     } else if let Some(kind) = &a.mem_child {
         memory::child(

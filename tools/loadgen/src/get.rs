@@ -1,0 +1,137 @@
+//! `--get URL,URL,…`: plain HTTP GET against arbitrary URLs (the REST adapter benchmark,
+//! BENCHMARKS.md "REST adapter", `tools/restbench.sh`). For each concurrency in `--conc`,
+//! `--pairs` rounds in which every URL gets one closed-loop run of `--secs` seconds, in an
+//! order that alternates between rounds (A/B/C, C/B/A, …) so noise hits every target.
+//! Prints req/s, p50 and p99 latency (medians over the rounds) and the ratio of each to the
+//! last URL (the baseline).
+
+use std::time::{Duration, Instant};
+
+use crate::args::Args;
+use crate::clients::median;
+
+/// One run's numbers: completed requests per second, p50 and p99 latency (µs), errors.
+struct Sample {
+    rps: f64,
+    p50: f64,
+    p99: f64,
+    errors: u64,
+}
+
+/// Entry point of `--get`.
+pub fn run(urls: &[String], a: &Args) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        println!("| target | c | req/s | p50 µs | p99 µs | req/s ÷ last | p50 ÷ last | p99 ÷ last | errors |");
+        println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        for &conc in &a.conc {
+            let rows = rounds(urls, conc, a).await;
+            print_rows(urls, conc, &rows);
+        }
+    });
+}
+
+/// `a.pairs` rounds at one concurrency; `rows[i]` holds URL i's samples.
+async fn rounds(urls: &[String], conc: usize, a: &Args) -> Vec<Vec<Sample>> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(conc)
+        .build()
+        .unwrap();
+    let mut rows: Vec<Vec<Sample>> = urls.iter().map(|_| Vec::new()).collect();
+    for round in 0..a.pairs.max(1) {
+        let mut order: Vec<usize> = (0..urls.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let s = closed_loop(&client, &urls[i], conc, a.warmup, a.secs).await;
+            rows[i].push(s);
+        }
+    }
+    rows
+}
+
+/// Median per URL, printed as Markdown rows with ratios to the last URL.
+fn print_rows(urls: &[String], conc: usize, rows: &[Vec<Sample>]) {
+    let med = |v: &Vec<Sample>, f: fn(&Sample) -> f64| median(&v.iter().map(f).collect::<Vec<_>>());
+    let base = rows.last().expect("at least one URL");
+    let (b_rps, b50, b99) = (
+        med(base, |s| s.rps),
+        med(base, |s| s.p50),
+        med(base, |s| s.p99),
+    );
+    for (url, v) in urls.iter().zip(rows) {
+        let (rps, p50, p99) = (med(v, |s| s.rps), med(v, |s| s.p50), med(v, |s| s.p99));
+        let errors: u64 = v.iter().map(|s| s.errors).sum();
+        println!(
+            "| {url} | {conc} | {rps:.0} | {p50:.0} | {p99:.0} | {:.2} | {:.2} | {:.2} | {errors} |",
+            rps / b_rps,
+            p50 / b50,
+            p99 / b99
+        );
+    }
+}
+
+/// `conc` workers sending GET `url` for `warmup` then `secs` seconds.
+async fn closed_loop(
+    client: &reqwest::Client,
+    url: &str,
+    conc: usize,
+    warmup: f64,
+    secs: f64,
+) -> Sample {
+    let start = Instant::now() + Duration::from_secs_f64(warmup);
+    let end = start + Duration::from_secs_f64(secs);
+    let handles: Vec<_> = (0..conc)
+        .map(|_| tokio::spawn(worker(client.clone(), url.to_string(), start, end)))
+        .collect();
+    let (mut lat, mut errors) = (Vec::new(), 0);
+    for h in handles {
+        let (l, e) = h.await.expect("worker panicked");
+        lat.extend(l);
+        errors += e;
+    }
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as f64
+    };
+    Sample {
+        rps: lat.len() as f64 / secs,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        errors,
+    }
+}
+
+/// One worker: latencies (µs) of the 2xx answers completed inside the window, and errors.
+async fn worker(
+    client: reqwest::Client,
+    url: String,
+    start: Instant,
+    end: Instant,
+) -> (Vec<u64>, u64) {
+    let (mut lat, mut errors) = (Vec::new(), 0);
+    loop {
+        let t = Instant::now();
+        let ok = match client.get(&url).send().await {
+            Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+            Err(_) => false,
+        };
+        let done = Instant::now();
+        if done >= end {
+            return (lat, errors);
+        }
+        if t >= start {
+            if ok {
+                lat.push(done.duration_since(t).as_micros() as u64);
+            } else {
+                errors += 1;
+            }
+        }
+    }
+}

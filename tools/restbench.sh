@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The REST adapter benchmark (BENCHMARKS.md "REST adapter"): GET req/s and p50/p99 at
+# concurrency 1 and 64 through `naftiko serve` (a `call` route and a `forward` route), through
+# nginx `proxy_pass` (keep-alive upstream) and sent directly, all to the same loopback
+# upstream (`naftiko-loadgen --serve`), interleaved rounds, ratios to nginx.
+# Run by hand from anywhere: bash tools/restbench.sh   (PAIRS=5 SECS=2 to change the rounds)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PAIRS=${PAIRS:-5}
+SECS=${SECS:-2}
+UP=18080 NAF=18081 NGX=18082
+WORK=$(mktemp -d /tmp/naftiko-restbench.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# nginx from the Debian registry (pinned to the candidate version apt-cache reports, so a
+# rerun on the same release installs the same build).
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  VER=$(apt-cache policy nginx | awk '/Candidate:/ {print $2}')
+  $SUDO apt-get install -y -qq "nginx=$VER"
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+"$NGINX" -v
+
+cargo build --locked --release -p naftiko-loadgen --bin naftiko-loadgen
+cargo build --locked --release --bin naftiko
+LOADGEN=target/release/naftiko-loadgen
+NAFTIKO=target/release/naftiko
+
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+
+"$LOADGEN" --serve "$UP" >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
+wait_port "$UP"
+"$NAFTIKO" serve tools/restbench/capability.yaml >"$WORK/naftiko.log" 2>&1 & PIDS+=($!)
+wait_port "$NAF"
+
+cat >"$WORK/nginx.conf" <<CONF
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx.err warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/body; proxy_temp_path $WORK/proxy;
+  fastcgi_temp_path $WORK/fcgi; uwsgi_temp_path $WORK/uwsgi; scgi_temp_path $WORK/scgi;
+  upstream up { server 127.0.0.1:$UP; keepalive 128; }
+  server {
+    listen 127.0.0.1:$NGX;
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+"$NGINX" -c "$WORK/nginx.conf" -p "$WORK"
+wait_port "$NGX"
+
+for u in "http://127.0.0.1:$NAF/call/u-1" "http://127.0.0.1:$NAF/fwd/v2/user/u-1" "http://127.0.0.1:$NGX/v2/user/u-1"; do
+  curl -fsS -o /dev/null "$u" || { echo "GET $u failed; logs in $WORK" >&2; exit 1; }
+done
+
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $("$NGINX" -v 2>&1)"
+"$LOADGEN" --get "http://127.0.0.1:$UP/v2/user/u-1,http://127.0.0.1:$NAF/call/u-1,http://127.0.0.1:$NAF/fwd/v2/user/u-1,http://127.0.0.1:$NGX/v2/user/u-1" \
+  --conc 1,64 --pairs "$PAIRS" --secs "$SECS" --warmup 0.3
