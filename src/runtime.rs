@@ -203,9 +203,9 @@ impl RuntimeBuilder {
     ///
     /// ```
     /// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
-    /// let client = naftiko::client_builder().user_agent("my-app/1.0").build().unwrap();
+    /// let client = naftiko::client_builder().user_agent("my-app/1.0").build()?;
     /// let rt = naftiko::Runtime::builder(cap).client(client).build()?;
-    /// # Ok::<(), naftiko::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);

@@ -263,10 +263,7 @@ async fn markdown_front_matter_tables_and_sections_reach_the_rest_adapters_mappi
         raw["sections"][0]["content"],
         "This release introduces table extraction for markdown."
     );
-    let rest = naftiko::RestServer::new(rt, None, Default::default()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { rest.serve(listener).await });
+    let base = crate::support::serve_rest(rt, None, Default::default()).await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let features: Value = reqwest::get(format!("{base}/markdown/features"))
         .await
@@ -292,10 +289,7 @@ async fn html_tables_picked_by_the_css_selector_reach_the_rest_adapters_mapping(
         .base_uri("mock-html", server.uri())
         .build()
         .unwrap();
-    let rest = naftiko::RestServer::new(rt, None, Default::default()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { rest.serve(listener).await });
+    let base = crate::support::serve_rest(rt, None, Default::default()).await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let products: Value = reqwest::get(format!("{base}/html/products"))
         .await

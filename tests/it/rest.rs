@@ -27,11 +27,7 @@ async fn gateway(
         .unwrap();
     let mut options = naftiko::RestOptions::default();
     tweak(&mut options);
-    let server = naftiko::RestServer::new(rt, Some(ns), options).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { server.serve(listener).await });
-    url
+    crate::support::serve_rest(rt, Some(ns), options).await
 }
 
 fn client() -> reqwest::Client {
@@ -583,11 +579,7 @@ async fn orchestrated(upstream: &str) -> String {
         .retry(naftiko::RetryPolicy::none())
         .build()
         .unwrap();
-    let server = naftiko::RestServer::new(rt, Some("fleet"), Default::default()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { server.serve(listener).await });
-    url
+    crate::support::serve_rest(rt, Some("fleet"), Default::default()).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -702,10 +694,7 @@ async fn metrics_count_requests_and_errors_per_route_pattern() {
         .build()
         .unwrap();
     let control = naftiko::Control::new(rt.clone(), 1).router();
-    let server = naftiko::RestServer::new(rt, Some("fleet"), Default::default()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { server.serve(listener).await });
+    let base = crate::support::serve_rest(rt, Some("fleet"), Default::default()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let metrics = format!("http://{}/metrics", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, control).await });

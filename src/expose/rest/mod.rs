@@ -284,24 +284,28 @@ fn allow(route: &routes::Route) -> String {
 /// Serves one request and counts it under its route pattern (`other` when none matched).
 async fn counted(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     let started = std::time::Instant::now();
-    let route = inner
-        .routes
-        .find(req.uri().path())
-        .map(|m| m.route.pattern.clone());
-    let response = handle(&inner, req).await;
-    let name = route.as_deref().unwrap_or("other");
+    // Matched once, here: the route names the request in the metrics and serves it.
+    let matched = inner.routes.find(req.uri().path());
+    let name = matched
+        .as_ref()
+        .map_or("other", |m| m.route.pattern.as_str());
+    let response = handle(&inner, req, matched).await;
     inner
         .metrics
         .record(name, response.status().as_u16(), started.elapsed());
     response
 }
 
-async fn handle(inner: &Arc<Inner>, req: Request) -> Response {
+async fn handle(
+    inner: &Arc<Inner>,
+    req: Request,
+    matched: Option<routes::Matched<'_>>,
+) -> Response {
     if !inner.gate.admits(req.headers(), req.uri().query()) {
         return unauthorized(&inner.gate);
     }
     let path = req.uri().path().to_string();
-    let Some(matched) = inner.routes.find(&path) else {
+    let Some(matched) = matched else {
         if path == "/openapi.json" && req.method() == axum::http::Method::GET {
             let mut r = Response::new(Body::from(inner.openapi.clone()));
             r.headers_mut().insert(

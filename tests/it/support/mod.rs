@@ -55,3 +55,19 @@ pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener.local_addr().expect("its address").port()
 }
+
+/// Serves the REST adapter `ns` of `rt` (`None`: the first) on 127.0.0.1:0; its base URL.
+#[cfg(feature = "serve")]
+pub async fn serve_rest(
+    rt: naftiko::Runtime,
+    ns: Option<&str>,
+    options: naftiko::RestOptions,
+) -> String {
+    let server = naftiko::RestServer::new(rt, ns, options).expect("a REST adapter");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    tokio::spawn(async move { server.serve(listener).await });
+    url
+}
