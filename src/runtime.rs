@@ -489,6 +489,15 @@ impl Runtime {
         render_secret(&self.inner.binds, t).map(|s| s.expose().to_string())
     }
 
+    /// The value of a bound variable (a `binds` key, or an environment variable the
+    /// capability names), for `{{NAME}}` in an exposed `with`; `None` when it has none.
+    /// (helper hook, used by `expose`.)
+    pub(crate) fn bind_value(&self, name: &str) -> Option<String> {
+        let var = crate::spec::Var::Bind(name.to_string());
+        let s = self.inner.binds.lookup(&var, "", &String::new).ok()?;
+        Some(s.expose().to_string())
+    }
+
     /// Every secret value this runtime knows (binds and environment variables the
     /// capability uses), for redacting text that did not come through a request.
     /// (mcp helper hook, used by `expose`.)

@@ -135,7 +135,25 @@ mod tests {
                 ("z".into(), WithValue::Literal(json!(5))),
             ],
             &args,
+            &|_| None,
         );
         assert_eq!(Value::Object(out), json!({"a": 1, "x": 1, "z": 5}));
+    }
+
+    #[test]
+    fn with_templates_take_an_argument_first_then_a_bound_variable() {
+        let args: Args = serde_json::from_value(json!({"TOKEN": "arg"})).unwrap();
+        let binds = |n: &str| (n == "TOKEN" || n == "KEY").then(|| format!("bound-{n}"));
+        let mut out = Args::new();
+        inject(
+            &mut out,
+            &[
+                ("a".into(), WithValue::Template("{{TOKEN}}".into())),
+                ("b".into(), WithValue::Template("k={{KEY}}&{{NONE}}".into())),
+            ],
+            &args,
+            &binds,
+        );
+        assert_eq!(Value::Object(out), json!({"a": "arg", "b": "k=bound-KEY&"}));
     }
 }

@@ -201,7 +201,7 @@ async fn call(
 ) -> Result<Value, Error> {
     let op = &rt.capability().operations()[index];
     let mut call_args = params.clone();
-    inject(&mut call_args, with, params);
+    inject(&mut call_args, with, params, &|n| rt.bind_value(n));
     call_args.retain(|k, _| op.argument_names().iter().any(|n| n == k));
     let req = rt.prepare(operation, Value::Object(call_args))?;
     let response = rt.execute(&req, options).await?;
@@ -275,8 +275,16 @@ fn set(out: &mut Map<String, Value>, path: &[String], v: Value) {
 }
 
 /// `with` injection: `ns.param` copies the argument (dropped when absent), templates are
-/// rendered over the arguments, literals are set as written.
-pub(crate) fn inject(out: &mut JsonObject, with: &[(String, WithValue)], args: &JsonObject) {
+/// rendered over the arguments and then the capability's binds (`binds` gives a bound
+/// variable's value: [`Runtime::bind_value`]), literals are set as written. A bound value
+/// injected this way reaches only the consumed request: the adapters redact every known
+/// secret from what they answer.
+pub(crate) fn inject(
+    out: &mut JsonObject,
+    with: &[(String, WithValue)],
+    args: &JsonObject,
+    binds: &dyn Fn(&str) -> Option<String>,
+) {
     for (key, v) in with {
         match v {
             WithValue::Arg(name) => match args.get(name) {
@@ -288,7 +296,7 @@ pub(crate) fn inject(out: &mut JsonObject, with: &[(String, WithValue)], args: &
                 }
             },
             WithValue::Template(t) => {
-                out.insert(key.clone(), Value::String(render(t, args)));
+                out.insert(key.clone(), Value::String(render_over(t, args, binds)));
             }
             WithValue::Literal(l) => {
                 out.insert(key.clone(), l.clone());
@@ -301,6 +309,11 @@ pub(crate) fn inject(out: &mut JsonObject, with: &[(String, WithValue)], args: &
 /// A dotted name walks into an earlier step's output (`{{get-ship.imo_number}}`); else its
 /// last segment names an argument (`{{ns.imo}}`).
 pub(crate) fn render(t: &str, args: &JsonObject) -> String {
+    render_over(t, args, &|_| None)
+}
+
+/// [`render`], with a name that is no argument looked up in `binds` (a bound variable).
+fn render_over(t: &str, args: &JsonObject, binds: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::new();
     let mut rest = t;
     while let Some(open) = rest.find("{{") {
@@ -310,10 +323,11 @@ pub(crate) fn render(t: &str, args: &JsonObject) -> String {
             out.push_str(&rest[open..]);
             return out;
         };
-        match resolve(after[..close].trim(), args) {
+        let name = after[..close].trim();
+        match resolve(name, args) {
             Some(Value::String(s)) => out.push_str(s),
             Some(v) => out.push_str(&v.to_string()),
-            None => {}
+            None => out.push_str(&binds(name).unwrap_or_default()),
         }
         rest = &after[close + 2..];
     }

@@ -13,7 +13,7 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use rmcp::transport::{ConfigureCommandExt, StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{json, Value};
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support;
@@ -866,5 +866,45 @@ async fn a_server_without_resources_or_prompts_says_the_methods_do_not_exist() {
     ] {
         assert!(e.contains("-32601"), "{e}");
     }
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_templates_read_bound_variables_and_the_value_never_shows() {
+    const KEY: &str = "rk-bound-secret-123";
+    let upstream = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/ships/IMO-7"))
+        .and(query_param("key", KEY))
+        .and(header("label", "ship-IMO-7"))
+        // The upstream echoes the key: the tool result must not.
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"imo": "IMO-7", "echo": KEY})),
+        )
+        .expect(1)
+        .mount(&upstream)
+        .await;
+    let base = format!("registry={}", upstream.uri());
+    let s = serve(
+        &[
+            "tests/fixtures/mcp/with-binds.yaml",
+            "--listen",
+            "tools=127.0.0.1:0",
+            "--base-uri",
+            &base,
+        ],
+        &[("REGISTRY_KEY", KEY)],
+        1,
+    )
+    .unwrap();
+    let client = http_client(&s.url("tools"), None).await;
+    let r = call(&client, "get-ship", json!({"imo": "IMO-7"})).await;
+    assert_eq!(r.is_error, Some(false), "{}", text_of(&r));
+    let shown = format!("{:?}", r);
+    assert!(shown.contains("IMO-7"), "{shown}");
+    assert!(
+        !shown.contains(KEY),
+        "the bound key reached the tool result: {shown}"
+    );
     client.cancel().await.unwrap();
 }

@@ -110,9 +110,11 @@ pub(crate) async fn declared(
     };
     let op = &inner.rt.capability().operations()[*index];
     let mut call_args = args.clone();
-    inject(&mut call_args, &spec.with, &args);
+    inject(&mut call_args, &spec.with, &args, &|n| {
+        inner.rt.bind_value(n)
+    });
     if let Some(c) = &spec.call {
-        inject(&mut call_args, &c.with, &args);
+        inject(&mut call_args, &c.with, &args, &|n| inner.rt.bind_value(n));
     }
     // Arguments the operation does not take (tool-only inputs) stay behind.
     call_args.retain(|k, _| op.argument_names().iter().any(|n| n == k));

@@ -33,8 +33,10 @@ pub(crate) async fn run(inner: &Inner, op: &RestOperation, args: Args) -> Respon
     };
     let consumed = &inner.rt.capability().operations()[index];
     let mut call_args = args.clone();
-    inject(&mut call_args, &op.with, &args);
-    inject(&mut call_args, &call.with, &args);
+    inject(&mut call_args, &op.with, &args, &|n| inner.rt.bind_value(n));
+    inject(&mut call_args, &call.with, &args, &|n| {
+        inner.rt.bind_value(n)
+    });
     call_args.retain(|k, _| consumed.argument_names().iter().any(|n| n == k));
     let options = CallOptions {
         timeout: inner.options.timeout,
