@@ -71,7 +71,7 @@ impl Failure {
                     .diagnostics()
                     .iter()
                     .filter(|d| d.severity == Severity::Error)
-                    .map(|d| d.render(false))
+                    .map(|d| d.render(false) + &super::output::snippet::under(&d.location))
                     .collect();
                 Failure {
                     exit: Exit::Invalid,

@@ -139,6 +139,7 @@ pub(crate) fn read_spec(
     let mut text = String::new();
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
         .map_err(|e| Failure::invalid(format!("cannot read the capability from stdin: {e}")))?;
+    output::snippet::remember_stdin(&text);
     Ok(naftiko::Capability::from_str_named_with(
         &text,
         "stdin",

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::Failure;
 
 mod colour;
+pub mod snippet;
 mod table;
 mod yaml;
 

@@ -1112,6 +1112,15 @@ fn describe_json_is_the_json_schema_of_the_arguments() {
     assert_eq!(schema["additionalProperties"], false);
 }
 
+/// The finding lines of `validate`'s text output, without the source lines shown under each
+/// (`  |`, `12 | …`).
+fn findings(stdout: &str) -> impl Iterator<Item = &str> {
+    stdout.lines().filter(|l| {
+        let gutter = l.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
+        !gutter.starts_with('|')
+    })
+}
+
 #[test]
 fn validate_reports_a_syntax_error_with_file_line_and_column() {
     let dir = tmp_dir("validate-syntax");
@@ -1126,9 +1135,10 @@ fn validate_reports_a_syntax_error_with_file_line_and_column() {
             .args(["validate", "broken.yaml"]),
     );
     assert_eq!(out.code, Some(1));
+    // The finding, then its source line with a caret under the column (rustc style).
     assert_eq!(
         out.stdout,
-        "broken.yaml:4:19: error: mapping values are not allowed in this context\n"
+        "broken.yaml:4:19: error: mapping values are not allowed in this context\n  |\n4 |     - namespace: x: y\n  |                   ^\n"
     );
     assert_eq!(out.stderr, "1 file: 1 error, 0 warnings\n");
 
@@ -1137,7 +1147,21 @@ fn validate_reports_a_syntax_error_with_file_line_and_column() {
     assert_eq!(ops.code, Some(1));
     assert_eq!(
         ops.stderr,
-        "error: cannot load the capability broken.yaml: 1 error(s)\nbroken.yaml:4:19: error: mapping values are not allowed in this context\n"
+        "error: cannot load the capability broken.yaml: 1 error(s)\nbroken.yaml:4:19: error: mapping values are not allowed in this context\n  |\n4 |     - namespace: x: y\n  |                   ^\n"
+    );
+}
+
+#[test]
+fn a_spec_on_stdin_with_an_unclosed_bracket_shows_the_end_of_its_last_line() {
+    let out = run_cmd(
+        naftiko()
+            .args(["validate", "-"])
+            .write_stdin("naftiko: 1.0.0-alpha2\ncapability:\n  consumes: [a, b\n\n"),
+    );
+    assert_eq!(out.code, Some(1));
+    assert_eq!(
+        out.stdout,
+        "stdin:5:1: error: while parsing a flow sequence, expected ',' or ']'\n  |\n3 |   consumes: [a, b\n  |                  ^\n"
     );
 }
 
@@ -1153,7 +1177,7 @@ fn validate_reports_a_duplicate_key_with_file_line_and_column() {
     assert_eq!(out.code, Some(1));
     assert_eq!(
         out.stdout,
-        "dup.yaml:4:3: error: duplicate mapping key `label`\n"
+        "dup.yaml:4:3: error: duplicate mapping key `label`\n  |\n4 |   label: b\n  |   ^^^^^\n"
     );
 }
 
@@ -1179,20 +1203,20 @@ fn validate_passes_the_seed_spec_with_warnings_and_strict_fails_it_on_deviations
     let plain = run(["validate", USERS]);
     assert_eq!(plain.code, Some(0), "{}", plain.stdout);
     assert!(
-        plain.stdout.lines().all(|l| l.contains(": warning: ")),
+        findings(&plain.stdout).all(|l| l.contains(": warning: ")),
         "{}",
         plain.stdout
     );
     assert!(plain.stdout.contains(
         "specs/vital/users.yaml:111:9: warning: operation `get_user_v2_user__user_id__get`: path parameter(s) `user_id` have no placeholder in `/v2/user`; appending them: /v2/user/{user_id}\n"
     ));
-    assert_eq!(plain.stdout.lines().count(), 5);
+    assert_eq!(findings(&plain.stdout).count(), 5);
     assert_eq!(plain.stderr, "1 file: 0 errors, 5 warnings\n");
 
     let strict = run(["validate", "--strict", USERS]);
     assert_eq!(strict.code, Some(1));
     assert!(
-        strict.stdout.lines().all(|l| l.contains(": error: ")),
+        findings(&strict.stdout).all(|l| l.contains(": error: ")),
         "{}",
         strict.stdout
     );
@@ -2044,7 +2068,7 @@ fn validate_format_json_and_github_annotations() {
     assert_eq!(json.stderr, text.stderr, "the same summary");
     let list = json.json();
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), text.stdout.lines().count());
+    assert_eq!(list.len(), findings(&text.stdout).count());
     assert_eq!(
         list[0],
         json!({"file": USERS, "line": 59, "column": 9, "severity": "warning",
@@ -2148,16 +2172,16 @@ fn validate_groups_many_warnings_of_one_kind_with_a_count() {
     let mailchimp = "tests/fixtures/corpus/mailchimp__email-marketing.yaml";
     let all = run(["validate", mailchimp, "--all"]);
     assert_eq!(all.code, Some(0), "{}", all.all());
-    assert_eq!(all.stdout.lines().count(), 11, "{}", all.stdout);
+    assert_eq!(findings(&all.stdout).count(), 11, "{}", all.stdout);
     let grouped = run(["validate", mailchimp]);
     assert_eq!(
         grouped.stderr, all.stderr,
         "the summary counts every warning"
     );
-    let lines: Vec<&str> = grouped.stdout.lines().collect();
+    let lines: Vec<&str> = findings(&grouped.stdout).collect();
     assert_eq!(
         &lines[..3],
-        &all.stdout.lines().take(3).collect::<Vec<_>>()[..]
+        &findings(&all.stdout).take(3).collect::<Vec<_>>()[..]
     );
     assert_eq!(
         lines[3..],
@@ -2166,7 +2190,7 @@ fn validate_groups_many_warnings_of_one_kind_with_a_count() {
         )]
     );
     // Five of a kind are all listed (the seed), and machine formats list everything.
-    assert_eq!(run(["validate", USERS]).stdout.lines().count(), 5);
+    assert_eq!(findings(&run(["validate", USERS]).stdout).count(), 5);
     let json = run(["validate", mailchimp, "--format", "json"]).json();
     assert_eq!(json.as_array().unwrap().len(), 11);
 }

@@ -596,6 +596,13 @@ async fn library_call(entry: &Entry, argv: &[String]) -> Lib {
     }
 }
 
+/// A line the CLI shows under a finding: its source line (`6 |     baseUri: …`), or the
+/// gutter or caret line around it (`  |`, `  |     ^^^`).
+fn is_snippet(line: &str) -> bool {
+    line.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ')
+        .starts_with('|')
+}
+
 /// Checks the library's `Display` for an entry; returns what differs.
 async fn check_library(entry: &Entry) -> Vec<String> {
     let world = World::new(entry).await;
@@ -605,9 +612,16 @@ async fn check_library(entry: &Entry) -> Vec<String> {
         Some(l) => Lib::Lines(l.iter().map(|l| world.subst(l)).collect()),
         // clap's usage errors never reach the library.
         None if entry.exit == Some(2) => Lib::CliOnly("-"),
-        None if entry.argv[0] == "validate" => {
-            Lib::Lines(entry.stdout.iter().map(|l| world.subst(l)).collect())
-        }
+        // The CLI shows the source line under each finding; the library's `Display` is
+        // the finding alone.
+        None if entry.argv[0] == "validate" => Lib::Lines(
+            entry
+                .stdout
+                .iter()
+                .filter(|l| !is_snippet(l))
+                .map(|l| world.subst(l))
+                .collect(),
+        ),
         None if entry.exit == Some(0) => Lib::Ok,
         None => {
             let first = entry

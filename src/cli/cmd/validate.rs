@@ -84,7 +84,10 @@ pub fn run(a: &ValidateArgs) -> Result<Exit, Failure> {
             }
             match a.format {
                 Format::Text => match group_line(&d, a.strict, &kinds, &mut seen) {
-                    Grouped::Show => text.push_str(&d.render(a.strict)),
+                    Grouped::Show => {
+                        text.push_str(&d.render(a.strict));
+                        text.push_str(&output::snippet::under(&d.location));
+                    }
                     Grouped::Hide => continue,
                     Grouped::Count(line) => text.push_str(&line),
                 },
@@ -179,8 +182,9 @@ fn group_line(
     match n {
         n if n < GROUP_SHOWN => Grouped::Show,
         n if n == GROUP_SHOWN => Grouped::Count(format!(
-            "{}\n{}: warning: … and {} more like this one (`--all` lists them)",
+            "{}{}\n{}: warning: … and {} more like this one (`--all` lists them)",
             d.render(strict),
+            crate::cli::output::snippet::under(&d.location),
             d.location.file.display(),
             total - GROUP_SHOWN
         )),
