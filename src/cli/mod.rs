@@ -20,6 +20,7 @@
 mod args;
 mod arguments;
 mod cmd;
+mod complete;
 mod dotenv;
 mod exit;
 mod output;
@@ -34,6 +35,8 @@ pub(crate) use exit::{Exit, Failure};
 
 /// Parses the command line, runs the command and turns its outcome into an exit code.
 pub fn main() -> ExitCode {
+    // `COMPLETE=bash naftiko …`: answer the shell's completion request and exit.
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
     // clap prints its own usage errors and exits with 2 (help and version exit with 0).
     let cli = Cli::parse_from(with_default_spec(std::env::args_os().collect()));
     if cli.verbose >= 2 {

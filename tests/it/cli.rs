@@ -2263,3 +2263,64 @@ fn a_value_of_the_wrong_type_hints_a_value_that_would_work() {
         assert_eq!(ok.code, Some(0), "{fixed}: {}", ok.all());
     }
 }
+
+/// What the binary answers bash's completion request for `words` (the cursor on the last).
+fn completions_for(words: &[&str]) -> Vec<String> {
+    let out = run_cmd(
+        naftiko()
+            .env("COMPLETE", "bash")
+            .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
+            .env("_CLAP_COMPLETE_COMP_TYPE", "9")
+            .env("_CLAP_COMPLETE_SPACE", "true")
+            .env_remove("NAFTIKO_SPEC")
+            .arg("--")
+            .args(words),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    out.stdout
+        .split(['\u{b}', '\n'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn dynamic_completion_offers_the_specs_operations_and_the_operations_arguments() {
+    let ops = completions_for(&["naftiko", "call", USERS, "get_user_dev"]);
+    assert_eq!(
+        ops,
+        [
+            "get_user_devices_v2_user__user_id__device_get",
+            "get_user_device_v2_user__user_id__device__device_id__get"
+        ]
+    );
+    let qualified = completions_for(&["naftiko", "describe", USERS, "users.get_teams"]);
+    assert!(
+        qualified.iter().all(|o| o.starts_with("users.get_teams")),
+        "{qualified:?}"
+    );
+    assert!(!qualified.is_empty());
+    let args = completions_for(&[
+        "naftiko",
+        "call",
+        USERS,
+        "get_user_device_v2_user__user_id__device__device_id__get",
+        "user_id=1",
+        "",
+    ]);
+    let args: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    assert_eq!(
+        args,
+        ["device_id="],
+        "user_id is given already (flags are offered too)"
+    );
+    // No spec on the line (and none in NAFTIKO_SPEC): nothing to offer, and no error.
+    assert!(completions_for(&["naftiko", "call", "nope.yaml", "get"]).is_empty());
+    // The shell's registration script names the binary.
+    let script = run_cmd(naftiko().env("COMPLETE", "bash"));
+    assert!(
+        script.stdout.contains("_clap_complete_naftiko"),
+        "{}",
+        script.stdout
+    );
+}

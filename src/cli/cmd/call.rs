@@ -38,12 +38,13 @@ pub struct CallArgs {
     /// The capability file (YAML or JSON)
     pub spec: PathBuf,
     /// The operation: `name`, `namespace.name` or `namespace.resource.name`
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::cli::complete::operations))]
     pub operation: String,
     /// Arguments: `name=value` (converted to the parameter's declared type: `limit=5` is
     /// the integer 5, `is_primary=false` the boolean; a path placeholder no parameter fills,
     /// `appId=42`, takes it too), `name:=JSON` (raw JSON), `name==value` (a query pair,
     /// declared or not) or `Name:value` (a header)
-    #[arg(value_name = "ARG")]
+    #[arg(value_name = "ARG", add = clap_complete::ArgValueCompleter::new(crate::cli::complete::arguments))]
     pub args: Vec<String>,
     /// The body parameter's value: JSON text, `@FILE`, or `-` for stdin; for a POST, PUT or
     /// PATCH without a body parameter, the whole body

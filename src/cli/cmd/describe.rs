@@ -17,6 +17,7 @@ pub struct DescribeArgs {
     /// The capability file (YAML or JSON)
     pub spec: PathBuf,
     /// The operation: `name`, `namespace.name` or `namespace.resource.name`
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::cli::complete::operations))]
     pub operation: String,
     /// Print the JSON Schema of the operation's arguments
     #[arg(long)]
