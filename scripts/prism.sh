@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# The OpenAPI round trip through Prism: import SPEC (default: Junction's OpenAPI), start
-# `prism mock --errors` on 127.0.0.1 (it validates each request against the document and
-# answers 4xx when one does not conform; proxy mode would need a reachable upstream), and
-# send every imported operation with its example arguments through `naftiko call`.
-# Prism is installed locally, pinned, under target/prism (gitignored). Nothing leaves
-# 127.0.0.1. Prints the acceptance count; exits 1 unless every request is accepted.
+# The OpenAPI round trip through Prism: import SPEC (default: Junction's OpenAPI) and send
+# every imported operation with its example arguments through `naftiko call` to
+# `prism proxy --errors` (issue 13's mode: it validates each request against the document and
+# answers 422 when one does not conform, then validates the upstream's response). The
+# upstream is a second Prism, `prism mock`, on the next port: the real API is not on
+# 127.0.0.1, and nothing leaves it. Proxy mode works, so there is no mock-only fallback.
+# Prism is installed locally, pinned, under target/prism (gitignored). Prints the acceptance
+# count and the time taken; exits 1 unless every request is accepted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SPEC=${1:-tests/fixtures/openapi/junction.json}
 PORT=${PORT:-4010}
+UPSTREAM_PORT=$((PORT + 1))
+STARTED=$(date +%s)
 PRISM_VERSION=5.16.0
 DIR=target/prism
 mkdir -p "$DIR"
@@ -19,12 +23,17 @@ fi
 cargo build --quiet --bin naftiko
 BIN=target/debug/naftiko
 "$BIN" import openapi "$SPEC" --namespace api -o "$DIR/cap.yaml" --examples "$DIR/examples.json"
-"$DIR/node_modules/.bin/prism" mock --errors -h 127.0.0.1 -p "$PORT" "$SPEC" >"$DIR/prism.log" 2>&1 &
+"$DIR/node_modules/.bin/prism" mock -h 127.0.0.1 -p "$UPSTREAM_PORT" "$SPEC" >"$DIR/upstream.log" 2>&1 &
+UPSTREAM=$!
+"$DIR/node_modules/.bin/prism" proxy --errors -h 127.0.0.1 -p "$PORT" "$SPEC" \
+  "http://127.0.0.1:$UPSTREAM_PORT" >"$DIR/prism.log" 2>&1 &
 PRISM=$!
-trap 'kill $PRISM 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  sleep 0.5
+trap 'kill $PRISM $UPSTREAM 2>/dev/null || true' EXIT
+for port in "$UPSTREAM_PORT" "$PORT"; do
+  for _ in $(seq 1 120); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.5
+  done
 done
 BIN="$BIN" CAP="$DIR/cap.yaml" EXAMPLES="$DIR/examples.json" PORT="$PORT" node -e '
 const { spawnSync } = require("child_process");
@@ -37,8 +46,8 @@ for (const [name, args] of Object.entries(examples)) {
   const argv = ["call", process.env.CAP, name, "--base-uri", `api=http://127.0.0.1:${process.env.PORT}`];
   for (const [k, v] of Object.entries(args)) argv.push(`${k}:=${JSON.stringify(v)}`);
   const r = spawnSync(process.env.BIN, argv, { env: { ...process.env, ...secrets }, encoding: "utf8" });
-  // Under --errors Prism also checks the response it mocks; a violation found only there
-  // (location `response`) means our request was valid.
+  // Under --errors the proxy also checks the upstream's (mocked) response; a violation found
+  // only there (location `response`) means our request was valid.
   let responseOnly = false;
   try {
     const v = JSON.parse(r.stdout).validation;
@@ -51,4 +60,6 @@ const total = Object.keys(examples).length;
 console.log(rejected.join("\n"));
 console.log(`prism: ${ok}/${total} requests accepted`);
 process.exit(ok === total ? 0 : 1);
-'
+' || STATUS=$?
+echo "prism: $(($(date +%s) - STARTED)) s (import, two Prism instances, every call)"
+exit "${STATUS:-0}"

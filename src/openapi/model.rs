@@ -214,6 +214,19 @@ impl OpenApi {
         Some(url.trim_end_matches('/').to_string())
     }
 
+    /// `servers[0]`: its URL template and its variables (OpenAPI 3 only).
+    pub(crate) fn server(&self) -> Option<(&str, Map<String, Value>)> {
+        if self.is_swagger2() {
+            return None;
+        }
+        let server = self.root.get("servers")?.get(0)?;
+        let vars = server.get("variables").and_then(Value::as_object);
+        Some((
+            server.get("url")?.as_str()?,
+            vars.cloned().unwrap_or_default(),
+        ))
+    }
+
     /// A security scheme by name.
     pub(crate) fn security_scheme(&self, name: &str) -> Option<&Value> {
         let schemes = if self.is_swagger2() {
