@@ -41,25 +41,65 @@ const examples = require(require("path").resolve(process.env.EXAMPLES));
 // Every bound secret (the `NAME: NAME` lines under binds) gets a dummy value.
 const secrets = {};
 for (const m of require("fs").readFileSync(process.env.CAP, "utf8").matchAll(/^\s+([A-Z][A-Z0-9_]*): \1$/gm)) secrets[m[1]] = "sk_test";
-let ok = 0; const rejected = [];
-for (const [name, args] of Object.entries(examples)) {
-  const argv = ["call", process.env.CAP, name, "--base-uri", `api=http://127.0.0.1:${process.env.PORT}`];
+let ok = 0; const rejected = []; const limited = [];
+function prismMultipartArray(argv, stdout, args) {
+  let v;
+  try { v = JSON.parse(stdout).validation; } catch (_) { return false; }
+  if (!Array.isArray(v) || v.length === 0) return false;
+  const arrays = v.every((x) => x.location.length === 2 && x.location[0] === "body"
+    && /must be array/.test(x.message) && Array.isArray(args[x.location[1]]));
+  if (!arrays) return false;
+  const dry = spawnSync(process.env.BIN, [...argv, "--dry-run"], { env: { ...process.env, ...secrets }, encoding: "utf8" });
+  try { return JSON.parse(dry.stdout).headers["content-type"].startsWith("multipart/form-data;"); } catch (_) { return false; }
+}
+// Four calls at a time (each a `naftiko call` process); results are reported in file order.
+const { execFile } = require("child_process");
+const run = (argv) => new Promise((resolve) => {
+  execFile(process.env.BIN, argv, { env: { ...process.env, ...secrets }, encoding: "utf8" },
+    (err, stdout, stderr) => resolve({ status: err ? (err.code ?? 1) : 0, stdout, stderr }));
+});
+async function check(name, args) {
+  // No retries: a response-only violation comes back as a 5xx, and one attempt says it all.
+  const argv = ["call", process.env.CAP, name, "--no-retry", "--base-uri", `api=http://127.0.0.1:${process.env.PORT}`];
   for (const [k, v] of Object.entries(args)) argv.push(`${k}:=${JSON.stringify(v)}`);
-  const r = spawnSync(process.env.BIN, argv, { env: { ...process.env, ...secrets }, encoding: "utf8" });
-  // Under --errors the proxy also checks the upstream's (mocked) response; a violation found
+  const r = await run(argv);
+  // Under --errors the proxy also checks the response of the (mock) upstream; a violation found
   // only there (location `response`) means our request was valid.
   let responseOnly = false;
   try {
     const v = JSON.parse(r.stdout).validation;
     responseOnly = Array.isArray(v) && v.length > 0 && v.every((x) => x.location[0] === "response");
   } catch (_) {}
-  if (r.status === 0 || responseOnly) ok++;
-  else rejected.push(`${name}: exit ${r.status}: ${(r.stdout + r.stderr).replace(/\s+/g, " ").slice(0, 300)}`);
+  if (r.status === 0 || responseOnly) return { ok: true };
+  // Prism 5.16 reads every multipart part as one string (validators/body.js,
+  // parseMultipartFormDataParams; repeated names overwrite, stoplightio/prism#2654), so an
+  // `array` property of a multipart body can never pass, even from curl -F. Such a refusal
+  // (only "must be array" on array arguments of a multipart body) is counted apart, not as
+  // accepted; notes/13-numbers.md shows the same request accepted once the property is a string.
+  if (prismMultipartArray(argv, r.stdout, args)) return { limited: true };
+  return { rejected: `${name}: exit ${r.status}: ${(r.stdout + r.stderr).replace(/\s+/g, " ").slice(0, 300)}` };
 }
+(async () => {
+const entries = Object.entries(examples);
+const results = new Array(entries.length);
+let next = 0;
+await Promise.all([0, 1, 2, 3].map(async () => {
+  while (next < entries.length) {
+    const i = next++;
+    results[i] = await check(...entries[i]);
+  }
+}));
+entries.forEach(([name], i) => {
+  if (results[i].ok) ok++;
+  else if (results[i].limited) limited.push(name);
+  else rejected.push(results[i].rejected);
+});
 const total = Object.keys(examples).length;
 console.log(rejected.join("\n"));
 console.log(`prism: ${ok}/${total} requests accepted`);
-process.exit(ok === total ? 0 : 1);
+if (limited.length) console.log(`prism: ${limited.length} refused only for the Prism multipart-array limitation: ${limited.join(", ")}`);
+process.exit(ok + limited.length === total ? 0 : 1);
+})();
 ' || STATUS=$?
 echo "prism: $(($(date +%s) - STARTED)) s (import, two Prism instances, every call)"
 exit "${STATUS:-0}"
