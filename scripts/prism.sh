@@ -75,7 +75,7 @@ async function check(name, args) {
   // parseMultipartFormDataParams; repeated names overwrite, stoplightio/prism#2654), so an
   // `array` property of a multipart body can never pass, even from curl -F. Such a refusal
   // (only "must be array" on array arguments of a multipart body) is counted apart, not as
-  // accepted; notes/13-numbers.md shows the same request accepted once the property is a string.
+  // accepted; by hand, the same request passes once the document makes `file` one binary string.
   if (prismMultipartArray(argv, r.stdout, args)) return { limited: true };
   return { rejected: `${name}: exit ${r.status}: ${(r.stdout + r.stderr).replace(/\s+/g, " ").slice(0, 300)}` };
 }

@@ -246,7 +246,7 @@ fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Vec<ReceivedPart>>
     let body = std::str::from_utf8(body).ok()?;
     let delimiter = format!("--{boundary}");
     let mut segments = body.split(&delimiter);
-    if segments.next()? != "" {
+    if !segments.next()?.is_empty() {
         return None;
     }
     let mut segments: Vec<&str> = segments.collect();
@@ -365,7 +365,10 @@ fn a_multipart_part_without_a_name_is_a_load_error() {
         .map(|d| d.render(false))
         .collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0].contains("bodies.yaml:18:21") && errors[0].contains("needs a `name`"), "{errors:?}");
+    assert!(
+        errors[0].contains("bodies.yaml:18:21") && errors[0].contains("needs a `name`"),
+        "{errors:?}"
+    );
 }
 
 /// Values that look like the delimiter: the boundary's prefix, CR LF and dashes.
