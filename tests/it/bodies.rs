@@ -433,3 +433,46 @@ fn no_value_breaks_out_of_a_multipart_body() {
         })
         .unwrap();
 }
+
+/// A bound secret in a part (a token a form upload carries) is sent, and shown nowhere.
+#[test]
+fn a_secret_in_a_multipart_part_is_redacted_in_the_dry_run_and_curl() {
+    let yaml = r#"
+naftiko: 1.0.0-alpha2
+binds:
+- namespace: env
+  keys: {UPLOAD_TOKEN: UPLOAD_TOKEN}
+capability:
+  consumes:
+    - type: http
+      namespace: api
+      baseUri: http://127.0.0.1:9
+      resources:
+        - name: things
+          path: /things
+          operations:
+            - name: send
+              method: POST
+              body:
+                type: multipartForm
+                data:
+                  - {name: token, value: '{{UPLOAD_TOKEN}}'}
+                  - {name: note, value: '{{v}}'}
+"#;
+    let cap = Capability::from_str_named(yaml, "secret.yaml", None).unwrap();
+    let rt = Runtime::builder(cap)
+        .env([("UPLOAD_TOKEN", "tok-s3cr3t-value")])
+        .build()
+        .unwrap();
+    let req = rt.prepare("api.send", json!({"v": "hi"})).unwrap();
+    assert_eq!(
+        req.body(),
+        json!([{"name": "token", "value": "***"}, {"name": "note", "value": "hi"}])
+    );
+    let curl = req.to_curl();
+    assert!(
+        curl.contains("${UPLOAD_TOKEN}") && !curl.contains("s3cr3t"),
+        "{curl}"
+    );
+    assert!(!format!("{req:?}").contains("s3cr3t"));
+}
