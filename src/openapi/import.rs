@@ -312,7 +312,13 @@ fn operation(api: &OpenApi, op: &ApiOp, name: &str, opts: &ImportOptions) -> (Va
         let example = super::model::example(api, &body.schema);
         match props {
             Some(props) if body.media.starts_with("multipart/form-data") => {
-                template = Some(multipart_body(api, props, &example, &mut args));
+                template = Some(multipart_body(
+                    api,
+                    props,
+                    &body.encoding,
+                    &example,
+                    &mut args,
+                ));
             }
             Some(props) if opts.flatten_body => {
                 let required: Vec<&str> = body_schema
@@ -375,10 +381,12 @@ fn operation(api: &OpenApi, op: &ApiOp, name: &str, opts: &ImportOptions) -> (Va
 /// A `multipart/form-data` request body: `{type: multipartForm}` with one part per top-level
 /// property, its value the argument of the same name (left out when not passed; an array
 /// argument sends one part per element). A binary property (`format: binary`, or an array
-/// of them) is a file part: `filename` the property's name, `application/octet-stream`.
+/// of them) is a file part: `filename` the property's name, and the `contentType` the
+/// media type's `encoding` gives it (its first, when a list), else `application/octet-stream`.
 fn multipart_body(
     api: &OpenApi,
     props: &Map<String, Value>,
+    encoding: &Value,
     example: &Value,
     args: &mut Map<String, Value>,
 ) -> Value {
@@ -392,9 +400,19 @@ fn multipart_body(
         let mut part = Map::new();
         part.insert("name".into(), k.clone().into());
         part.insert("value".into(), format!("{{{{{k}}}}}").into());
+        let declared = encoding
+            .get(k)
+            .and_then(|e| e.get("contentType"))
+            .and_then(Value::as_str)
+            .and_then(|c| c.split(',').next())
+            .map(str::trim)
+            .filter(|c| !c.is_empty() && !c.contains('*'));
         if binary(s) {
             part.insert("filename".into(), k.clone().into());
-            part.insert("contentType".into(), "application/octet-stream".into());
+            let ct = declared.unwrap_or("application/octet-stream");
+            part.insert("contentType".into(), ct.into());
+        } else if let Some(ct) = declared {
+            part.insert("contentType".into(), ct.into());
         }
         parts.push(Value::Object(part));
         if let Some(v) = example.get(k) {

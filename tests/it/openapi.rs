@@ -350,6 +350,8 @@ paths:
                 file: {type: array, items: {type: string, format: binary}}
                 owner: {type: string, example: ana}
                 note: {type: string}
+            encoding:
+              file: {contentType: "image/png, image/jpeg"}
       responses: {"201": {description: created}}
 "#;
 
@@ -412,7 +414,7 @@ fn a_multipart_request_body_is_imported_as_a_multipart_form() {
         imported.yaml.contains(
             "        body:\n          type: multipartForm\n          data:\n          \
              - name: file\n            value: \"{{file}}\"\n            filename: file\n            \
-             contentType: application/octet-stream\n          - name: owner\n            \
+             contentType: image/png\n          - name: owner\n            \
              value: \"{{owner}}\"\n          - name: note\n            value: \"{{note}}\"\n"
         ),
         "{}",
@@ -448,6 +450,41 @@ fn a_multipart_request_body_is_imported_as_a_multipart_form() {
             .all(|f| f.kind != FindingKind::BodyMismatch
                 && f.kind != FindingKind::BodyPropertyMissing)
     );
+}
+
+#[test]
+fn a_swagger_2_upload_form_is_imported_as_a_multipart_form() {
+    let api = OpenApi::from_str_named(
+        r#"
+swagger: "2.0"
+info: {title: Up, version: "1"}
+host: up.example.com
+paths:
+  /pets/{id}/image:
+    post:
+      operationId: uploadImage
+      consumes: [multipart/form-data]
+      parameters:
+        - {name: id, in: path, required: true, type: string}
+        - {name: image, in: formData, required: true, type: file}
+        - {name: caption, in: formData, type: string}
+      responses: {"200": {description: ok}}
+"#,
+        "up.yaml",
+    )
+    .unwrap();
+    let imported = import(&api, &opts(Dialect::Published)).unwrap();
+    assert!(
+        imported.yaml.contains(
+            "        body:\n          type: multipartForm\n          data:\n          \
+             - name: image\n            value: \"{{image}}\"\n            filename: image\n            \
+             contentType: application/octet-stream\n          - name: caption\n"
+        ),
+        "{}",
+        imported.yaml
+    );
+    let cap = imported.capability().unwrap();
+    assert!(drift(&cap, &api).is_empty(), "{:?}", drift(&cap, &api));
 }
 
 #[test]
