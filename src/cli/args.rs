@@ -18,7 +18,8 @@ macro_rules! exit_codes {
         "\
 Exit codes:
   0  success
-  1  invalid capability, arguments or expression (also: undecodable response)
+  1  invalid capability, arguments or expression (also: undecodable response;
+     drift: findings at or above --fail-on)
   2  usage error (unknown flag, missing argument)
   3  the server answered with HTTP status >= 400 (the error body is still printed on stdout)
   4  transport failure (connection refused, DNS, TLS, timeout, body too large, bad redirect)

@@ -3,7 +3,7 @@
 use super::tree::{Kind, Node};
 use super::{At, Loader, Scope};
 use crate::spec::template::{self, Part, RawPart, Template, Var};
-use crate::spec::{BodySpec, JsonTemplate};
+use crate::spec::{BodySpec, JsonTemplate, PartSpec};
 
 impl Loader {
     pub(super) fn body(
@@ -58,6 +58,7 @@ impl Loader {
                         }
                         Some(BodySpec::Form(fields))
                     }
+                    "multipartForm" => Some(self.multipart_body(at, scope)),
                     other => {
                         self.note(at.loc(), format!("not supported yet: operation `{op}` has a `{other}` body; it cannot be called"));
                         *unsupported =
@@ -75,6 +76,61 @@ impl Loader {
                 Some(BodySpec::Json(self.json_template(node, scope)))
             }
         }
+    }
+
+    /// `{type: multipartForm, data: [{name, value, filename, contentType}]}`: each part needs
+    /// a `name` and a `value`; a `contentType` with a control character is refused.
+    fn multipart_body(&mut self, at: At<'_>, scope: &Scope<'_>) -> BodySpec {
+        let mut parts = Vec::new();
+        let path = format!("{}.data", at.path);
+        let items = match at.node.get("data").map(|d| &d.kind) {
+            Some(Kind::Seq(items)) => items,
+            _ => {
+                self.error(
+                    at.key_loc("data"),
+                    "a `multipartForm` body needs `data`: a list of parts `{name, value, filename, contentType}`",
+                );
+                return BodySpec::Multipart(parts);
+            }
+        };
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{path}[{i}]");
+            let part = At {
+                file: at.file,
+                node: item,
+                path: &path,
+            };
+            let name = self.str_field(part, "name");
+            let value = match item.get("value") {
+                Some(v) => v.scalar_text().unwrap_or_else(|| v.to_json().to_string()),
+                None => {
+                    self.error(part.loc(), "a multipart part needs a `value`");
+                    String::new()
+                }
+            };
+            let Some(name) = name else {
+                self.error(part.loc(), "a multipart part needs a `name`");
+                continue;
+            };
+            let filename = self.str_field(part, "filename");
+            let content_type = self.str_field(part, "contentType");
+            if let Some(ct) = &content_type {
+                if ct.chars().any(char::is_control) {
+                    self.error(
+                        part.key_loc("contentType"),
+                        format!("the part `{name}`'s `contentType` has a control character"),
+                    );
+                    continue;
+                }
+            }
+            parts.push(PartSpec {
+                name,
+                value: self.template(&value, false, scope),
+                filename: filename.map(|f| self.template(&f, false, scope)),
+                content_type,
+            });
+        }
+        BodySpec::Multipart(parts)
     }
 
     /// A string body: a JSON text with `{{var}}` placeholders is compiled into a structural

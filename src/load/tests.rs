@@ -394,6 +394,7 @@ fn render_body(body: &crate::spec::BodySpec) -> String {
         BodySpec::Json(t) => json(t),
         BodySpec::Text(t, ct) => format!("text({ct}): {}", render(t)),
         BodySpec::Form(_) => "form".into(),
+        BodySpec::Multipart(_) => "multipart".into(),
         BodySpec::Params => "params".into(),
     }
 }

@@ -1,6 +1,8 @@
 //! Capability ↔ OpenAPI drift: each consumed operation against the API operation it calls.
 
 use super::model::{schema_type, ApiOp, ApiParam, OpenApi};
+use crate::spec::template::Part;
+use crate::spec::{BodySpec, JsonTemplate};
 use crate::{
     Auth, Capability, KeyPlacement, Location, Operation, Param, ParamIn, ParamType, Severity,
 };
@@ -312,6 +314,26 @@ impl Check<'_> {
                 ),
             );
         }
+        let choices = api
+            .resolve(&ap.schema)
+            .get("enum")
+            .and_then(Value::as_array);
+        if let (Some(choices), Some(value)) = (choices, literal_value(p)) {
+            let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            if !choices.iter().any(|c| text(c) == value) {
+                let list: Vec<String> = choices.iter().map(text).collect();
+                self.push(
+                    Severity::Error,
+                    FindingKind::TypeMismatch,
+                    p.source(),
+                    format!(
+                        "`{}` is sent as `{value}`, not one of the API's values ({})",
+                        p.name(),
+                        list.join(", ")
+                    ),
+                );
+            }
+        }
         let api_ty = schema_type(api, &ap.schema);
         if !compatible(p.ty(), api_ty) {
             self.push(
@@ -329,13 +351,14 @@ impl Check<'_> {
 
     fn body(&mut self, api: &OpenApi, api_op: &ApiOp) {
         let op = self.op;
-        let body: Vec<_> = op
+        let params: Vec<_> = op
             .params()
             .iter()
             .filter(|p| p.location() == ParamIn::Body)
             .collect();
-        match (&api_op.body, body.is_empty()) {
-            (Some(b), true) => self.push(
+        let at = params.first().map_or(op.location(), |p| p.source());
+        match (&api_op.body, body_fields(op)) {
+            (Some(b), None) => self.push(
                 if b.required {
                     Severity::Error
                 } else {
@@ -349,22 +372,19 @@ impl Check<'_> {
                     b.media
                 ),
             ),
-            (None, false) => self.push(
+            (None, Some(_)) => self.push(
                 Severity::Error,
                 FindingKind::BodyMismatch,
-                body[0].source(),
+                at,
                 format!(
                     "the operation sends a body; `{} {}` takes none",
                     api_op.method, api_op.path
                 ),
             ),
-            (Some(b), false) => {
-                let whole = body.len() == 1
-                    && matches!(body[0].ty(), ParamType::Object | ParamType::Any)
-                    && body[0].name() == "body";
-                if whole {
-                    return;
-                }
+            // The whole body is one value (a `body` parameter, a template variable): its
+            // properties are the caller's.
+            (Some(_), Some(None)) | (None, None) => {}
+            (Some(b), Some(Some(fields))) => {
                 let schema = api.resolve(&b.schema);
                 let required = schema
                     .get("required")
@@ -372,17 +392,16 @@ impl Check<'_> {
                     .cloned()
                     .unwrap_or_default();
                 for r in required.iter().filter_map(Value::as_str) {
-                    if !body.iter().any(|p| p.name() == r) {
+                    if !fields.iter().any(|f| f == r) {
                         self.push(
                             Severity::Warning,
                             FindingKind::BodyPropertyMissing,
                             op.location(),
-                            format!("the API's body requires `{r}`; no body parameter gives it"),
+                            format!("the API's body requires `{r}`; the operation's body does not give it"),
                         );
                     }
                 }
             }
-            (None, true) => {}
         }
     }
 
@@ -443,6 +462,8 @@ impl Check<'_> {
                     (ty == "http" && scheme == "bearer") || ty == "oauth2" || ty == "openIdConnect"
                 }
                 Auth::Basic { .. } => (ty == "http" && scheme == "basic") || ty == "basic",
+                Auth::Digest { .. } => ty == "http" && scheme == "digest",
+                Auth::OAuth2 { .. } => ty == "oauth2",
                 _ => true,
             }
         };
@@ -459,6 +480,51 @@ impl Check<'_> {
             );
         }
     }
+}
+
+/// What an operation's body sends: `None` without a body; `Some(None)` when it is one
+/// value whose fields are the caller's (a `body` parameter, a template that is a variable,
+/// text); else the names of its top-level fields (body parameters, a JSON template's keys,
+/// form fields, multipart parts).
+fn body_fields(op: &Operation) -> Option<Option<Vec<String>>> {
+    let names = |it: &mut dyn Iterator<Item = &str>| Some(Some(it.map(str::to_string).collect()));
+    match op.body.as_ref()? {
+        BodySpec::Params => {
+            let body: Vec<&Param> = op
+                .params()
+                .iter()
+                .filter(|p| p.location() == ParamIn::Body)
+                .collect();
+            let whole = body.len() == 1
+                && matches!(body[0].ty(), ParamType::Object | ParamType::Any)
+                && body[0].name() == "body";
+            if whole {
+                Some(None)
+            } else {
+                names(&mut body.iter().map(|p| p.name()))
+            }
+        }
+        BodySpec::Json(JsonTemplate::Object(fields)) => {
+            names(&mut fields.iter().map(|(k, _)| k.as_str()))
+        }
+        BodySpec::Form(fields) => names(&mut fields.iter().map(|(k, _)| k.as_str())),
+        BodySpec::Multipart(parts) => names(&mut parts.iter().map(|p| p.name.as_str())),
+        BodySpec::Json(_) | BodySpec::Text(..) => Some(None),
+    }
+}
+
+/// A parameter's fixed value, when the capability gives it one without variables.
+fn literal_value(p: &Param) -> Option<String> {
+    let t = p.value.as_ref().filter(|t| t.is_literal())?;
+    Some(
+        t.parts
+            .iter()
+            .map(|part| match part {
+                Part::Lit(s) => s.as_str(),
+                Part::Var(_) => "",
+            })
+            .collect(),
+    )
 }
 
 /// The names of the security schemes an API operation accepts, for messages.

@@ -58,7 +58,8 @@ pub struct Imported {
     pub yaml: String,
     /// Each operation written, in file order.
     pub operations: Vec<ImportedOperation>,
-    /// Bound variables the capability's authentication reads (environment names).
+    /// Bound variables the capability reads (environment names): its authentication's, then
+    /// the server variables that have no default or an `enum` of choices.
     pub secrets: Vec<String>,
     /// Operations left out, with why (e.g. a method the schema dialect does not allow).
     pub skipped: Vec<String>,
@@ -125,14 +126,9 @@ pub fn import(api: &OpenApi, opts: &ImportOptions) -> Result<Imported, super::Op
             json!({"name": name, "path": placeholders(&path, schema), "operations": ops})
         })
         .collect();
-    let (auth, secrets) = authentication(api, auth_schemes.first().map(String::as_str), schema);
-    let base = api.base_uri().filter(|b| b.starts_with("http"));
-    let base = match base {
-        Some(b) => b,
-        // Servers with a relative URL (or none): a placeholder host the caller overrides with
-        // `--base-uri`.
-        None => format!("http://localhost{}", api.base_uri().unwrap_or_default()),
-    };
+    let (auth, mut secrets) = authentication(api, auth_schemes.first().map(String::as_str), schema);
+    let (base, server_binds) = base_uri(api);
+    secrets.extend(server_binds);
     let mut consumer = Map::new();
     consumer.insert("type".into(), "http".into());
     consumer.insert("namespace".into(), namespace.clone().into());
@@ -309,11 +305,21 @@ fn operation(api: &OpenApi, op: &ApiOp, name: &str, opts: &ImportOptions) -> (Va
             );
         }
     }
+    let mut template = None;
     if let Some(body) = &op.body {
         let body_schema = api.resolve(&body.schema);
         let props = body_schema.get("properties").and_then(Value::as_object);
         let example = super::model::example(api, &body.schema);
         match props {
+            Some(props) if body.media.starts_with("multipart/form-data") => {
+                template = Some(multipart_body(
+                    api,
+                    props,
+                    &body.encoding,
+                    &example,
+                    &mut args,
+                ));
+            }
             Some(props) if opts.flatten_body => {
                 let required: Vec<&str> = body_schema
                     .get("required")
@@ -359,6 +365,9 @@ fn operation(api: &OpenApi, op: &ApiOp, name: &str, opts: &ImportOptions) -> (Va
     if !params.is_empty() {
         out.insert("inputParameters".into(), Value::Array(params));
     }
+    if let Some(t) = template {
+        out.insert("body".into(), t);
+    }
     if op.json_response {
         out.insert("outputRawFormat".into(), "json".into());
         out.insert(
@@ -367,6 +376,50 @@ fn operation(api: &OpenApi, op: &ApiOp, name: &str, opts: &ImportOptions) -> (Va
         );
     }
     (Value::Object(out), Value::Object(args))
+}
+
+/// A `multipart/form-data` request body: `{type: multipartForm}` with one part per top-level
+/// property, its value the argument of the same name (left out when not passed; an array
+/// argument sends one part per element). A binary property (`format: binary`, or an array
+/// of them) is a file part: `filename` the property's name, and the `contentType` the
+/// media type's `encoding` gives it (its first, when a list), else `application/octet-stream`.
+fn multipart_body(
+    api: &OpenApi,
+    props: &Map<String, Value>,
+    encoding: &Value,
+    example: &Value,
+    args: &mut Map<String, Value>,
+) -> Value {
+    let binary = |s: &Value| {
+        let s = api.resolve(s);
+        let item = s.get("items").map(|i| api.resolve(i)).unwrap_or(s);
+        item.get("format").and_then(Value::as_str) == Some("binary")
+    };
+    let mut parts = Vec::new();
+    for (k, s) in props {
+        let mut part = Map::new();
+        part.insert("name".into(), k.clone().into());
+        part.insert("value".into(), format!("{{{{{k}}}}}").into());
+        let declared = encoding
+            .get(k)
+            .and_then(|e| e.get("contentType"))
+            .and_then(Value::as_str)
+            .and_then(|c| c.split(',').next())
+            .map(str::trim)
+            .filter(|c| !c.is_empty() && !c.contains('*'));
+        if binary(s) {
+            part.insert("filename".into(), k.clone().into());
+            let ct = declared.unwrap_or("application/octet-stream");
+            part.insert("contentType".into(), ct.into());
+        } else if let Some(ct) = declared {
+            part.insert("contentType".into(), ct.into());
+        }
+        parts.push(Value::Object(part));
+        if let Some(v) = example.get(k) {
+            args.insert(k.clone(), v.clone());
+        }
+    }
+    json!({"type": "multipartForm", "data": parts})
 }
 
 fn param_entry(api: &OpenApi, p: &ApiParam, schema: bool) -> Value {
@@ -391,6 +444,41 @@ fn example_for(api: &OpenApi, example: Option<&Value>, schema: &Value) -> Value 
         Some(e) => e.clone(),
         None => super::model::example(api, schema),
     }
+}
+
+/// The consumer's `baseUri` from `servers[0]` (Swagger 2.0: `schemes`, `host`, `basePath`),
+/// and the binds it reads. A server variable with a default and no `enum` is its default; one
+/// without a default, or with an `enum` (a choice, e.g. a region), is a bind named after it
+/// (`{region}` → `{{REGION}}`). A relative URL, or none, goes under `http://localhost`, for
+/// the caller to override with `--base-uri`.
+fn base_uri(api: &OpenApi) -> (String, Vec<String>) {
+    let mut binds = Vec::new();
+    let url = match api.server() {
+        Some((url, vars)) => {
+            let mut url = url.to_string();
+            for (name, var) in vars {
+                let default = var.get("default").and_then(Value::as_str);
+                let value = match default {
+                    Some(d) if var.get("enum").is_none() => d.to_string(),
+                    _ => {
+                        let bind = screaming(&name);
+                        let text = format!("{{{{{bind}}}}}");
+                        binds.push(bind);
+                        text
+                    }
+                };
+                url = url.replace(&format!("{{{name}}}"), &value);
+            }
+            url.trim_end_matches('/').to_string()
+        }
+        None => api.base_uri().unwrap_or_default(),
+    };
+    let url = if url.starts_with("http") || url.starts_with("{{") {
+        url
+    } else {
+        format!("http://localhost{url}")
+    };
+    (url, binds)
 }
 
 /// The `auth`/`authentication` block for a security scheme, and the variables it reads.
@@ -431,6 +519,23 @@ fn authentication(
             };
             (Some(v), vec![var])
         }
+        ("oauth2", _) if !schema && client_credentials(s).is_some() => {
+            let (token_url, scopes) = client_credentials(s).unwrap_or_default();
+            let (id, secret) = (format!("{var}_CLIENT_ID"), format!("{var}_CLIENT_SECRET"));
+            let mut v = json!({
+                "type": "oauth2",
+                "tokenUrl": token_url,
+                "clientId": format!("{{{{{id}}}}}"),
+                "clientSecret": format!("{{{{{secret}}}}}"),
+            });
+            if !scopes.is_empty() {
+                v["scopes"] = json!(scopes);
+            }
+            (Some(v), vec![id, secret])
+        }
+        // Other oauth2 flows (and, in the schema dialect, whose `oauth2` is the
+        // resource-server kind with no client id or secret, client credentials too): a token
+        // the caller already has.
         ("http", "bearer") | ("oauth2", _) | ("openIdConnect", _) => {
             let token = format!("{var}_TOKEN");
             let mut v = json!({"type": "bearer", "token": reference(&token)});
@@ -451,6 +556,23 @@ fn authentication(
         }
         _ => (None, Vec::new()),
     }
+}
+
+/// An oauth2 scheme's client-credentials flow: its `tokenUrl` and scope names (OpenAPI 3
+/// `flows.clientCredentials`; Swagger 2.0 `flow: application`).
+fn client_credentials(scheme: &Value) -> Option<(String, Vec<String>)> {
+    let flow = match scheme.get("flows") {
+        Some(flows) => flows.get("clientCredentials")?,
+        None if scheme.get("flow").and_then(Value::as_str) == Some("application") => scheme,
+        None => return None,
+    };
+    let token_url = flow.get("tokenUrl")?.as_str()?.to_string();
+    let scopes = flow
+        .get("scopes")
+        .and_then(Value::as_object)
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    Some((token_url, scopes))
 }
 
 /// `apiKeyAuth` → `API_KEY_AUTH`.

@@ -214,6 +214,19 @@ impl OpenApi {
         Some(url.trim_end_matches('/').to_string())
     }
 
+    /// `servers[0]`: its URL template and its variables (OpenAPI 3 only).
+    pub(crate) fn server(&self) -> Option<(&str, Map<String, Value>)> {
+        if self.is_swagger2() {
+            return None;
+        }
+        let server = self.root.get("servers")?.get(0)?;
+        let vars = server.get("variables").and_then(Value::as_object);
+        Some((
+            server.get("url")?.as_str()?,
+            vars.cloned().unwrap_or_default(),
+        ))
+    }
+
     /// A security scheme by name.
     pub(crate) fn security_scheme(&self, name: &str) -> Option<&Value> {
         let schemes = if self.is_swagger2() {
@@ -267,6 +280,7 @@ impl OpenApi {
             match loc {
                 "body" => {
                     body = Some(ApiBody {
+                        encoding: Value::Null,
                         required,
                         schema: p.get("schema").cloned().unwrap_or(Value::Null),
                         media: "application/json".into(),
@@ -299,16 +313,7 @@ impl OpenApi {
             }
         }
         if !form.is_empty() {
-            let mut schema = Map::new();
-            schema.insert("type".into(), "object".into());
-            schema.insert("properties".into(), Value::Object(form));
-            schema.insert("required".into(), Value::Array(form_required));
-            body = Some(ApiBody {
-                required: true,
-                schema: Value::Object(schema),
-                media: "application/x-www-form-urlencoded".into(),
-                description: None,
-            });
+            body = Some(self.form_body(op, form, form_required));
         }
         if let Some(rb) = op.get("requestBody").map(|b| self.resolve(b)) {
             body = self.request_body(rb);
@@ -337,6 +342,33 @@ impl OpenApi {
         }
     }
 
+    /// A Swagger 2.0 `formData` body: multipart when the operation (or the document) consumes
+    /// `multipart/form-data`, or uploads a `type: file`; else a URL-encoded form.
+    fn form_body(&self, op: &Value, form: Map<String, Value>, required: Vec<Value>) -> ApiBody {
+        let consumes = op.get("consumes").or_else(|| self.root.get("consumes"));
+        let multipart = (consumes.and_then(Value::as_array).into_iter().flatten())
+            .any(|c| c.as_str() == Some("multipart/form-data"))
+            || form
+                .values()
+                .any(|s| s.get("format").and_then(Value::as_str) == Some("binary"));
+        let mut schema = Map::new();
+        schema.insert("type".into(), "object".into());
+        schema.insert("properties".into(), Value::Object(form));
+        schema.insert("required".into(), Value::Array(required));
+        ApiBody {
+            encoding: Value::Null,
+            required: true,
+            schema: Value::Object(schema),
+            media: if multipart {
+                "multipart/form-data"
+            } else {
+                "application/x-www-form-urlencoded"
+            }
+            .into(),
+            description: None,
+        }
+    }
+
     /// The operation's security requirements (or the document's): each alternative as the
     /// scheme names it combines.
     fn security(&self, op: &Value) -> Vec<Vec<String>> {
@@ -362,6 +394,7 @@ impl OpenApi {
             .find(|(k, _)| k.contains("json"))
             .or_else(|| content.iter().next())?;
         Some(ApiBody {
+            encoding: mt.get("encoding").cloned().unwrap_or(Value::Null),
             required: rb.get("required").and_then(Value::as_bool).unwrap_or(false),
             schema: mt.get("schema").cloned().unwrap_or(Value::Null),
             media: media.clone(),
@@ -408,6 +441,12 @@ fn str_of(v: &Value, key: &str) -> Option<String> {
 /// Swagger 2.0 puts a parameter's schema keywords on the parameter itself.
 fn swagger2_schema(p: &Value) -> Value {
     let mut s = Map::new();
+    // A Swagger 2.0 upload is OpenAPI 3's binary string.
+    if p.get("type").and_then(Value::as_str) == Some("file") {
+        s.insert("type".into(), "string".into());
+        s.insert("format".into(), "binary".into());
+        return Value::Object(s);
+    }
     for k in [
         "type", "format", "items", "enum", "default", "minimum", "maximum",
     ] {
@@ -516,6 +555,8 @@ pub(crate) struct ApiParam {
 
 #[derive(Debug, Clone)]
 pub(crate) struct ApiBody {
+    /// The media type's `encoding` (OpenAPI 3: per-property `contentType`), or null.
+    pub encoding: Value,
     pub required: bool,
     pub schema: Value,
     pub media: String,

@@ -9,15 +9,17 @@ use std::sync::{LazyLock, OnceLock};
 use percent_encoding::{utf8_percent_encode, AsciiSet};
 use serde_json::{Map, Value};
 
-use super::{Body, Extras, PrepareError, PreparedRequest, Span, Spots, Unset, UNKNOWN};
+use super::{
+    Body, Extras, FormPart, Multipart, PrepareError, PreparedRequest, Span, Spots, Unset, UNKNOWN,
+};
 use crate::auth::{self, Draft, Placed};
 use crate::bind::Binds;
 use crate::encode::{self, COMPONENT};
 use crate::secret::{self, Secret, REDACTED};
 use crate::spec::template::Part;
 use crate::spec::{
-    closest, BodySpec, Consumer, JsonTemplate, Operation, ParamIn, ParamType, Segment, Template,
-    Var,
+    closest, BodySpec, Consumer, JsonTemplate, Operation, ParamIn, ParamType, PartSpec, Segment,
+    Template, Var,
 };
 
 /// Builds the request for `op` with `args`, plus what the caller adds (`extras`).
@@ -683,7 +685,50 @@ fn body(
                 text: pairs.join("&"),
             })
         }
+        Some(BodySpec::Multipart(parts)) => {
+            let rendered = multipart_parts(ctx, parts)?;
+            Some(Body::Multipart(Multipart::new(ctx.qualified, rendered)?))
+        }
     })
+}
+
+/// The parts of a `multipartForm` body. As in a JSON body, a part whose value needs an
+/// argument the call does not pass is left out (a file name that does, is); a value that is
+/// exactly one array argument becomes one part per element, as forms send several files.
+fn multipart_parts(ctx: &mut Ctx<'_>, parts: &[PartSpec]) -> Result<Vec<FormPart>, PrepareError> {
+    let unset = |ctx: &Ctx<'_>, t: &Template| {
+        t.vars()
+            .any(|v| matches!(v, Var::Arg(n) if ctx.arg(n).is_none()))
+    };
+    let mut rendered = Vec::with_capacity(parts.len());
+    for p in parts {
+        if unset(ctx, &p.value) {
+            continue;
+        }
+        let usage = || format!("the multipart part `{}`", p.name);
+        let filename = match &p.filename {
+            Some(t) if !unset(ctx, t) => Some(ctx.render(t, &usage, None)?),
+            _ => None,
+        };
+        let values = match p.value.as_single_var() {
+            Some(Var::Arg(n)) => match ctx.arg(n) {
+                Some(Value::Array(items)) => {
+                    items.iter().map(|i| scalar_text(i).into_owned()).collect()
+                }
+                _ => vec![ctx.render(&p.value, &usage, None)?],
+            },
+            _ => vec![ctx.render(&p.value, &usage, None)?],
+        };
+        for value in values {
+            rendered.push(FormPart {
+                name: p.name.clone(),
+                filename: filename.clone(),
+                content_type: p.content_type.clone(),
+                value,
+            });
+        }
+    }
+    Ok(rendered)
 }
 
 /// Inserts a credential into the JSON body (making one when there is none).

@@ -1,7 +1,7 @@
 //! [`PreparedRequest::to_curl`]: the request as a `curl` command line that reads its secrets
 //! from shell variables.
 
-use super::{Body, PreparedRequest};
+use super::{Body, FormPart, PreparedRequest};
 #[cfg(test)]
 use crate::secret;
 use crate::secret::Secret;
@@ -37,10 +37,51 @@ impl PreparedRequest {
                 parts.push("--data-raw".into());
                 parts.push(word(&self.body_text(text, shell)));
             }
+            Some(Body::Multipart(m)) => {
+                // One `-F` per part (curl picks its own boundary); a name or content type curl
+                // cannot write there (`=`, `"`, `;`) falls back to the exact bytes.
+                if m.parts().iter().all(curl_form_part) {
+                    for p in m.parts() {
+                        parts.push("-F".into());
+                        parts.push(word(&self.form_arg(p, shell)));
+                    }
+                } else {
+                    parts.push("-H".into());
+                    parts.push(word(&format!("content-type: {}", m.content_type())));
+                    parts.push("--data-binary".into());
+                    parts.push(word(&m.render(|v| self.body_text(v, shell))));
+                }
+            }
             None => {}
         }
         parts.join(" ")
     }
+
+    /// A multipart part as curl's `-F` argument: `name="value";filename="…";type=…`, the
+    /// value and file name quoted so that curl reads no `@file`, `<file` or `;` in them.
+    fn form_arg(&self, p: &FormPart, shell: fn(&Secret) -> &str) -> String {
+        let quoted = |v: &str| {
+            let v = self.body_text(v, shell);
+            format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+        };
+        let mut arg = format!("{}={}", p.name, quoted(&p.value));
+        if let Some(f) = &p.filename {
+            arg.push_str(";filename=");
+            arg.push_str(&quoted(f));
+        }
+        if let Some(ct) = &p.content_type {
+            arg.push_str(";type=");
+            arg.push_str(ct);
+        }
+        arg
+    }
+}
+
+/// Whether curl's `-F name=…;type=…` can carry this part's name and content type as they are.
+fn curl_form_part(p: &FormPart) -> bool {
+    let plain =
+        |t: &str| !t.contains(['=', '"', ';', ',', '@', '<']) && !t.chars().any(char::is_control);
+    !p.name.is_empty() && plain(&p.name) && p.content_type.as_deref().is_none_or(plain)
 }
 
 /// One shell word for `text`, its secrets replaced by variable references: in single quotes

@@ -12,6 +12,7 @@
 
 mod build;
 mod curl;
+mod multipart;
 
 mod error;
 
@@ -44,6 +45,7 @@ pub(crate) struct Extras<'a> {
 }
 
 pub use error::PrepareError;
+pub use multipart::{FormPart, Multipart};
 
 use crate::secret::{self, Secret};
 use crate::spec::Method;
@@ -60,6 +62,8 @@ pub enum Body {
         /// The text.
         text: String,
     },
+    /// A `multipart/form-data` body (`multipartForm`), sent with its boundary.
+    Multipart(Multipart),
 }
 
 /// A request ready to send: method, full URL, headers and body.
@@ -234,15 +238,11 @@ impl PreparedRequest {
     }
 
     /// The content type the body is sent with, when no declared header sets one.
-    fn body_content_type(&self) -> Option<&'static str> {
+    fn body_content_type(&self) -> Option<&str> {
         if self.headers.iter().any(|(k, _)| k == "content-type") {
             return None;
         }
-        match &self.body {
-            None => None,
-            Some(Body::Json(_)) => Some("application/json"),
-            Some(Body::Text { content_type, .. }) => Some(content_type),
-        }
+        self.content_type()
     }
 
     /// Header `i`'s value with each secret written as `shown` gives it.
@@ -252,8 +252,9 @@ impl PreparedRequest {
         self.shown_spans(&self.headers[i].1, spans, shown, &[])
     }
 
-    /// The body as JSON (text bodies as a JSON string), with secrets shown as `***`;
-    /// `null` when there is no body.
+    /// The body as JSON (text bodies as a JSON string, a multipart body as its array of
+    /// parts `{name, filename, contentType, value}`), with secrets shown as `***`; `null`
+    /// when there is no body.
     pub fn body(&self) -> Value {
         match &self.body {
             None => Value::Null,
@@ -261,7 +262,24 @@ impl PreparedRequest {
             Some(Body::Text { text, .. }) => {
                 Value::String(self.body_text(text, |_| secret::REDACTED))
             }
+            Some(Body::Multipart(m)) => {
+                let parts = serde_json::to_value(m.parts()).unwrap_or_default();
+                secret::redact_json(&parts, self.all_secrets(), self.spots.body)
+            }
         }
+    }
+
+    /// The bytes the body is sent as (secrets included: for the HTTP layer only).
+    pub(crate) fn wire_body(&self) -> Option<(bytes::Bytes, &str)> {
+        let ct = self.content_type()?;
+        Some((
+            match self.body.as_ref()? {
+                Body::Json(v) => bytes::Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+                Body::Text { text, .. } => bytes::Bytes::from(text.clone()),
+                Body::Multipart(m) => bytes::Bytes::from(m.render(str::to_string)),
+            },
+            ct,
+        ))
     }
 
     /// A text body with each secret written as `shown` gives it.
@@ -287,13 +305,14 @@ impl PreparedRequest {
         names
     }
 
-    /// The content type the body is sent with (`application/json` for a JSON body), if
-    /// there is a body.
-    pub fn content_type(&self) -> Option<&'static str> {
+    /// The content type the body is sent with (`application/json` for a JSON body,
+    /// `multipart/form-data; boundary=…` for a multipart one), if there is a body.
+    pub fn content_type(&self) -> Option<&str> {
         match &self.body {
             None => None,
             Some(Body::Json(_)) => Some("application/json"),
             Some(Body::Text { content_type, .. }) => Some(content_type),
+            Some(Body::Multipart(m)) => Some(m.content_type()),
         }
     }
 

@@ -43,7 +43,7 @@ pub use retry::RetryPolicy;
 use retry::{backoff, parse_retry_after, retryable_status};
 
 use crate::auth::Sign;
-use crate::request::{Body, PreparedRequest};
+use crate::request::PreparedRequest;
 use crate::spec::Method;
 
 /// Transport settings of a runtime.
@@ -191,15 +191,8 @@ pub(crate) async fn send(
 }
 
 /// The body's bytes and content type, serialised once for every attempt.
-fn wire_body(req: &PreparedRequest) -> Option<(Bytes, &'static str)> {
-    match &req.body {
-        None => None,
-        Some(Body::Json(v)) => Some((
-            Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
-            "application/json",
-        )),
-        Some(Body::Text { content_type, text }) => Some((Bytes::from(text.clone()), content_type)),
-    }
+fn wire_body(req: &PreparedRequest) -> Option<(Bytes, &str)> {
+    req.wire_body()
 }
 
 /// How long to wait before the next attempt, or `None` when there is none: the retries are
@@ -228,13 +221,15 @@ async fn sign(
     req: &PreparedRequest,
     url: &reqwest::Url,
     headers: &mut HeaderMap,
-    body: Option<&(Bytes, &'static str)>,
+    body: Option<&(Bytes, &str)>,
     budget: &Budget,
 ) -> Result<(), SendError> {
     // The signer sees the headers as they are sent, the body's content type included (oauth1
     // signs a form body's fields).
     if let Some((_, content_type)) = body {
-        (headers.entry(CONTENT_TYPE)).or_insert(HeaderValue::from_static(content_type));
+        if let Ok(value) = HeaderValue::from_str(content_type) {
+            (headers.entry(CONTENT_TYPE)).or_insert(value);
+        }
     }
     let signing = signer.sign(req.method, url, headers, body.map(|(b, _)| &b[..]));
     match tokio::time::timeout(budget.remaining, signing).await {
@@ -269,7 +264,7 @@ async fn attempt(
     req: &PreparedRequest,
     url: &reqwest::Url,
     headers: HeaderMap,
-    body: Option<&(Bytes, &'static str)>,
+    body: Option<&(Bytes, &str)>,
     config: &SendConfig,
     budget: Budget,
 ) -> Attempt {

@@ -506,6 +506,23 @@ pub(crate) enum BodySpec {
     Text(Template, &'static str),
     /// `formUrlEncoded`: field name → value template.
     Form(Vec<(String, Template)>),
+    /// `multipartForm`: the parts, in order (`multipart/form-data`, a boundary per request).
+    Multipart(Vec<PartSpec>),
+}
+
+/// One part of a `multipartForm` body: `name` and `contentType` are literal, `value` and
+/// `filename` templates (an argument's text goes into the part as it is, never into its headers
+/// unescaped).
+#[derive(Debug, Clone)]
+pub(crate) struct PartSpec {
+    /// The form field's name (`Content-Disposition: form-data; name="…"`).
+    pub(crate) name: String,
+    /// The part's content.
+    pub(crate) value: Template,
+    /// A file name: the part is a file upload.
+    pub(crate) filename: Option<Template>,
+    /// The part's own `Content-Type`.
+    pub(crate) content_type: Option<String>,
 }
 
 /// A JSON value with variables in it.
@@ -552,6 +569,12 @@ impl BodySpec {
             BodySpec::Json(t) => t.visit_vars(f),
             BodySpec::Text(t, _) => t.vars().for_each(&mut *f),
             BodySpec::Form(fields) => fields.iter().for_each(|(_, t)| t.vars().for_each(&mut *f)),
+            BodySpec::Multipart(parts) => {
+                for p in parts {
+                    p.value.vars().for_each(&mut *f);
+                    p.filename.iter().for_each(|t| t.vars().for_each(&mut *f));
+                }
+            }
             BodySpec::Params => {}
         }
     }

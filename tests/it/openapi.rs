@@ -295,3 +295,283 @@ fn refs_across_files_and_cycles_resolve() {
     // The recursive body schema yields a finite example.
     assert!(imported.operations[1].example_args["body"]["child"].is_object());
 }
+
+/// An API with what the Junction document lacks: server variables, oauth2 client
+/// credentials, a multipart body, tags and a flattenable body.
+const GAPS: &str = r#"
+openapi: 3.0.3
+info: {title: Gaps, version: "1"}
+servers:
+  - url: https://{region}.example.com/{version}
+    variables:
+      region: {default: us, enum: [us, eu]}
+      version: {default: v2}
+components:
+  securitySchemes:
+    cc:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: https://auth.example.com/token
+          scopes: {read: Read things, write: Write things}
+security: [{cc: [read]}]
+paths:
+  /things:
+    get:
+      operationId: listThings
+      tags: [things]
+      responses: {"200": {description: ok}}
+    post:
+      operationId: createThing
+      tags: [things]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string, example: bolt}
+                size: {type: integer}
+      responses: {"201": {description: created}}
+  /admin/files:
+    post:
+      operationId: uploadFile
+      tags: [admin]
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file, owner]
+              properties:
+                file: {type: array, items: {type: string, format: binary}}
+                owner: {type: string, example: ana}
+                note: {type: string}
+            encoding:
+              file: {contentType: "image/png, image/jpeg"}
+      responses: {"201": {description: created}}
+"#;
+
+fn gaps() -> OpenApi {
+    OpenApi::from_str_named(GAPS, "gaps.yaml").unwrap()
+}
+
+#[test]
+fn import_writes_oauth2_client_credentials_with_binds_named_after_the_scheme() {
+    let imported = import(&gaps(), &opts(Dialect::Published)).unwrap();
+    assert!(
+        imported.yaml.contains(
+            "    auth:\n      type: oauth2\n      tokenUrl: https://auth.example.com/token\n      \
+             clientId: \"{{CC_CLIENT_ID}}\"\n      clientSecret: \"{{CC_CLIENT_SECRET}}\"\n      \
+             scopes:\n      - read\n      - write\n"
+        ),
+        "{}",
+        imported.yaml
+    );
+    let cap = imported.capability().unwrap();
+    assert!(matches!(
+        cap.auth("gaps"),
+        Some(naftiko::Auth::OAuth2 { .. })
+    ));
+    // The schema dialect's `oauth2` is the resource-server kind (no client id or secret):
+    // there the token is a bearer bind.
+    let schema = import(&gaps(), &opts(Dialect::Schema)).unwrap();
+    assert!(schema.yaml.contains("type: bearer"), "{}", schema.yaml);
+    assert!(schema.secrets.contains(&"CC_TOKEN".to_string()));
+}
+
+#[test]
+fn server_variables_with_a_choice_become_binds_and_the_others_their_defaults() {
+    let imported = import(&gaps(), &opts(Dialect::Published)).unwrap();
+    assert_eq!(
+        imported.secrets,
+        ["CC_CLIENT_ID", "CC_CLIENT_SECRET", "REGION"]
+    );
+    let cap = imported.capability().unwrap();
+    assert_eq!(
+        cap.base_uri("gaps").as_deref(),
+        Some("https://{REGION}.example.com/v2")
+    );
+    let rt = Runtime::builder(cap)
+        .env([
+            ("REGION", "eu"),
+            ("CC_CLIENT_ID", "id"),
+            ("CC_CLIENT_SECRET", "s"),
+        ])
+        .build()
+        .unwrap();
+    let req = rt.prepare("listThings", serde_json::json!({})).unwrap();
+    assert_eq!(req.url(), "https://$REGION.example.com/v2/things");
+}
+
+#[test]
+fn a_multipart_request_body_is_imported_as_a_multipart_form() {
+    let imported = import(&gaps(), &opts(Dialect::Schema)).unwrap();
+    assert!(
+        imported.yaml.contains(
+            "        body:\n          type: multipartForm\n          data:\n          \
+             - name: file\n            value: \"{{file}}\"\n            filename: file\n            \
+             contentType: image/png\n          - name: owner\n            \
+             value: \"{{owner}}\"\n          - name: note\n            value: \"{{note}}\"\n"
+        ),
+        "{}",
+        imported.yaml
+    );
+    let op = imported
+        .operations
+        .iter()
+        .find(|o| o.name == "upload-file")
+        .unwrap();
+    let cap = imported.capability().unwrap();
+    let rt = Runtime::builder(cap)
+        .env([("CC_TOKEN", "t"), ("REGION", "us")])
+        .build()
+        .unwrap();
+    let req = rt.prepare("upload-file", op.example_args.clone()).unwrap();
+    assert!(req
+        .content_type()
+        .unwrap()
+        .starts_with("multipart/form-data; boundary="));
+    // An array of files is one part per element; the optional `note` not given is left out.
+    let names: Vec<Value> = req
+        .body()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].clone())
+        .collect();
+    assert_eq!(names, ["file", "owner"]);
+    assert!(
+        drift(&imported.capability().unwrap(), &gaps())
+            .iter()
+            .all(|f| f.kind != FindingKind::BodyMismatch
+                && f.kind != FindingKind::BodyPropertyMissing)
+    );
+}
+
+#[test]
+fn a_swagger_2_upload_form_is_imported_as_a_multipart_form() {
+    let api = OpenApi::from_str_named(
+        r#"
+swagger: "2.0"
+info: {title: Up, version: "1"}
+host: up.example.com
+paths:
+  /pets/{id}/image:
+    post:
+      operationId: uploadImage
+      consumes: [multipart/form-data]
+      parameters:
+        - {name: id, in: path, required: true, type: string}
+        - {name: image, in: formData, required: true, type: file}
+        - {name: caption, in: formData, type: string}
+      responses: {"200": {description: ok}}
+"#,
+        "up.yaml",
+    )
+    .unwrap();
+    let imported = import(&api, &opts(Dialect::Published)).unwrap();
+    assert!(
+        imported.yaml.contains(
+            "        body:\n          type: multipartForm\n          data:\n          \
+             - name: image\n            value: \"{{image}}\"\n            filename: image\n            \
+             contentType: application/octet-stream\n          - name: caption\n"
+        ),
+        "{}",
+        imported.yaml
+    );
+    let cap = imported.capability().unwrap();
+    assert!(drift(&cap, &api).is_empty(), "{:?}", drift(&cap, &api));
+}
+
+#[test]
+fn tags_include_exclude_and_flatten_body_select_and_shape_the_operations() {
+    let api = gaps();
+    let names = |o: ImportOptions| -> Vec<String> {
+        let imported = import(&api, &o).unwrap();
+        imported.operations.into_iter().map(|op| op.name).collect()
+    };
+    let base = opts(Dialect::Published);
+    let with = |f: &dyn Fn(&mut ImportOptions)| {
+        let mut o = base.clone();
+        f(&mut o);
+        o
+    };
+    assert_eq!(
+        names(with(&|o| o.tags = vec!["admin".into()])),
+        ["uploadFile"]
+    );
+    assert_eq!(
+        names(with(&|o| o.include = vec!["/things*".into()])),
+        ["listThings", "createThing"]
+    );
+    assert_eq!(
+        names(with(&|o| o.exclude = vec!["/admin/*".into()])),
+        ["listThings", "createThing"]
+    );
+    let flat = import(&api, &with(&|o| o.flatten_body = true)).unwrap();
+    let cap = flat.capability().unwrap();
+    let create = cap.operation("createThing").unwrap();
+    let params: Vec<(&str, bool)> = create
+        .params()
+        .iter()
+        .map(|p| (p.name(), p.required()))
+        .collect();
+    assert_eq!(params, [("name", true), ("size", false)]);
+    let create_args = &flat.operations[1].example_args;
+    assert_eq!(create_args, &serde_json::json!({"name": "bolt"}));
+}
+
+#[test]
+fn every_import_is_the_same_bytes_twice() {
+    let files = FIXTURES
+        .iter()
+        .map(|f| format!("tests/fixtures/openapi/{f}"));
+    for path in files.chain([JUNCTION.to_string()]) {
+        for dialect in [Dialect::Published, Dialect::Schema] {
+            let (a, b) = (import_file(&path, dialect), import_file(&path, dialect));
+            assert_eq!(a.yaml, b.yaml, "{path} {dialect:?}");
+        }
+    }
+    let gaps = || import(&gaps(), &opts(Dialect::Published)).unwrap().yaml;
+    assert_eq!(gaps(), gaps());
+}
+
+#[test]
+fn drift_reports_every_finding_kind() {
+    let cap = Capability::from_path("tests/fixtures/openapi/drift/cap.yaml").unwrap();
+    let api = OpenApi::from_path("tests/fixtures/openapi/drift/api.yaml").unwrap();
+    let found: Vec<String> = drift(&cap, &api)
+        .iter()
+        .map(|f| {
+            let sev = if f.severity == naftiko::Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            format!("{} {sev} {}: {}", f.operation, f.kind.as_str(), f.message)
+        })
+        .collect();
+    let found = found.join("\n");
+    crate::support::snapshots()
+        .bind(|| insta::assert_snapshot!("openapi__drift_reports_every_finding_kind", found));
+    for kind in [
+        "not-in-api",
+        "unfilled-placeholder",
+        "unplaced-path-param",
+        "missing-param",
+        "unknown-param",
+        "in-mismatch",
+        "required-mismatch",
+        "type-mismatch",
+        "body-mismatch",
+        "body-property-missing",
+        "auth-mismatch",
+    ] {
+        assert!(found.contains(&format!(" {kind}: ")), "no {kind}:\n{found}");
+    }
+    assert!(!found.contains("d.upload "), "{found}");
+}
