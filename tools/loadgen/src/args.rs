@@ -40,6 +40,16 @@ pub struct Args {
     pub get: Vec<String>,
     /// `--control`: also reqwest-vs-reqwest pairs at 1 and 64 (the noise floor of the ratio).
     pub control: bool,
+    /// `--mcp NAME=TARGET;NAME=TARGET;…`: MCP `tools/call` runs, added latency over the
+    /// first target (see `mcp.rs`).
+    pub mcp: Vec<(String, String)>,
+    /// `--tool NAME`: the tool `--mcp` and `--burst` call (get_user_v2_user__user_id__get).
+    pub tool: String,
+    /// `--burst N`: N requests at once (with `--get URL` or `--mcp NAME=URL`), the peak RSS of
+    /// `--pid` before and after (see `burst.rs`).
+    pub burst: Option<usize>,
+    /// `--pid PID`: the server process `--burst` reads `/proc/PID/status` of.
+    pub pid: Option<u32>,
 }
 
 impl Default for Args {
@@ -63,6 +73,10 @@ impl Default for Args {
             oneshot: None,
             get: Vec::new(),
             control: false,
+            mcp: Vec::new(),
+            tool: crate::clients::OP.into(),
+            burst: None,
+            pid: None,
         }
     }
 }
@@ -97,10 +111,27 @@ pub fn parse() -> Args {
             "--oneshot" => a.oneshot = Some(v()),
             "--get" => a.get = v().split(',').map(str::to_string).collect(),
             "--control" => a.control = true,
+            "--mcp" => a.mcp = parse_targets(&v()),
+            "--tool" => a.tool = v(),
+            "--burst" => a.burst = Some(v().parse().unwrap()),
+            "--pid" => a.pid = Some(v().parse().unwrap()),
             other => panic!("unknown argument {other}"),
         }
     }
     a
+}
+
+/// `NAME=SPEC;NAME=SPEC;…` (a SPEC may itself contain `=` and spaces, not `;`).
+fn parse_targets(s: &str) -> Vec<(String, String)> {
+    s.split(';')
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            let (name, spec) = t
+                .split_once('=')
+                .unwrap_or_else(|| panic!("--mcp entry `{t}` is not NAME=TARGET"));
+            (name.trim().to_string(), spec.trim().to_string())
+        })
+        .collect()
 }
 
 /// The JSON lines of a file (none when it cannot be read; unparsable lines skipped).

@@ -55,7 +55,7 @@ pub struct Clients {
     raw_response_len: usize,
 }
 
-fn install_crypto() {
+pub fn install_crypto() {
     // reqwest is built without a default rustls provider; the runtime installs ring on first
     // use, and the hand-written client needs one too (plain-http requests never use it).
     let _ = rustls::crypto::ring::default_provider().install_default();
