@@ -7,6 +7,7 @@
 #   naftiko-stdio  `naftiko mcp specs/vital/users.yaml`
 #   fastmcp-http   FastMCP `from_openapi` on Junction's Users OpenAPI, stateless HTTP, JSON answers
 #   fastmcp-stdio  the same over stdio
+#   http-hop       a plain GET of the upstream: one loopback HTTP exchange, no MCP
 # interleaved rounds, added µs per call over `runtime`; then the peak RSS (VmHWM) of
 # `naftiko serve` and of FastMCP with 1 000 tools/call in flight (upstream delays 200 ms).
 # Run by hand: bash tools/mcpbench.sh   (PAIRS=7 SECS=2 to change the rounds; FASTMCP=0 to
@@ -61,6 +62,7 @@ SERVE_SLOW=$!; PIDS+=($!)
 wait_port "$MCP"; wait_port "$MCPSLOW"
 check "http://127.0.0.1:$MCP/mcp" get_user_v2_user__user_id__get
 TARGETS="runtime=runtime=http://127.0.0.1:$UP"
+TARGETS+=";http-hop=get:http://127.0.0.1:$UP/v2/user/3fa85f64-5717-4562-b3fc-2c963f66afa6"
 TARGETS+=";naftiko-http=http://127.0.0.1:$MCP/mcp"
 TARGETS+=";naftiko-stdio=stdio:$NAFTIKO mcp specs/vital/users.yaml --base-uri http://127.0.0.1:$UP"
 if [ "$FASTMCP" = 1 ]; then

@@ -7,7 +7,9 @@
 //!   `initialize`, no session), `accept: application/json, text/event-stream`;
 //! * `stdio:COMMAND ARG…` — one child process per target speaking newline-delimited
 //!   JSON-RPC on stdin/stdout: `initialize`, `notifications/initialized`, then `tools/call`s;
-//!   at concurrency > 1 the calls are pipelined (distinct ids, answers matched by id).
+//!   at concurrency > 1 the calls are pipelined (distinct ids, answers matched by id);
+//! * `get:URL` — a plain GET (no MCP at all): with the loadgen's own server as URL, the cost
+//!   of one loopback HTTP exchange, which every MCP-over-HTTP server adds to its call.
 //!
 //! The tool is `--tool NAME` (default get_user_v2_user__user_id__get), or the one a
 //! `NAME@TOOL=…` entry names (FastMCP shortens operation ids), with `{"user_id": UID}`; an answer counts only when it has a `result` without `isError`.
@@ -49,6 +51,10 @@ pub enum Target {
         url: String,
     },
     Stdio(StdioServer),
+    Get {
+        client: reqwest::Client,
+        url: String,
+    },
 }
 
 /// Whether a JSON-RPC answer is a successful tool result.
@@ -91,11 +97,21 @@ impl Target {
                 url: spec.to_string(),
             });
         }
+        if let Some(url) = spec.strip_prefix("get:") {
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(conc.max(1))
+                .build()
+                .map_err(|e| e.to_string())?;
+            return Ok(Target::Get {
+                client,
+                url: url.to_string(),
+            });
+        }
         if let Some(cmd) = spec.strip_prefix("stdio:") {
             return stdio(cmd).await.map(Target::Stdio);
         }
         Err(format!(
-            "unknown MCP target `{spec}` (runtime=URL, http://…, stdio:CMD)"
+            "unknown MCP target `{spec}` (runtime=URL, http://…, stdio:CMD, get:URL)"
         ))
     }
 
@@ -123,6 +139,18 @@ impl Target {
                 }
             }
             Target::Stdio(s) => s.call(tool).await,
+            Target::Get { client, url } => {
+                let r = client.get(url).send().await.map_err(|e| e.to_string())?;
+                let status = r.status();
+                let body = r.bytes().await.map_err(|e| e.to_string())?;
+                // Parsed like a tool result, so the client's work is comparable.
+                let _: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+                if status.is_success() {
+                    Ok(())
+                } else {
+                    Err(status.to_string())
+                }
+            }
         }
     }
 }
