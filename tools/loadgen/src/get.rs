@@ -3,7 +3,10 @@
 //! `--pairs` rounds in which every URL gets one closed-loop run of `--secs` seconds, in an
 //! order that alternates between rounds (A/B/C, C/B/A, …) so noise hits every target.
 //! Prints req/s, p50 and p99 latency (medians over the rounds) and the ratio of each to the
-//! last URL (the baseline).
+//! last URL (the baseline). With three URLs or more, the first is the direct one (the limit)
+//! and two more columns compare what each adds over it with what the last adds, computed
+//! per round (so that a noisy round hits both) and given as the median over the rounds:
+//! added mean latency (`c/rps − c/rps_first`, Little's law) and added p50.
 
 use std::time::{Duration, Instant};
 
@@ -25,8 +28,8 @@ pub fn run(urls: &[String], a: &Args) {
         .build()
         .unwrap();
     rt.block_on(async {
-        println!("| target | c | req/s | p50 µs | p99 µs | req/s ÷ last | p50 ÷ last | p99 ÷ last | errors |");
-        println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        println!("| target | c | req/s | p50 µs | p99 µs | req/s ÷ last | p50 ÷ last | p99 ÷ last | added mean latency ÷ last's | added p50 ÷ last's | errors |");
+        println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for &conc in &a.conc {
             let rows = rounds(urls, conc, a).await;
             print_rows(urls, conc, &rows);
@@ -66,13 +69,34 @@ fn print_rows(urls: &[String], conc: usize, rows: &[Vec<Sample>]) {
     for (url, v) in urls.iter().zip(rows) {
         let (rps, p50, p99) = (med(v, |s| s.rps), med(v, |s| s.p50), med(v, |s| s.p99));
         let errors: u64 = v.iter().map(|s| s.errors).sum();
+        let (added_mean, added_p50) = if urls.len() >= 3 {
+            (
+                format!("{:.2}", added_ratio(v, rows, |s| 1e6 / s.rps.max(1e-9))),
+                format!("{:.2}", added_ratio(v, rows, |s| s.p50)),
+            )
+        } else {
+            ("–".into(), "–".into())
+        };
         println!(
-            "| {url} | {conc} | {rps:.0} | {p50:.0} | {p99:.0} | {:.2} | {:.2} | {:.2} | {errors} |",
+            "| {url} | {conc} | {rps:.0} | {p50:.0} | {p99:.0} | {:.2} | {:.2} | {:.2} | {added_mean} | {added_p50} | {errors} |",
             rps / b_rps,
             p50 / b50,
             p99 / b99
         );
     }
+}
+
+/// Median over the rounds of (v − first) ÷ (last − first) for the latency `f`.
+fn added_ratio(v: &[Sample], rows: &[Vec<Sample>], f: fn(&Sample) -> f64) -> f64 {
+    let (first, last) = (&rows[0], &rows[rows.len() - 1]);
+    let per_round: Vec<f64> = v
+        .iter()
+        .zip(first)
+        .zip(last)
+        .map(|((s, d), b)| (f(s) - f(d)) / (f(b) - f(d)))
+        .filter(|r| r.is_finite())
+        .collect();
+    median(&per_round)
 }
 
 /// `conc` workers sending GET `url` for `warmup` then `secs` seconds.
