@@ -8,7 +8,7 @@
 #   fastmcp-http   FastMCP `from_openapi` on Junction's Users OpenAPI, stateless HTTP, JSON answers
 #   fastmcp-stdio  the same over stdio
 #   http-hop       a plain GET of the upstream: one loopback HTTP exchange, no MCP
-# interleaved rounds, added µs per call over `runtime`; then the peak RSS (VmHWM) of
+# interleaved rounds, added µs per call over `runtime`, the server process's CPU per call; then the peak RSS (VmHWM) of
 # `naftiko serve` and of FastMCP with 1 000 tools/call in flight (upstream delays 200 ms).
 # Run by hand: bash tools/mcpbench.sh   (PAIRS=7 SECS=2 to change the rounds; FASTMCP=0 to
 # skip the peer; OUT=DIR also keeps the raw output there)
@@ -53,10 +53,10 @@ check() { # URL TOOL: one tools/call must succeed
 }
 
 export VITAL_API_KEY=sk_bench
-"$LOADGEN" --serve "$UP" >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
+"$LOADGEN" --serve "$UP" >"$WORK/upstream.log" 2>&1 & UP_PID=$!; PIDS+=($!)
 "$LOADGEN" --serve "$SLOW" --delay-ms 200 >"$WORK/slow.log" 2>&1 & PIDS+=($!)
 wait_port "$UP"; wait_port "$SLOW"
-"$NAFTIKO" serve specs/vital/users.yaml --mcp "127.0.0.1:$MCP" --base-uri "http://127.0.0.1:$UP" >"$WORK/serve.log" 2>&1 & PIDS+=($!)
+"$NAFTIKO" serve specs/vital/users.yaml --mcp "127.0.0.1:$MCP" --base-uri "http://127.0.0.1:$UP" >"$WORK/serve.log" 2>&1 & SERVE=$!; PIDS+=($!)
 "$NAFTIKO" serve specs/vital/users.yaml --mcp "127.0.0.1:$MCPSLOW" --base-uri "http://127.0.0.1:$SLOW" >"$WORK/serve-slow.log" 2>&1 &
 SERVE_SLOW=$!; PIDS+=($!)
 wait_port "$MCP"; wait_port "$MCPSLOW"
@@ -65,18 +65,21 @@ TARGETS="runtime=runtime=http://127.0.0.1:$UP"
 TARGETS+=";http-hop=get:http://127.0.0.1:$UP/v2/user/3fa85f64-5717-4562-b3fc-2c963f66afa6"
 TARGETS+=";naftiko-http=http://127.0.0.1:$MCP/mcp"
 TARGETS+=";naftiko-stdio=stdio:$NAFTIKO mcp specs/vital/users.yaml --base-uri http://127.0.0.1:$UP"
+# The process whose CPU per call is reported, per target (0: none; stdio: the child).
+SERVERS="0,$UP_PID,$SERVE,0"
 if [ "$FASTMCP" = 1 ]; then
-  "$PY" tools/mcpbench/fastmcp_users.py "$OPENAPI" "http://127.0.0.1:$UP" http "$FMCP" >"$WORK/fastmcp.log" 2>&1 & PIDS+=($!)
+  "$PY" tools/mcpbench/fastmcp_users.py "$OPENAPI" "http://127.0.0.1:$UP" http "$FMCP" >"$WORK/fastmcp.log" 2>&1 & FMCP_PID=$!; PIDS+=($!)
   "$PY" tools/mcpbench/fastmcp_users.py "$OPENAPI" "http://127.0.0.1:$SLOW" http "$FMCPSLOW" >"$WORK/fastmcp-slow.log" 2>&1 &
   FMCP_SLOW=$!; PIDS+=($!)
   wait_port "$FMCP"; wait_port "$FMCPSLOW"
   check "http://127.0.0.1:$FMCP/mcp" get_user_v2_user
   TARGETS+=";fastmcp-http@get_user_v2_user=http://127.0.0.1:$FMCP/mcp"
   TARGETS+=";fastmcp-stdio@get_user_v2_user=stdio:$PY tools/mcpbench/fastmcp_users.py $OPENAPI http://127.0.0.1:$UP stdio"
+  SERVERS+=",$FMCP_PID,0"
 fi
 
 echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); fastmcp $FASTMCP_VERSION ($("$PY" -c 'import mcp.types, importlib.metadata as m; print("mcp", m.version("mcp"))' 2>/dev/null || echo absent)), $("$PY" --version 2>&1)"
-"$LOADGEN" --mcp "$TARGETS" --conc 1,64 --pairs "$PAIRS" --secs "$SECS" --warmup 0.3
+"$LOADGEN" --mcp "$TARGETS" --pids "$SERVERS" --conc 1,64 --pairs "$PAIRS" --secs "$SECS" --warmup 0.3
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "# peak RSS, 1 000 tools/call in flight (upstream delays every answer 200 ms)"

@@ -2,7 +2,8 @@
 # The REST adapter benchmark (BENCHMARKS.md "REST adapter"): GET req/s and p50/p99 at
 # concurrency 1 and 64 through `naftiko serve` (a `call` route and a `forward` route), through
 # nginx `proxy_pass` (keep-alive upstream) and sent directly, all to the same loopback
-# upstream (`naftiko-loadgen --serve`), interleaved rounds, ratios to nginx.
+# upstream (`naftiko-loadgen --serve`), interleaved rounds, ratios to nginx, and the CPU
+# time of the process answering each (loadgen server, naftiko serve, the nginx worker).
 # Then the peak RSS (VmHWM) of `naftiko serve` with 1 000 connections at once on the call
 # route and on the forward route (one process each; the upstream delays every answer 200 ms).
 # Run by hand from anywhere: bash tools/restbench.sh   (PAIRS=5 SECS=2 to change the rounds)
@@ -41,14 +42,14 @@ NAFTIKO=target/release/naftiko
 
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
-"$LOADGEN" --serve "$UP" >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
+"$LOADGEN" --serve "$UP" >"$WORK/upstream.log" 2>&1 & UP_PID=$!; PIDS+=($!)
 "$LOADGEN" --serve "$SLOW" --delay-ms 200 >"$WORK/slow.log" 2>&1 & PIDS+=($!)
 wait_port "$UP"; wait_port "$SLOW"
 serve() { # PORT UPSTREAM_PORT
   exec "$NAFTIKO" serve tools/restbench/capability.yaml --listen "bench=127.0.0.1:$1" \
     --base-uri "http://127.0.0.1:$2" >"$WORK/naftiko-$1.log" 2>&1
 }
-serve "$NAF" "$UP" & PIDS+=($!)
+serve "$NAF" "$UP" & NAF_PID=$!; PIDS+=($!)
 serve "$NAFCALL" "$SLOW" & CALL_PID=$!; PIDS+=($!)
 serve "$NAFFWD" "$SLOW" & FWD_PID=$!; PIDS+=($!)
 wait_port "$NAF"; wait_port "$NAFCALL"; wait_port "$NAFFWD"
@@ -78,6 +79,7 @@ done
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $("$NGINX" -v 2>&1)"
 "$LOADGEN" --get "http://127.0.0.1:$UP/v2/user/u-1,http://127.0.0.1:$NAF/call/u-1,http://127.0.0.1:$NAF/fwd/v2/user/u-1,http://127.0.0.1:$NGX/v2/user/u-1" \
+  --pids "$UP_PID,$NAF_PID,$NAF_PID,$(pgrep -P "$(cat "$WORK/nginx.pid")" | head -1)" \
   --conc 1,64 --pairs "$PAIRS" --secs "$SECS" --warmup 0.3
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -50,6 +50,9 @@ pub struct Args {
     pub burst: Option<usize>,
     /// `--pid PID`: the server process `--burst` reads `/proc/PID/status` of.
     pub pid: Option<u32>,
+    /// `--pids P,P,…`: with `--get`/`--mcp`, the server process behind each URL/target (0:
+    /// none), whose CPU time per request is reported (`/proc/P/task/*/schedstat`).
+    pub pids: Vec<u32>,
 }
 
 impl Default for Args {
@@ -77,6 +80,7 @@ impl Default for Args {
             tool: crate::clients::OP.into(),
             burst: None,
             pid: None,
+            pids: Vec::new(),
         }
     }
 }
@@ -115,6 +119,7 @@ pub fn parse() -> Args {
             "--tool" => a.tool = v(),
             "--burst" => a.burst = Some(v().parse().unwrap()),
             "--pid" => a.pid = Some(v().parse().unwrap()),
+            "--pids" => a.pids = v().split(',').map(|p| p.trim().parse().unwrap()).collect(),
             other => panic!("unknown argument {other}"),
         }
     }

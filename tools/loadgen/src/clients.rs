@@ -179,6 +179,18 @@ pub struct Run {
     pub client_cpu_us_per_req: f64,
 }
 
+/// CPU time (ns) of every thread of process `pid` (0 when it cannot be read).
+pub fn process_cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
 /// CPU time (ns) of every thread of this process except the bench server's.
 fn client_cpu_ns() -> u64 {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {

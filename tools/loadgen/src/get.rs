@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use crate::args::Args;
-use crate::clients::median;
+use crate::clients::{median, process_cpu_ns};
 
 /// One run's numbers: completed requests per second, p50 and p99 latency (µs), errors.
 struct Sample {
@@ -19,6 +19,8 @@ struct Sample {
     p50: f64,
     p99: f64,
     errors: u64,
+    /// CPU µs of the server process per answered request (NaN without a pid).
+    cpu_us: f64,
 }
 
 /// Entry point of `--get`.
@@ -28,8 +30,8 @@ pub fn run(urls: &[String], a: &Args) {
         .build()
         .unwrap();
     rt.block_on(async {
-        println!("| target | c | req/s | p50 µs | p99 µs | req/s ÷ last | p50 ÷ last | p99 ÷ last | added mean latency ÷ last's | added p50 ÷ last's | errors |");
-        println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        println!("| target | c | req/s | p50 µs | p99 µs | req/s ÷ last | p50 ÷ last | p99 ÷ last | added mean latency ÷ last's | added p50 ÷ last's | server CPU µs/req | errors |");
+        println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for &conc in &a.conc {
             let rows = rounds(urls, conc, a).await;
             print_rows(urls, conc, &rows);
@@ -50,7 +52,8 @@ async fn rounds(urls: &[String], conc: usize, a: &Args) -> Vec<Vec<Sample>> {
             order.reverse();
         }
         for i in order {
-            let s = closed_loop(&client, &urls[i], conc, a.warmup, a.secs).await;
+            let pid = a.pids.get(i).copied().unwrap_or(0);
+            let s = closed_loop(&client, &urls[i], pid, conc, a.warmup, a.secs).await;
             rows[i].push(s);
         }
     }
@@ -78,10 +81,11 @@ fn print_rows(urls: &[String], conc: usize, rows: &[Vec<Sample>]) {
             ("–".into(), "–".into())
         };
         println!(
-            "| {url} | {conc} | {rps:.0} | {p50:.0} | {p99:.0} | {:.2} | {:.2} | {:.2} | {added_mean} | {added_p50} | {errors} |",
+            "| {url} | {conc} | {rps:.0} | {p50:.0} | {p99:.0} | {:.2} | {:.2} | {:.2} | {added_mean} | {added_p50} | {:.1} | {errors} |",
             rps / b_rps,
             p50 / b50,
-            p99 / b99
+            p99 / b99,
+            med(v, |s| s.cpu_us),
         );
     }
 }
@@ -103,6 +107,7 @@ fn added_ratio(v: &[Sample], rows: &[Vec<Sample>], f: fn(&Sample) -> f64) -> f64
 async fn closed_loop(
     client: &reqwest::Client,
     url: &str,
+    pid: u32,
     conc: usize,
     warmup: f64,
     secs: f64,
@@ -112,12 +117,14 @@ async fn closed_loop(
     let handles: Vec<_> = (0..conc)
         .map(|_| tokio::spawn(worker(client.clone(), url.to_string(), start, end)))
         .collect();
+    let cpu = tokio::spawn(server_cpu(pid, start, end));
     let (mut lat, mut errors) = (Vec::new(), 0);
     for h in handles {
         let (l, e) = h.await.expect("worker panicked");
         lat.extend(l);
         errors += e;
     }
+    let cpu_ns = cpu.await.unwrap_or(None);
     lat.sort_unstable();
     let pct = |p: f64| {
         lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
@@ -129,7 +136,19 @@ async fn closed_loop(
         p50: pct(0.50),
         p99: pct(0.99),
         errors,
+        cpu_us: cpu_ns.map_or(f64::NAN, |ns| ns as f64 / 1e3 / lat.len().max(1) as f64),
     }
+}
+
+/// CPU ns process `pid` spent inside the measured window (None without a pid).
+pub async fn server_cpu(pid: u32, start: Instant, end: Instant) -> Option<u64> {
+    if pid == 0 {
+        return None;
+    }
+    tokio::time::sleep_until(start.into()).await;
+    let a = process_cpu_ns(pid);
+    tokio::time::sleep_until(end.into()).await;
+    Some(process_cpu_ns(pid).saturating_sub(a))
 }
 
 /// One worker: latencies (µs) of the 2xx answers completed inside the window, and errors.

@@ -30,6 +30,7 @@ use tokio::sync::oneshot;
 
 use crate::args::Args;
 use crate::clients::{median, Clients, KEY, UID};
+use crate::get::server_cpu;
 
 type Pending = Arc<std::sync::Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
 
@@ -257,6 +258,8 @@ struct Sample {
     p50: f64,
     p99: f64,
     errors: u64,
+    /// CPU µs of the server process per answered call (NaN without one).
+    cpu_us: f64,
 }
 
 /// Entry point of `--mcp`.
@@ -266,15 +269,22 @@ pub fn run(targets: &[(String, String)], a: &Args) {
         .build()
         .expect("tokio");
     rt.block_on(async {
-        println!("| target | c | calls/s | p50 µs | p99 µs | µs/call over {} (median of rounds) | p50 over {} µs | errors |",
+        println!("| target | c | calls/s | p50 µs | p99 µs | added mean latency over {} µs (c/rps, median of rounds) | added p50 over {} µs | server CPU µs/call | errors |",
             targets[0].0, targets[0].0);
-        println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for &conc in &a.conc {
             let mut built = Vec::new();
-            for (name, spec) in targets {
+            for (i, (name, spec)) in targets.iter().enumerate() {
+                let pid = a.pids.get(i).copied().unwrap_or(0);
                 let tool = name.split_once('@').map_or(a.tool.as_str(), |(_, t)| t);
                 match Target::new(spec, conc).await {
-                    Ok(t) => built.push((Arc::new(t), tool.to_string())),
+                    Ok(t) => {
+                        let pid = match &t {
+                            Target::Stdio(s) => s.child.id(),
+                            _ => pid,
+                        };
+                        built.push((Arc::new(t), tool.to_string(), pid))
+                    }
                     Err(e) => {
                         eprintln!("[mcp] {name}: {e}");
                         std::process::exit(1);
@@ -287,7 +297,7 @@ pub fn run(targets: &[(String, String)], a: &Args) {
     });
 }
 
-async fn rounds(targets: &[(Arc<Target>, String)], conc: usize, a: &Args) -> Vec<Vec<Sample>> {
+async fn rounds(targets: &[(Arc<Target>, String, u32)], conc: usize, a: &Args) -> Vec<Vec<Sample>> {
     let mut rows: Vec<Vec<Sample>> = targets.iter().map(|_| Vec::new()).collect();
     for round in 0..a.pairs.max(1) {
         let mut order: Vec<usize> = (0..targets.len()).collect();
@@ -295,8 +305,8 @@ async fn rounds(targets: &[(Arc<Target>, String)], conc: usize, a: &Args) -> Vec
             order.reverse();
         }
         for i in order {
-            let (target, tool) = &targets[i];
-            let s = closed_loop(target, tool, conc, a.warmup, a.secs).await;
+            let (target, tool, pid) = &targets[i];
+            let s = closed_loop(target, tool, *pid, conc, a.warmup, a.secs).await;
             rows[i].push(s);
         }
     }
@@ -317,23 +327,32 @@ fn print_rows(targets: &[(String, String)], conc: usize, rows: &[Vec<Sample>]) {
         let added50: Vec<f64> = v.iter().zip(base).map(|(s, b)| s.p50 - b.p50).collect();
         let errors: u64 = v.iter().map(|s| s.errors).sum();
         println!(
-            "| {name} | {conc} | {:.0} | {:.0} | {:.0} | {:+.1} | {:+.0} | {errors} |",
+            "| {name} | {conc} | {:.0} | {:.0} | {:.0} | {:+.1} | {:+.0} | {:.1} | {errors} |",
             med(v, |s| s.rps),
             med(v, |s| s.p50),
             med(v, |s| s.p99),
             median(&added) * conc as f64,
             median(&added50),
+            med(v, |s| s.cpu_us),
         );
     }
 }
 
 /// `conc` workers calling for `warmup` then `secs` seconds.
-async fn closed_loop(t: &Arc<Target>, tool: &str, conc: usize, warmup: f64, secs: f64) -> Sample {
+async fn closed_loop(
+    t: &Arc<Target>,
+    tool: &str,
+    pid: u32,
+    conc: usize,
+    warmup: f64,
+    secs: f64,
+) -> Sample {
     let start = Instant::now() + Duration::from_secs_f64(warmup);
     let end = start + Duration::from_secs_f64(secs);
     let handles: Vec<_> = (0..conc)
         .map(|_| tokio::spawn(worker(t.clone(), tool.to_string(), start, end)))
         .collect();
+    let cpu = tokio::spawn(server_cpu(pid, start, end));
     let (mut lat, mut errors, mut first) = (Vec::new(), 0, None);
     for h in handles {
         let (l, e, f) = h.await.expect("worker panicked");
@@ -346,6 +365,7 @@ async fn closed_loop(t: &Arc<Target>, tool: &str, conc: usize, warmup: f64, secs
     if let Some(f) = first {
         eprintln!("[mcp] c={conc}: {errors} error(s), first: {f}");
     }
+    let cpu_ns = cpu.await.unwrap_or(None);
     lat.sort_unstable();
     let pct = |p: f64| {
         lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
@@ -357,6 +377,7 @@ async fn closed_loop(t: &Arc<Target>, tool: &str, conc: usize, warmup: f64, secs
         p50: pct(0.50),
         p99: pct(0.99),
         errors,
+        cpu_us: cpu_ns.map_or(f64::NAN, |ns| ns as f64 / 1e3 / lat.len().max(1) as f64),
     }
 }
 
