@@ -147,3 +147,27 @@ pub fn read_jsonl(path: &str) -> Vec<Value> {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_targets;
+
+    #[test]
+    fn mcp_targets_split_on_semicolons_and_keep_spaces_and_equals_in_the_spec() {
+        let t =
+            parse_targets("runtime=runtime=http://127.0.0.1:1; s@tool=stdio:bin mcp a.yaml --x=1;");
+        assert_eq!(
+            t,
+            vec![
+                (
+                    "runtime".to_string(),
+                    "runtime=http://127.0.0.1:1".to_string()
+                ),
+                (
+                    "s@tool".to_string(),
+                    "stdio:bin mcp a.yaml --x=1".to_string()
+                ),
+            ]
+        );
+    }
+}

@@ -406,3 +406,26 @@ async fn worker(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{answer_json, tool_ok};
+    use serde_json::json;
+
+    #[test]
+    fn a_plain_json_answer_and_an_sse_answer_both_yield_the_message() {
+        let plain = br#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#;
+        let sse = b"event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n";
+        assert_eq!(answer_json(plain).unwrap()["id"], 1);
+        assert_eq!(answer_json(sse).unwrap()["id"], 1);
+        assert!(answer_json(b"not json").is_none());
+    }
+
+    #[test]
+    fn only_a_result_without_is_error_counts_as_a_successful_call() {
+        assert!(tool_ok(&json!({"result": {"content": []}})));
+        assert!(tool_ok(&json!({"result": {"isError": false}})));
+        assert!(!tool_ok(&json!({"result": {"isError": true}})));
+        assert!(!tool_ok(&json!({"error": {"code": -32602}})));
+    }
+}
