@@ -6,6 +6,7 @@
 #   scripts/replicas.sh                  # 20 s, 8 clients, the debug binary
 #   DURATION=60 CLIENTS=32 NAFTIKO=target/release/naftiko scripts/replicas.sh
 #   SPEC=cap.yaml REST_NS=api REST_PATH=/v2/user/u-1 TOOL=… ARGS='{…}' scripts/replicas.sh
+#   PORT_BASE=19600 scripts/replicas.sh  # ports PORT_BASE…PORT_BASE+10 instead of free ones
 #
 # REST traffic (guarded): with REST_NS set, each replica also serves that `type: rest`
 # adapter (`--listen REST_NS=…`), nginx proxies /rest/ to them and the driver adds a
@@ -46,10 +47,13 @@ fi
 command -v python3 >/dev/null || { echo "replicas: SKIP: python3 is missing"; exit 0; }
 [ -x "$NAFTIKO" ] || cargo build --locked --bin naftiko
 
+PORT_BASE=${PORT_BASE:-}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# pick N: port PORT_BASE+N when PORT_BASE is set (a fixed range, e.g. on a shared machine), else a free one.
+pick() { if [ -n "$PORT_BASE" ]; then echo $((PORT_BASE + $1)); else free_port; fi; }
 
 # The stub upstream: GET /v2/user/{id} → 200 JSON (what tools/loadgen's server answers).
-UP=$(free_port)
+UP=$(pick 0)
 python3 - "$UP" <<'PY' &
 import http.server, json, sys
 body = json.dumps({"user_id": "u-1", "client_user_id": "c-1", "team_id": "t-1"}).encode()
@@ -85,7 +89,7 @@ start_replica() {
   echo "replicas: replica $i did not become ready"; cat "$WORK/r$i.err"; exit 1
 }
 for i in 0 1 2; do
-  MCP[$i]=$(free_port); CTL[$i]=$(free_port); REST[$i]=$(free_port); start_replica "$i"
+  MCP[$i]=$(pick $((1 + 3 * i))); CTL[$i]=$(pick $((2 + 3 * i))); REST[$i]=$(pick $((3 + 3 * i))); start_replica "$i"
 done
 REST_UPSTREAM=""
 REST_LOCATION=""
@@ -96,7 +100,7 @@ fi
 
 # nginx in front: retries the next replica on a refused or broken connection, also for
 # POST (the tools called are read-only), keep-alive to the replicas.
-LB=$(free_port)
+LB=$(pick 10)
 mkdir -p "$WORK/tmp" && chmod 777 "$WORK/tmp"
 cat >"$WORK/nginx.conf" <<NGX
 worker_processes 1;

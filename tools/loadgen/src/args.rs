@@ -40,6 +40,19 @@ pub struct Args {
     pub get: Vec<String>,
     /// `--control`: also reqwest-vs-reqwest pairs at 1 and 64 (the noise floor of the ratio).
     pub control: bool,
+    /// `--mcp NAME=TARGET;NAME=TARGET;…`: MCP `tools/call` runs, added latency over the
+    /// first target (see `mcp.rs`).
+    pub mcp: Vec<(String, String)>,
+    /// `--tool NAME`: the tool `--mcp` and `--burst` call (get_user_v2_user__user_id__get).
+    pub tool: String,
+    /// `--burst N`: N requests at once (with `--get URL` or `--mcp NAME=URL`), the peak RSS of
+    /// `--pid` before and after (see `burst.rs`).
+    pub burst: Option<usize>,
+    /// `--pid PID`: the server process `--burst` reads `/proc/PID/status` of.
+    pub pid: Option<u32>,
+    /// `--pids P,P,…`: with `--get`/`--mcp`, the server process behind each URL/target (0:
+    /// none), whose CPU time per request is reported (`/proc/P/task/*/schedstat`).
+    pub pids: Vec<u32>,
 }
 
 impl Default for Args {
@@ -63,6 +76,11 @@ impl Default for Args {
             oneshot: None,
             get: Vec::new(),
             control: false,
+            mcp: Vec::new(),
+            tool: crate::clients::OP.into(),
+            burst: None,
+            pid: None,
+            pids: Vec::new(),
         }
     }
 }
@@ -97,10 +115,28 @@ pub fn parse() -> Args {
             "--oneshot" => a.oneshot = Some(v()),
             "--get" => a.get = v().split(',').map(str::to_string).collect(),
             "--control" => a.control = true,
+            "--mcp" => a.mcp = parse_targets(&v()),
+            "--tool" => a.tool = v(),
+            "--burst" => a.burst = Some(v().parse().unwrap()),
+            "--pid" => a.pid = Some(v().parse().unwrap()),
+            "--pids" => a.pids = v().split(',').map(|p| p.trim().parse().unwrap()).collect(),
             other => panic!("unknown argument {other}"),
         }
     }
     a
+}
+
+/// `NAME=SPEC;NAME=SPEC;…` (a SPEC may itself contain `=` and spaces, not `;`).
+fn parse_targets(s: &str) -> Vec<(String, String)> {
+    s.split(';')
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            let (name, spec) = t
+                .split_once('=')
+                .unwrap_or_else(|| panic!("--mcp entry `{t}` is not NAME=TARGET"));
+            (name.trim().to_string(), spec.trim().to_string())
+        })
+        .collect()
 }
 
 /// The JSON lines of a file (none when it cannot be read; unparsable lines skipped).
@@ -110,4 +146,28 @@ pub fn read_jsonl(path: &str) -> Vec<Value> {
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_targets;
+
+    #[test]
+    fn mcp_targets_split_on_semicolons_and_keep_spaces_and_equals_in_the_spec() {
+        let t =
+            parse_targets("runtime=runtime=http://127.0.0.1:1; s@tool=stdio:bin mcp a.yaml --x=1;");
+        assert_eq!(
+            t,
+            vec![
+                (
+                    "runtime".to_string(),
+                    "runtime=http://127.0.0.1:1".to_string()
+                ),
+                (
+                    "s@tool".to_string(),
+                    "stdio:bin mcp a.yaml --x=1".to_string()
+                ),
+            ]
+        );
+    }
 }

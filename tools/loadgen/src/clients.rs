@@ -55,7 +55,7 @@ pub struct Clients {
     raw_response_len: usize,
 }
 
-fn install_crypto() {
+pub fn install_crypto() {
     // reqwest is built without a default rustls provider; the runtime installs ring on first
     // use, and the hand-written client needs one too (plain-http requests never use it).
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -177,6 +177,18 @@ pub struct Run {
     /// request completed in the measured window, in µs. Much less sensitive than req/s to
     /// other processes competing for the 2 cores.
     pub client_cpu_us_per_req: f64,
+}
+
+/// CPU time (ns) of every thread of process `pid` (0 when it cannot be read).
+pub fn process_cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
 }
 
 /// CPU time (ns) of every thread of this process except the bench server's.

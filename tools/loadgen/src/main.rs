@@ -7,6 +7,8 @@
 //! cargo run --release -p naftiko-loadgen -- --url http://127.0.0.1:18080 --peers target/bench-results/peers.jsonl --svg docs/throughput.svg
 //! cargo run --release -p naftiko-loadgen -- --serve 18080     # only the server (for tools/peers), until killed
 //! cargo run --release -p naftiko-loadgen -- --get URL,URL      # plain GETs, ratios to the last URL (tools/restbench.sh)
+//! cargo run --release -p naftiko-loadgen -- --mcp 'runtime=runtime=URL;ours=http://…/mcp'  # MCP tools/call runs (tools/mcpbench.sh)
+//! cargo run --release -p naftiko-loadgen -- --burst 1000 --pid PID --get URL  # peak RSS of PID, 1 000 requests in flight
 //! cargo run --release -p naftiko-loadgen -- --oneshot URL     # one hand-written reqwest call, then exit (tools/cli.sh)
 //! ```
 //!
@@ -33,9 +35,11 @@
 //! Options: see [`args::Args`].
 
 mod args;
+mod burst;
 mod chart;
 mod clients;
 mod get;
+mod mcp;
 mod memory;
 mod suite;
 
@@ -50,10 +54,17 @@ use clients::{hand_client, Kind, KEY, UID};
 fn main() {
     let _ = std::env::set_current_dir(naftiko_loadgen::repo_root());
     let a = args::parse();
+    // Every mode builds reqwest clients, which need a rustls provider (reqwest is built
+    // without a default one); `--get`, `--mcp` and `--burst` build theirs directly.
+    clients::install_crypto();
     if let Some(port) = a.serve {
         serve(port, a.delay_ms);
     }
-    if !a.get.is_empty() {
+    if let Some(n) = a.burst {
+        burst_mode(&a, n);
+    } else if !a.mcp.is_empty() {
+        mcp::run(&a.mcp, &a);
+    } else if !a.get.is_empty() {
         get::run(&a.get, &a);
     } else if let Some(url) = &a.oneshot {
         oneshot(url);
@@ -77,6 +88,19 @@ fn serve(port: u16, delay_ms: u64) -> ! {
     println!("serving GET /v2/user/{{id}} on http://{addr} (delay {delay_ms} ms); Ctrl-C to stop");
     loop {
         std::thread::park();
+    }
+}
+
+/// `--burst N --pid PID` with `--get URL` or `--mcp NAME=URL`.
+fn burst_mode(a: &Args, n: usize) {
+    let pid = a.pid.expect("--burst needs --pid PID");
+    match (a.get.first(), a.mcp.first()) {
+        (Some(url), None) => burst::run("get", url, None, n, pid),
+        (None, Some((name, url))) => {
+            let (label, tool) = name.split_once('@').unwrap_or((name, &a.tool));
+            burst::run(label, url, Some(tool), n, pid)
+        }
+        _ => panic!("--burst needs one --get URL or one --mcp NAME=URL"),
     }
 }
 
