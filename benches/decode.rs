@@ -35,7 +35,11 @@ fn body(format: &str, n: usize) -> Vec<u8> {
         "json" => {
             let v: Vec<Value> = rows
                 .iter()
-                .map(|r| r.iter().map(|(k, v)| (k.to_string(), Value::from(v.as_str()))).collect())
+                .map(|r| {
+                    r.iter()
+                        .map(|(k, v)| (k.to_string(), Value::from(v.as_str())))
+                        .collect()
+                })
                 .collect();
             return serde_json::to_vec(&v).unwrap();
         }
@@ -98,7 +102,9 @@ fn body(format: &str, n: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
-const FORMATS: [&str; 8] = ["json", "xml", "yaml", "csv", "tsv", "psv", "html", "markdown"];
+const FORMATS: [&str; 8] = [
+    "json", "xml", "yaml", "csv", "tsv", "psv", "html", "markdown",
+];
 
 fn bench_decode(c: &mut Criterion) {
     for n in [1_000usize, 10_000] {

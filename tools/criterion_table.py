@@ -17,7 +17,7 @@ for dirpath, _, files in os.walk(root):
         continue
     b = json.load(open(os.path.join(dirpath, "benchmark.json")))
     e = json.load(open(os.path.join(dirpath, "estimates.json")))
-    res[(b["group_id"], b["function_id"])] = {
+    res[(b["group_id"], b["function_id"] or b.get("value_str"))] = {
         "median": e["median"]["point_estimate"],
         "lo": e["median"]["confidence_interval"]["lower_bound"],
         "hi": e["median"]["confidence_interval"]["upper_bound"],
@@ -84,5 +84,18 @@ if maps:
             f"| {g[4:]} ({base['bytes'] / 1e6:.2f} MB) | {t(base['median'])} ({mbps:.0f} MB/s) | " + " | ".join(cells) + " | "
             f"{t(r['extract_root_only']['median'])} | {t(r['extract_ids_only']['median'])} |"
         )
+    out.append("")
+# Response formats (benches/decode.rs)
+decodes = sorted({g for g, _ in res if g.startswith("decode/")}, key=lambda g: int(g.split("/")[1]))
+if decodes:
+    formats = ["json", "csv", "tsv", "psv", "xml", "markdown", "yaml", "html"]
+    out.append("| format | " + " | ".join(f"{g[7:]} records | ÷ `from_slice`" for g in decodes) + " |")
+    out.append("| --- |" + " --- | --- |" * len(decodes))
+    for f in ["from_slice"] + formats:
+        cells = []
+        for g in decodes:
+            r, base = res.get((g, f)), res[(g, "from_slice")]
+            cells.append(f"{t(r['median'])} | {r['median'] / base['median']:.2f}×" if r else "– | –")
+        out.append(f"| `{f}` | " + " | ".join(cells) + " |")
     out.append("")
 print("\n".join(out))
