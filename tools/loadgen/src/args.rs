@@ -14,7 +14,8 @@ pub struct Args {
     pub warmup: f64,
     /// `--conc 1,4,16,64,256`: the concurrencies.
     pub conc: Vec<usize>,
-    /// `--url URL`: use a running server instead of an in-process one.
+    /// `--url URL` (or `--target URL`, or `TARGET` in the environment): use a running server
+    /// instead of an in-process one, e.g. the nginx of tools/nginx.sh.
     pub url: Option<String>,
     /// Off with `--no-mem`: the memory-under-load children.
     pub mem: bool,
@@ -70,6 +71,7 @@ impl Default for Args {
 /// The process's arguments. `--quick` is `--pairs 5 --pairs-chart 3 --secs 0.5`.
 pub fn parse() -> Args {
     let mut a = Args::default();
+    a.url = std::env::var("TARGET").ok().filter(|t| !t.is_empty());
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         let mut v = || it.next().unwrap_or_else(|| panic!("{k} needs a value"));
@@ -84,7 +86,7 @@ pub fn parse() -> Args {
             "--secs" => a.secs = v().parse().unwrap(),
             "--warmup" => a.warmup = v().parse().unwrap(),
             "--conc" => a.conc = v().split(',').map(|c| c.trim().parse().unwrap()).collect(),
-            "--url" => a.url = Some(v()),
+            "--url" | "--target" => a.url = Some(v()),
             "--no-mem" => a.mem = false,
             "--in-flight" => a.in_flight = v().parse().unwrap(),
             "--peers" => a.peers = Some(v()),
