@@ -33,6 +33,9 @@ pub struct Args {
     pub delay_ms: u64,
     /// `--mem-child CLIENT` (internal): one memory-test child.
     pub mem_child: Option<String>,
+    /// `--curve-child CLIENT` (tools/curves.sh): one closed-loop run of that client at each
+    /// `--conc` against `--url`, as JSON lines with p50/p99 and this process's peak RSS.
+    pub curve_child: Option<String>,
     /// `--chart-only RESULTS`: only the chart, from an earlier run's results.
     pub chart_only: Option<String>,
     /// `--oneshot URL`: one hand-written call, then exit.
@@ -60,6 +63,7 @@ impl Default for Args {
             serve: None,
             delay_ms: 0,
             mem_child: None,
+            curve_child: None,
             chart_only: None,
             oneshot: None,
             get: Vec::new(),
@@ -95,6 +99,7 @@ pub fn parse() -> Args {
             "--serve" => a.serve = Some(v().parse().unwrap()),
             "--delay-ms" => a.delay_ms = v().parse().unwrap(),
             "--mem-child" => a.mem_child = Some(v()),
+            "--curve-child" => a.curve_child = Some(v()),
             "--chart-only" => a.chart_only = Some(v()),
             "--oneshot" => a.oneshot = Some(v()),
             "--get" => a.get = v().split(',').map(str::to_string).collect(),
