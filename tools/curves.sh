@@ -13,17 +13,20 @@
 #    Runtime::call (`naftiko-curves mcp`, built with the loadgen's `mcp` feature);
 # 5. the plots: tools/plot_curves.py with matplotlib (pinned) in a venv under target/.
 #
-# Env: PORT (19080, nginx), REPEATS (3), SECS (1.0), WARMUP (0.3), STEPS="load map conc mcp plot".
+# Env: PORT (19080, nginx), REPEATS (3), SECS (1.0), WARMUP (0.3), STEPS="load map conc plot"
+#      (add `mcp` for step 4).
 # Uses 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-19080}"; REPEATS="${REPEATS:-3}"; SECS="${SECS:-1.0}"; WARMUP="${WARMUP:-0.3}"
-STEPS="${STEPS:-load map conc mcp plot}"
+STEPS="${STEPS:-load map conc plot}"
 OUT=target/bench-results/curves
 mkdir -p "$OUT"
 has() { [[ " $STEPS " == *" $1 "* ]]; }
 
-cargo build --release -p naftiko-loadgen --features mcp >&2
+# The MCP step needs the MCP server in the tools (the loadgen's `mcp` feature): a different
+# build of the library, so it is built only when asked for.
+if has mcp; then cargo build --release -p naftiko-loadgen --features mcp >&2; else cargo build --release -p naftiko-loadgen >&2; fi
 URL=$(bash tools/nginx.sh start "$PORT")
 trap 'bash tools/nginx.sh stop "$PORT"' EXIT
 

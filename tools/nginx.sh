@@ -19,8 +19,8 @@ cd "$(dirname "$0")/.."
 
 CMD="${1:-start}"
 PORT="${2:-${NGINX_PORT:-19080}}"
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$NGINX" ] || { echo "nginx.sh: nginx not installed (apt-get install -y nginx)" >&2; exit 2; }
+NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX_BIN" ] || { echo "nginx.sh: nginx not installed (apt-get install -y nginx)" >&2; exit 2; }
 DIR="$PWD/target/nginx-$PORT"
 
 case "$CMD" in
@@ -63,6 +63,7 @@ http {
 }
 CONF
 [ -f "$DIR/nginx.pid" ] && kill "$(cat "$DIR/nginx.pid")" 2>/dev/null && sleep 0.3
-"$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/error.log"
+# nginx reads `NGINX` from the environment as inherited sockets (run_all.sh's NGINX=1 is not one).
+env -u NGINX "$NGINX_BIN" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/error.log"
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 echo "http://127.0.0.1:$PORT"

@@ -49,7 +49,7 @@ def load_plot(r):
     if users:
         a.annotate("users.yaml", (users[0]["bytes"] / 1000, users[0]["load_us"] / 1000), fontsize=8)
     a.set_xlabel("spec size (KB)")
-    a.set_ylabel("load time (ms, median)")
+    a.set_ylabel("load time (ms, CPU time per run)")
     a.set_title(f"Spec load time, {len(r)} capability files")
     a.legend(fontsize=8)
     a.grid(alpha=0.3)
@@ -72,7 +72,7 @@ def map_plot(r):
                        ("map_ids_us", "map_response `$.users[*].user_id`")]:
         a.loglog(mb, [x[key] / 1000 for x in r], marker="o", ms=4, label=label)
     a.set_xlabel("response body (MB)")
-    a.set_ylabel("time (ms, median)")
+    a.set_ylabel("time (ms, CPU time per run)")
     a.set_title("Output mapping cost vs body size")
     a.legend(fontsize=8)
     a.grid(alpha=0.3, which="both")

@@ -8,7 +8,8 @@
 //!
 //! Each mode prints JSON lines on stdout. Memory is counted by this binary's global
 //! allocator (bytes requested from malloc, live and peak), so it is exact and independent of
-//! the machine's load; times are the median of repeated runs (wall clock, one thread).
+//! the machine's load; times are the thread's CPU time per run over repeated runs (not wall
+//! clock: the machine is shared, and a long run's wall time is mostly other processes').
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -69,17 +70,24 @@ fn measured<T>(f: impl FnOnce() -> T) -> (T, usize, isize) {
     (out, peak, kept)
 }
 
-/// Median wall time of `f`, repeated until about `budget` has passed (at least 3 runs).
-fn median_time(budget: Duration, mut f: impl FnMut()) -> Duration {
-    let mut times = Vec::new();
+/// CPU time of the calling thread (ns), from the kernel's scheduler statistics.
+fn thread_cpu_ns() -> u64 {
+    naftiko_loadgen::server::thread_cpu_ns()
+}
+
+/// Time per run of `f`, repeated until about `budget` has passed (at least 3 runs): the
+/// thread's CPU time over all runs divided by the runs, so time the scheduler gave to other
+/// processes (this machine is shared) is not counted, as a wall-clock median would for runs
+/// longer than a time slice.
+fn cpu_per_run(budget: Duration, mut f: impl FnMut()) -> Duration {
     let start = Instant::now();
-    while times.len() < 3 || (start.elapsed() < budget && times.len() < 2000) {
-        let t = Instant::now();
+    let cpu0 = thread_cpu_ns();
+    let mut runs = 0u32;
+    while runs < 3 || (start.elapsed() < budget && runs < 2000) {
         f();
-        times.push(t.elapsed());
+        runs += 1;
     }
-    times.sort();
-    times[times.len() / 2]
+    Duration::from_nanos((thread_cpu_ns() - cpu0) / u64::from(runs))
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -112,7 +120,7 @@ fn load_curve() {
         };
         let operations = cap.operations().len();
         drop(cap);
-        let load = median_time(Duration::from_millis(150), || {
+        let load = cpu_per_run(Duration::from_millis(150), || {
             black_box(naftiko::Capability::from_path(black_box(&path)).ok());
         });
         // The limit to compare with: serde_json parsing the same document as JSON.
@@ -120,7 +128,7 @@ fn load_curve() {
             .ok()
             .and_then(|t| serde_json::to_string(&t.to_json()).ok());
         let json_parse = as_json.as_ref().map(|j| {
-            median_time(Duration::from_millis(50), || {
+            cpu_per_run(Duration::from_millis(50), || {
                 black_box(serde_json::from_str::<Value>(black_box(j)).ok());
             })
         });
@@ -143,13 +151,13 @@ fn map_curve() {
     for kb in [1usize, 10, 100, 1_000, 10_000, 100_000] {
         let body = data::paginated_users(kb * 1000);
         let budget = Duration::from_millis(if kb >= 10_000 { 1 } else { 300 });
-        let decode = median_time(budget, || {
+        let decode = cpu_per_run(budget, || {
             black_box(serde_json::from_slice::<Value>(black_box(&body)).ok());
         });
-        let map_root = median_time(budget, || {
+        let map_root = cpu_per_run(budget, || {
             black_box(root.map_response(black_box(&body)).ok());
         });
-        let map_ids = median_time(budget, || {
+        let map_ids = cpu_per_run(budget, || {
             black_box(ids.map_response(black_box(&body)).ok());
         });
         let (_, decode_peak, _) =
