@@ -74,8 +74,10 @@ impl Default for Args {
 
 /// The process's arguments. `--quick` is `--pairs 5 --pairs-chart 3 --secs 0.5`.
 pub fn parse() -> Args {
-    let mut a = Args::default();
-    a.url = std::env::var("TARGET").ok().filter(|t| !t.is_empty());
+    let mut a = Args {
+        url: std::env::var("TARGET").ok().filter(|t| !t.is_empty()),
+        ..Args::default()
+    };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         let mut v = || it.next().unwrap_or_else(|| panic!("{k} needs a value"));
