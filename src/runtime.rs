@@ -794,6 +794,7 @@ impl Runtime {
         let signer = inner.signers[consumer].as_deref();
         let trace = options.traceparent.map(|t| t.child());
         let trace_header = trace.and_then(|t| HeaderValue::from_str(&t.to_string()).ok());
+        let started = Instant::now();
         let sending = send::send(
             client,
             req,
@@ -803,10 +804,10 @@ impl Runtime {
             &retry,
             keep_headers,
             trace_header.as_ref(),
+            started,
         );
         let stats = inner.metrics.op(index);
         let _in_flight = stats.start();
-        let started = Instant::now();
         if span.is_disabled() {
             // No subscriber wants the span: skip its bookkeeping (the counters stay).
             let result = sending.await;

@@ -11,10 +11,16 @@
 # from callgrind_annotate on the N > 0 run.
 # decode / map-root / map-ids: a 1 MB PaginatedUsersResponse, serde_json::from_slice vs
 # Operation::map_response (the output-mapping target, as an instruction-count ratio).
-# Env: N_LOAD (50) N_PREPARE (20000) N_CALL (2000) N_MAP (5) TOP (15).
+# Env: N_LOAD (50) N_PREPARE (20000) N_CALL (2000) N_MAP (5) TOP (15);
+#      TARGET=http://IP:PORT: `call` and `hand` against that external server (tools/nginx.sh)
+#      instead of the in-process one (the main thread is then the only one that does work);
+#      MODES="call hand" (all): only those measures; PROCS=0: skip the whole-process counts;
+#      PORT (18183): the loopback server of the process counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "profile.sh: valgrind missing (apt-get install -y valgrind)" >&2; exit 2; }
+MODES="${MODES:-load prepare prepare-all call hand decode map-root map-ids}"; PORT="${PORT:-18183}"
+export TARGET="${TARGET:-}"
 N_LOAD="${N_LOAD:-50}"; N_PREPARE="${N_PREPARE:-20000}"; N_CALL="${N_CALL:-2000}"; N_MAP="${N_MAP:-5}"; TOP="${TOP:-15}"
 OUT=target/bench-results/callgrind; mkdir -p "$OUT"
 cargo build --release -p naftiko-loadgen >&2 || { echo "profile.sh: cannot build tools/loadgen" >&2; exit 1; }
@@ -37,10 +43,11 @@ REPORT=target/bench-results/profile.md
   echo "| --- | --- | --- | --- | --- |"
 } > "$REPORT"
 declare -A FILES
-for spec in "load $N_LOAD" "prepare $N_PREPARE" "prepare-all $((N_PREPARE / 19))" "call $N_CALL" "hand $N_CALL" \
-            "decode $N_MAP" "map-root $N_MAP" "map-ids $N_MAP"; do
-  set -- $spec
-  mode=$1 n=$2
+declare -A NS=([load]=$N_LOAD [prepare]=$N_PREPARE [prepare-all]=$((N_PREPARE / 19)) [call]=$N_CALL [hand]=$N_CALL
+               [decode]=$N_MAP [map-root]=$N_MAP [map-ids]=$N_MAP)
+[ -n "$TARGET" ] && echo "target of call/hand: $TARGET (external)" >> "$REPORT" && echo >> "$REPORT"
+for mode in $MODES; do
+  n=${NS[$mode]}
   f0=$(cg "$mode" 0); fn=$(cg "$mode" "$n")
   i0=$(ir_of "$f0"); i1=$(ir_of "$fn")
   per=$(( (i1 - i0) / n ))
@@ -50,12 +57,27 @@ for spec in "load $N_LOAD" "prepare $N_PREPARE" "prepare-all $((N_PREPARE / 19))
   echo "[profile] $mode: $per Ir/op" >&2
 done
 # Whole-process instruction counts of one CLI invocation (tools/cli.sh measures their time).
+top() { # mode -> the hotspot block of the report
+  echo
+  echo "### Top $TOP functions by self Ir: \`$1\` (N run, whole main thread)"
+  echo
+  echo '```'
+  callgrind_annotate --threshold=100 "${FILES[$1]}" 2>/dev/null \
+    | sed -n '/^Ir/,$p' | grep -E '^ *[0-9,]+ \(' | head -"$TOP" \
+    | sed -E 's/ \[[^]]*\]$//' | cut -c1-200 || true
+  echo '```'
+}
+if [ "${PROCS:-1}" = 0 ]; then
+  for mode in "${!FILES[@]}"; do top "$mode" >> "$REPORT"; done
+  cat "$REPORT"
+  exit 0
+fi
 cargo build --release --bin naftiko >&2 || { echo "profile.sh: cannot build the CLI; skipping the process counts" >&2; cat "$REPORT"; exit 0; }
 E2E=target/release/naftiko-loadgen
-"$E2E" --serve 18183 >/dev/null &
+"$E2E" --serve $PORT >/dev/null &
 SERVER_PID=$!
 trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/18183) 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
 UID_=3fa85f64-5717-4562-b3fc-2c963f66afa6
 {
   echo
@@ -69,19 +91,10 @@ proc_ir() { # name, command...
   printf '| `%s` | %s |\n' "$name" "$(ir_of "$OUT/$name")" >> "$REPORT"
 }
 proc_ir cli-dry-run target/release/naftiko call specs/vital/users.yaml get_user_v2_user__user_id__get "user_id=$UID_" --dry-run
-VITAL_API_KEY=sk_bench proc_ir cli-call target/release/naftiko call specs/vital/users.yaml get_user_v2_user__user_id__get "user_id=$UID_" --base-uri http://127.0.0.1:18183
-proc_ir reqwest-oneshot "$E2E" --oneshot http://127.0.0.1:18183
+VITAL_API_KEY=sk_bench proc_ir cli-call target/release/naftiko call specs/vital/users.yaml get_user_v2_user__user_id__get "user_id=$UID_" --base-uri http://127.0.0.1:$PORT
+proc_ir reqwest-oneshot "$E2E" --oneshot http://127.0.0.1:$PORT
 
 for mode in load prepare call hand cli-call; do
-  {
-    echo
-    echo "### Top $TOP functions by self Ir: \`$mode\` (N run, whole main thread)"
-    echo
-    echo '```'
-    callgrind_annotate --threshold=100 "${FILES[$mode]}" 2>/dev/null \
-      | sed -n '/^Ir/,$p' | grep -E '^ *[0-9,]+ \(' | head -"$TOP" \
-      | sed -E 's/ \[[^]]*\]$//' | cut -c1-200 || true
-    echo '```'
-  } >> "$REPORT"
+  [ -n "${FILES[$mode]:-}" ] && top "$mode" >> "$REPORT"
 done
 cat "$REPORT"

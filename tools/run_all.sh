@@ -16,12 +16,16 @@
 # 6. tools/profile.sh (callgrind; skipped without valgrind) → target/bench-results/profile.md
 #
 # Env: PEERS=0|1 (1), PEER_SECS (5), PORT (18180), E2E_ARGS (extra e2e options, e.g. --quick),
-#      PROFILE=0|1 (1). Never run in CI: it takes ~10 minutes and wants a quiet machine.
+#      PROFILE=0|1 (1), CRITERION=0|1 (1), CLI=0|1 (1),
+#      NGINX=1: the server is the external nginx of tools/nginx.sh (on PORT, 19080 by default)
+#      instead of `naftiko-loadgen --serve` (issue 14: the numbers of the headline table).
+# Never run in CI: it takes ~10 minutes and wants a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=target/bench-results
 mkdir -p "$OUT"
-PORT="${PORT:-18180}"
+NGINX="${NGINX:-0}"
+if [ "$NGINX" = 1 ]; then PORT="${PORT:-19080}"; else PORT="${PORT:-18180}"; fi
 PEERS="${PEERS:-1}"
 PEER_SECS="${PEER_SECS:-5}"
 URL="http://127.0.0.1:$PORT"
@@ -36,18 +40,27 @@ UID_=3fa85f64-5717-4562-b3fc-2c963f66afa6
 } | tee "$OUT/meta.txt" >&2
 
 echo "[run_all] building benches and tools" >&2
-cargo bench --no-run >&2
+[ "${CRITERION:-1}" = 1 ] && cargo bench --no-run >&2
 cargo build --release -p naftiko-loadgen >&2
 E2E=target/release/naftiko-loadgen
 
-echo "[run_all] criterion" >&2
-cargo bench --bench load --bench prepare --bench map >"$OUT/criterion.log" 2>&1
-python3 tools/criterion_table.py > "$OUT/criterion.md"
-cat "$OUT/criterion.md" >&2
+if [ "${CRITERION:-1}" = 1 ]; then
+  echo "[run_all] criterion" >&2
+  cargo bench --bench load --bench prepare --bench map >"$OUT/criterion.log" 2>&1
+  python3 tools/criterion_table.py > "$OUT/criterion.md"
+  cat "$OUT/criterion.md" >&2
+fi
 
-"$E2E" --serve "$PORT" >/dev/null &
-SERVER_PID=$!
-trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
+if [ "$NGINX" = 1 ]; then
+  bash tools/nginx.sh start "$PORT" >&2
+  SERVER_PID=
+  trap 'bash tools/nginx.sh stop "$PORT"' EXIT
+  echo "server: nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), worker_processes 1 (tools/nginx.sh)" >> "$OUT/meta.txt"
+else
+  "$E2E" --serve "$PORT" >/dev/null &
+  SERVER_PID=$!
+  trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
+fi
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.1; done
 
 : > "$OUT/peers.jsonl"
@@ -71,10 +84,12 @@ echo "[run_all] e2e" >&2
 # shellcheck disable=SC2086
 "$E2E" --control --url "$URL" --peers "$OUT/peers.jsonl" --svg docs/throughput.svg --out "$OUT/e2e.json" ${E2E_ARGS:-} 2> >(tee "$OUT/e2e.log" >&2)
 
-echo "[run_all] cli" >&2
-bash tools/cli.sh "$URL" >&2
+if [ "${CLI:-1}" = 1 ]; then
+  echo "[run_all] cli" >&2
+  bash tools/cli.sh "$URL" >&2
+fi
 
-kill "$SERVER_PID" 2>/dev/null || true
+[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
 if [ "${PROFILE:-1}" = 1 ] && command -v valgrind >/dev/null; then
   echo "[run_all] profile" >&2
   bash tools/profile.sh > /dev/null

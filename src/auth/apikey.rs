@@ -21,21 +21,29 @@ impl Scheme for ApiKey<'_> {
         let name = self.name;
         let text = d.render(self.value, &|| format!("the API key `{name}`"))?;
         d.guard(&text);
-        let name = name.to_string();
         match self.placement {
             KeyPlacement::Header => {
-                d.check_header(&name, &text)?;
+                d.check_header(name, &text)?;
                 d.place(Placed::Header {
                     name: name.to_ascii_lowercase(),
                     value: text,
                 });
             }
-            KeyPlacement::Query => d.place(Placed::Query { name, value: text }),
-            KeyPlacement::Cookie => d.place(Placed::Cookie { name, value: text }),
+            KeyPlacement::Query => d.place(Placed::Query {
+                name: name.to_string(),
+                value: text,
+            }),
+            KeyPlacement::Cookie => d.place(Placed::Cookie {
+                name: name.to_string(),
+                value: text,
+            }),
             // The loader put the key in the URL: the base URI or path has a placeholder
             // of its name.
             KeyPlacement::Path => {}
-            KeyPlacement::Body => d.place(Placed::BodyField { name, value: text }),
+            KeyPlacement::Body => d.place(Placed::BodyField {
+                name: name.to_string(),
+                value: text,
+            }),
         }
         Ok(())
     }

@@ -290,7 +290,13 @@ fn url(
     filled: &[(String, String)],
 ) -> Result<String, PrepareError> {
     let mut url = match base_override {
-        Some(base) => base.trim_end_matches('/').to_string(),
+        Some(base) => {
+            // Room for the path, so it is written without growing.
+            let base = base.trim_end_matches('/');
+            let mut url = String::with_capacity(base.len() + 96);
+            url.push_str(base);
+            url
+        }
         None => {
             let base = base_uri(ctx, consumer)?;
             // The secrets substituted into the base URI, where they are (the trailing `/`
@@ -610,6 +616,11 @@ impl Draft for Builder<'_> {
     }
 
     fn guard(&mut self, credential: &str) {
+        // A credential that is exactly a bound secret is guarded already (the common case:
+        // no spans to copy).
+        if credential.is_empty() || self.ctx.secrets.iter().any(|s| s.expose() == credential) {
+            return;
+        }
         let spans = self.rendered.iter().rev().find(|(t, _)| t == credential);
         let spans = spans.map(|(_, s)| s.clone()).unwrap_or_default();
         self.ctx.guard_credential(credential, &spans);
@@ -1071,7 +1082,44 @@ fn check_segment(operation: &str, name: &str, value: &str) -> Result<(), Prepare
     Err(invalid(operation, name, "path", reason.to_string()))
 }
 
+/// The bytes of an HTTP token (a header name), RFC 9110 § 5.6.2.
+const TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    t
+};
+
 fn check_header(operation: &str, name: &str, value: &str) -> Result<(), PrepareError> {
+    // The common case in one pass each: a token name and a value of visible ASCII only
+    // (no whitespace at all, so none at either end, and no control character).
+    if !name.is_empty()
+        && name.bytes().all(|b| TOKEN[usize::from(b)])
+        && value.bytes().all(|b| (0x21..0x7f).contains(&b))
+    {
+        return Ok(());
+    }
     if name.is_empty()
         || !name
             .bytes()

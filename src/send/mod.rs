@@ -107,13 +107,13 @@ pub(crate) async fn send(
     retry: &RetryPolicy,
     keep_headers: bool,
     traceparent: Option<&HeaderValue>,
+    started: Instant,
 ) -> Result<Response, SendError> {
-    let started = Instant::now();
+    // `started` is the caller's clock reading (its latency metric), so the deadline costs
+    // no second one.
     let deadline = started + timeout;
-    let url = reqwest::Url::parse(req.expose_url()).map_err(|e| SendError::InvalidUrl {
-        operation: req.operation.to_string(),
-        message: format!("{} ({e})", req.url()),
-    })?;
+    // Parsed once; the first attempt takes it, a retry parses it again.
+    let mut parsed = Some(parse_url(req)?);
     // Built once; the first attempt takes it, a retry builds it again.
     let mut first_headers = Some(header_map(req)?);
     let body = wire_body(req);
@@ -123,7 +123,11 @@ pub(crate) async fn send(
     let mut auth_resends: u32 = 0;
     loop {
         attempts += 1;
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let remaining = if attempts == 1 {
+            timeout
+        } else {
+            deadline.saturating_duration_since(Instant::now())
+        };
         if remaining.is_zero() {
             return Err(SendError::Timeout {
                 operation: req.operation.to_string(),
@@ -131,6 +135,10 @@ pub(crate) async fn send(
                 attempts: attempts - 1,
             });
         }
+        let url = match parsed.take() {
+            Some(u) => u,
+            None => parse_url(req)?,
+        };
         let mut headers = match first_headers.take() {
             Some(h) => h,
             None => header_map(req)?,
@@ -140,6 +148,7 @@ pub(crate) async fn send(
         }
         let mut budget = Budget {
             remaining,
+            deadline,
             total: timeout,
             attempts,
             keep_headers,
@@ -151,7 +160,7 @@ pub(crate) async fn send(
             budget.remaining = deadline.saturating_duration_since(Instant::now());
             sent = Some(headers.clone());
         }
-        let outcome = attempt(client, req, &url, headers, body.as_ref(), config, budget).await;
+        let outcome = attempt(client, req, url, headers, body.as_ref(), config, budget).await;
         let (error, server_delay) = match outcome {
             Attempt::Done(r) => return Ok(r),
             Attempt::Fatal(e) => return Err(e),
@@ -188,6 +197,20 @@ pub(crate) async fn send(
         tracing::debug!(operation = %req.operation, attempt = attempts, delay_ms = delay.as_millis() as u64, "retrying");
         tokio::time::sleep(delay).await;
     }
+}
+
+/// The request's URL, parsed.
+fn parse_url(req: &PreparedRequest) -> Result<reqwest::Url, SendError> {
+    reqwest::Url::parse(req.expose_url()).map_err(|e| SendError::InvalidUrl {
+        operation: req.operation.to_string(),
+        message: format!("{} ({e})", req.url()),
+    })
+}
+
+/// The origin of the request's URL, for messages and the redirect check (parsed again: the
+/// attempt's parsed URL went into the request, and only these rarer paths need it).
+fn reparse_url(req: &PreparedRequest) -> Option<reqwest::Url> {
+    reqwest::Url::parse(req.expose_url()).ok()
 }
 
 /// The body's bytes and content type, serialised once for every attempt.
@@ -251,6 +274,8 @@ async fn sign(
 struct Budget {
     /// Time left before the call's deadline.
     remaining: Duration,
+    /// The call's deadline.
+    deadline: Instant,
     /// The call's whole deadline (for messages).
     total: Duration,
     /// This attempt's number, from 1.
@@ -262,7 +287,7 @@ struct Budget {
 async fn attempt(
     client: &reqwest::Client,
     req: &PreparedRequest,
-    url: &reqwest::Url,
+    url: reqwest::Url,
     headers: HeaderMap,
     body: Option<&(Bytes, &str)>,
     config: &SendConfig,
@@ -277,21 +302,27 @@ async fn attempt(
         Method::Head => reqwest::Method::HEAD,
         Method::Options => reqwest::Method::OPTIONS,
     };
+    // The request is built directly (not with a `RequestBuilder`, which would copy every
+    // header into a map of its own).
+    let mut request = reqwest::Request::new(method, url);
     let typed = headers.contains_key(CONTENT_TYPE);
-    let mut builder = client.request(method, url.clone()).headers(headers);
+    *request.headers_mut() = headers;
     match body {
         Some((bytes, content_type)) => {
             if !typed {
-                builder = builder.header(CONTENT_TYPE, *content_type);
+                (request.headers_mut())
+                    .append(CONTENT_TYPE, HeaderValue::from_static(content_type));
             }
-            builder = builder.body(bytes.clone());
+            *request.body_mut() = Some(bytes.clone().into());
         }
         // A body-less POST/PUT/PATCH says so with `content-length: 0`.
         None if matches!(req.method, Method::Post | Method::Put | Method::Patch) => {
             // hyper omits the header for an empty body; say it explicitly, as the SDKs do.
-            builder = builder
-                .header(reqwest::header::CONTENT_LENGTH, "0")
-                .body(Bytes::new());
+            (request.headers_mut()).append(
+                reqwest::header::CONTENT_LENGTH,
+                HeaderValue::from_static("0"),
+            );
+            *request.body_mut() = Some(Bytes::new().into());
         }
         None => {}
     }
@@ -302,17 +333,11 @@ async fn attempt(
         attempts,
     };
     // One timer bounds the whole exchange: sending, the response head and the body.
-    let exchange = exchange(builder, req, url, config, &budget);
-    match tokio::time::timeout(budget.remaining, exchange).await {
+    let exchange = exchange(client, request, req, config, &budget);
+    let deadline = tokio::time::Instant::from_std(budget.deadline);
+    match tokio::time::timeout_at(deadline, exchange).await {
         Err(_) => Attempt::MaybeSent(timeout_error()),
-        Ok(Err(e)) => classify(
-            req,
-            url,
-            &e,
-            attempts,
-            config.connect_timeout,
-            timeout_error,
-        ),
+        Ok(Err(e)) => classify(req, &e, attempts, config.connect_timeout, timeout_error),
         Ok(Ok(outcome)) => outcome,
     }
 }
@@ -320,20 +345,24 @@ async fn attempt(
 /// Sends the request and reads the response; a transport error before the response head
 /// is returned for `classify`.
 async fn exchange(
-    builder: reqwest::RequestBuilder,
+    client: &reqwest::Client,
+    request: reqwest::Request,
     req: &PreparedRequest,
-    url: &reqwest::Url,
     config: &SendConfig,
     budget: &Budget,
 ) -> Result<Attempt, reqwest::Error> {
-    let response = builder.send().await?;
+    let response = client.execute(request).await?;
     let operation = &req.operation;
     let attempts = budget.attempts;
     let status = response.status().as_u16();
     if (300..400).contains(&status) {
         if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
             let target = response.url().join(location.to_str().unwrap_or_default());
-            let other_origin = target.as_ref().map_or(true, |t| t.origin() != url.origin());
+            let from = reparse_url(req).map(|u| u.origin());
+            let other_origin = match (&target, &from) {
+                (Ok(t), Some(from)) => t.origin() != *from,
+                _ => true,
+            };
             if other_origin {
                 let to = target.map_or_else(
                     |_| "an invalid location".to_string(),
@@ -342,7 +371,7 @@ async fn exchange(
                 return Ok(Attempt::Fatal(SendError::CrossOriginRedirect {
                     operation: operation.to_string(),
                     status,
-                    from: url.origin().ascii_serialization(),
+                    from: from.map(|o| o.ascii_serialization()).unwrap_or_default(),
                     to: req.redact(&to).into_owned(),
                 }));
             }
@@ -413,7 +442,6 @@ async fn exchange(
 
 fn classify(
     req: &PreparedRequest,
-    url: &reqwest::Url,
     e: &reqwest::Error,
     attempts: u32,
     connect_timeout: Duration,
@@ -423,7 +451,7 @@ fn classify(
     if let Some(tls) = tls_error(e) {
         return Attempt::Fatal(SendError::Tls {
             operation: req.operation.to_string(),
-            origin: url.origin().ascii_serialization(),
+            origin: origin_text(req),
             message: req.redact(&tls).into_owned(),
         });
     }
@@ -440,7 +468,7 @@ fn classify(
         };
         let error = SendError::Connect {
             operation: req.operation.to_string(),
-            origin: url.origin().ascii_serialization(),
+            origin: origin_text(req),
             message,
             attempts,
         };
@@ -474,8 +502,17 @@ fn classify(
     })
 }
 
+/// The origin of the request's URL as text (empty if it cannot be parsed, which a sent
+/// request's can).
+fn origin_text(req: &PreparedRequest) -> String {
+    reparse_url(req)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
+}
+
 fn header_map(req: &PreparedRequest) -> Result<HeaderMap, SendError> {
-    let mut map = HeaderMap::with_capacity(req.headers.len());
+    // Room for what the client adds to the same map (user agent, accept), so it never grows.
+    let mut map = HeaderMap::with_capacity(req.headers.len() + 4);
     for (k, v) in &req.headers {
         let name = HeaderName::from_bytes(k.as_bytes());
         let value = HeaderValue::from_bytes(v.as_bytes());
@@ -575,6 +612,7 @@ mod tests {
             &retry,
             false,
             None,
+            Instant::now(),
         )
         .await
         .unwrap();

@@ -14,7 +14,8 @@ pub struct Args {
     pub warmup: f64,
     /// `--conc 1,4,16,64,256`: the concurrencies.
     pub conc: Vec<usize>,
-    /// `--url URL`: use a running server instead of an in-process one.
+    /// `--url URL` (or `--target URL`, or `TARGET` in the environment): use a running server
+    /// instead of an in-process one, e.g. the nginx of tools/nginx.sh.
     pub url: Option<String>,
     /// Off with `--no-mem`: the memory-under-load children.
     pub mem: bool,
@@ -32,6 +33,9 @@ pub struct Args {
     pub delay_ms: u64,
     /// `--mem-child CLIENT` (internal): one memory-test child.
     pub mem_child: Option<String>,
+    /// `--curve-child CLIENT` (tools/curves.sh): one closed-loop run of that client at each
+    /// `--conc` against `--url`, as JSON lines with p50/p99 and this process's peak RSS.
+    pub curve_child: Option<String>,
     /// `--chart-only RESULTS`: only the chart, from an earlier run's results.
     pub chart_only: Option<String>,
     /// `--oneshot URL`: one hand-written call, then exit.
@@ -72,6 +76,7 @@ impl Default for Args {
             serve: None,
             delay_ms: 0,
             mem_child: None,
+            curve_child: None,
             chart_only: None,
             oneshot: None,
             get: Vec::new(),
@@ -87,7 +92,10 @@ impl Default for Args {
 
 /// The process's arguments. `--quick` is `--pairs 5 --pairs-chart 3 --secs 0.5`.
 pub fn parse() -> Args {
-    let mut a = Args::default();
+    let mut a = Args {
+        url: std::env::var("TARGET").ok().filter(|t| !t.is_empty()),
+        ..Args::default()
+    };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         let mut v = || it.next().unwrap_or_else(|| panic!("{k} needs a value"));
@@ -102,7 +110,7 @@ pub fn parse() -> Args {
             "--secs" => a.secs = v().parse().unwrap(),
             "--warmup" => a.warmup = v().parse().unwrap(),
             "--conc" => a.conc = v().split(',').map(|c| c.trim().parse().unwrap()).collect(),
-            "--url" => a.url = Some(v()),
+            "--url" | "--target" => a.url = Some(v()),
             "--no-mem" => a.mem = false,
             "--in-flight" => a.in_flight = v().parse().unwrap(),
             "--peers" => a.peers = Some(v()),
@@ -111,6 +119,7 @@ pub fn parse() -> Args {
             "--serve" => a.serve = Some(v().parse().unwrap()),
             "--delay-ms" => a.delay_ms = v().parse().unwrap(),
             "--mem-child" => a.mem_child = Some(v()),
+            "--curve-child" => a.curve_child = Some(v()),
             "--chart-only" => a.chart_only = Some(v()),
             "--oneshot" => a.oneshot = Some(v()),
             "--get" => a.get = v().split(',').map(str::to_string).collect(),

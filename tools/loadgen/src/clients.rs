@@ -79,6 +79,39 @@ fn runtime(base: &str) -> naftiko::Runtime {
         .expect("runtime")
 }
 
+/// The length of the server's whole response to the raw request (an external server such as
+/// nginx adds headers of its own; their length does not change between requests), from one
+/// probe; `None` when the server does not answer it.
+fn response_len(addr: SocketAddr) -> Option<usize> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET /v2/user/{UID} HTTP/1.1\r\nhost: {addr}\r\nx-vital-api-key: {KEY}\r\n\r\n"
+    )
+    .ok()?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(h) = naftiko_loadgen::server::head_end(&buf) {
+            let head = String::from_utf8_lossy(&buf[..h]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))?
+                .trim()
+                .parse()
+                .ok()?;
+            return Some(h + 4 + len);
+        }
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
 impl Clients {
     pub fn new(base: &str) -> Clients {
         let addr: SocketAddr = base
@@ -95,7 +128,7 @@ impl Clients {
                 "GET /v2/user/{UID} HTTP/1.1\r\nhost: {addr}\r\nx-vital-api-key: {KEY}\r\n\r\n"
             )
             .into_bytes(),
-            raw_response_len: ok_response().len(),
+            raw_response_len: response_len(addr).unwrap_or_else(|| ok_response().len()),
         }
     }
 
@@ -177,6 +210,9 @@ pub struct Run {
     /// request completed in the measured window, in µs. Much less sensitive than req/s to
     /// other processes competing for the 2 cores.
     pub client_cpu_us_per_req: f64,
+    /// Latency percentiles (µs) of the calls completed in the measured window.
+    pub p50_us: f64,
+    pub p99_us: f64,
 }
 
 /// CPU time (ns) of every thread of process `pid` (0 when it cannot be read).
@@ -216,11 +252,13 @@ async fn worker(
     c: Arc<Clients>,
     start: Instant,
     end: Instant,
-) -> (u64, u64, Option<String>) {
+) -> (u64, u64, Option<String>, Vec<u32>) {
     let (mut n, mut e, mut first) = (0u64, 0u64, None);
     let mut conn = None;
     let mut buf = Vec::new();
+    let mut latencies = Vec::new();
     loop {
+        let sent = Instant::now();
         let r = match kind {
             Kind::Ours => c.ours().await,
             Kind::Hand => c.hand().await,
@@ -228,11 +266,14 @@ async fn worker(
         };
         let t = Instant::now();
         if t >= end {
-            return (n, e, first);
+            return (n, e, first, latencies);
         }
         if t >= start {
             match r {
-                Ok(()) => n += 1,
+                Ok(()) => {
+                    n += 1;
+                    latencies.push((t - sent).as_micros().min(u32::MAX as u128) as u32);
+                }
                 Err(msg) => {
                     e += 1;
                     first.get_or_insert(msg);
@@ -264,10 +305,12 @@ pub async fn run(
         client_cpu_ns().saturating_sub(a)
     });
     let (mut n, mut e, mut first) = (0, 0, None);
+    let mut latencies = Vec::new();
     for h in handles {
-        let (a, b, f) = h.await.expect("worker panicked");
+        let (a, b, f, l) = h.await.expect("worker panicked");
         n += a;
         e += b;
+        latencies.extend(l);
         if first.is_none() {
             first = f;
         }
@@ -285,7 +328,19 @@ pub async fn run(
         server_cpu_us_per_req: cpu1.saturating_sub(cpu0) as f64 / 1000.0 / served as f64,
         server_busy: cpu1.saturating_sub(cpu0) as f64 / wall.as_nanos() as f64,
         client_cpu_us_per_req: client_cpu as f64 / 1000.0 / n.max(1) as f64,
+        p50_us: percentile(&mut latencies, 0.50),
+        p99_us: percentile(&mut latencies, 0.99),
     }
+}
+
+/// The `q` quantile of `v` (µs), NaN when empty.
+pub fn percentile(v: &mut [u32], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_unstable();
+    let i = ((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1;
+    f64::from(v[i])
 }
 
 pub fn median(v: &[f64]) -> f64 {

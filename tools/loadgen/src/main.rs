@@ -74,6 +74,8 @@ fn main() {
             a.url.as_deref().expect("--url"),
             a.in_flight,
         );
+    } else if let Some(kind) = &a.curve_child {
+        memory::curve_child(Kind::from_name(kind), a.url.as_deref().expect("--url"), &a);
     } else if let Some(results) = &a.chart_only {
         chart_only(results, &a);
     } else {

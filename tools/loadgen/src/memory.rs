@@ -88,3 +88,29 @@ pub fn under_load(n: usize) -> Vec<Value> {
         })
         .collect()
 }
+
+/// `--curve-child CLIENT` (tools/curves.sh): a fresh process per client and concurrency, so
+/// its peak RSS (VmHWM) is that of this concurrency alone. For each `--conc`: one closed-loop
+/// run of `--warmup` + `--secs` seconds, printed as a JSON line.
+pub fn curve_child(kind: Kind, url: &str, a: &crate::args::Args) {
+    let tokio_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    tokio_rt.block_on(async {
+        let c = Arc::new(Clients::new(url));
+        c.once(kind).await.expect("warm-up call");
+        let hwm_start = proc_status_kb("VmHWM:");
+        for &conc in &a.conc {
+            let warmup = Duration::from_secs_f64(a.warmup);
+            let secs = Duration::from_secs_f64(a.secs);
+            let r = crate::clients::run(kind, &c, conc, warmup, secs).await;
+            println!(
+                "{}",
+                json!({"client": kind.name(), "concurrency": conc, "rps": r.rps, "errors": r.errors,
+                       "p50_us": r.p50_us, "p99_us": r.p99_us, "hwm_kb": proc_status_kb("VmHWM:"),
+                       "hwm_start_kb": hwm_start})
+            );
+        }
+    });
+}

@@ -18,6 +18,9 @@
 //! main thread (a current-thread tokio runtime) and the server on its own thread, so
 //! `--separate-threads=yes` gives the client's instructions alone.
 //!
+//! With `TARGET=http://IP:PORT` in the environment, `call` and `hand` go to that server (an
+//! external nginx, tools/nginx.sh) instead of the in-process one.
+//!
 //! Without a mode it prints wall-clock ns per operation for each mode.
 
 use std::hint::black_box;
@@ -149,8 +152,12 @@ fn run(mode: &str, n: usize) -> f64 {
             t.elapsed().as_nanos() as f64 / (n.max(1) * cases.len()) as f64
         }
         "call" | "hand" => {
-            let addr = server::start_server(0, None);
-            let base = format!("http://{addr}");
+            // `TARGET=http://IP:PORT` (tools/nginx.sh): an external server; otherwise the
+            // loopback server on a thread of its own.
+            let base = match std::env::var("TARGET") {
+                Ok(url) if !url.is_empty() => url.trim_end_matches('/').to_string(),
+                _ => format!("http://{}", server::start_server(0, None)),
+            };
             let _ = rustls::crypto::ring::default_provider().install_default();
             let rt = runtime(Some(&base));
             let hand = reqwest::Client::builder()
