@@ -309,9 +309,10 @@ async fn attempt(
     *request.headers_mut() = headers;
     match body {
         Some((bytes, content_type)) => {
-            if !typed {
-                (request.headers_mut())
-                    .append(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            // The body's content type is one of the fixed ones, or multipart with the
+            // request's own alphanumeric boundary: always a valid header value.
+            if let (false, Ok(value)) = (typed, HeaderValue::from_str(content_type)) {
+                request.headers_mut().append(CONTENT_TYPE, value);
             }
             *request.body_mut() = Some(bytes.clone().into());
         }
