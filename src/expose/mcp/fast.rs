@@ -122,7 +122,7 @@ fn headers_plain(headers: &HeaderMap) -> bool {
 /// rmcp's Host check (DNS rebinding), for the hosts the router was given: `None` means
 /// rmcp's default list, empty means any. When unsure, `false`: rmcp then decides.
 fn host_allowed(parts: &Parts, allowed: Option<&[String]>) -> bool {
-    let authority = match parts.headers.get(header::HOST) {
+    let authority: axum::http::uri::Authority = match parts.headers.get(header::HOST) {
         Some(h) => match h.to_str().ok().and_then(|h| h.parse().ok()) {
             Some(a) => a,
             None => return false,
@@ -132,7 +132,6 @@ fn host_allowed(parts: &Parts, allowed: Option<&[String]>) -> bool {
             None => return false,
         },
     };
-    let authority: axum::http::uri::Authority = authority;
     let host = authority
         .host()
         .trim_matches(['[', ']'])
