@@ -11,7 +11,8 @@
 # interleaved rounds, added µs per call over `runtime`, the server process's CPU per call; then the peak RSS (VmHWM) of
 # `naftiko serve` and of FastMCP with 1 000 tools/call in flight (upstream delays 200 ms).
 # Run by hand: bash tools/mcpbench.sh   (PAIRS=7 SECS=2 to change the rounds; FASTMCP=0 to
-# skip the peer; OUT=DIR also keeps the raw output there)
+# skip the peer; OUT=DIR also keeps the raw output there; BEFORE=PATH/TO/naftiko adds
+# `before-http` and `before-stdio` targets served by that binary, interleaved in the same run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,8 @@ FASTMCP_VERSION=4.1.6
 OPENAPI=${OPENAPI:-../shared/vital/openapi.users.json}
 [ -f "$OPENAPI" ] || OPENAPI=/work/shared/vital/openapi.users.json
 # Ports 19510–19519 on 127.0.0.1.
-UP=19510 MCP=19511 FMCP=19512 SLOW=19513 MCPSLOW=19514 FMCPSLOW=19515
+UP=19510 MCP=19511 FMCP=19512 SLOW=19513 MCPSLOW=19514 FMCPSLOW=19515 MCPBEFORE=19516
+BEFORE=${BEFORE:-}
 WORK=$(mktemp -d /tmp/naftiko-mcpbench.XXXXXX)
 PIDS=()
 cleanup() {
@@ -67,6 +69,14 @@ TARGETS+=";naftiko-http=http://127.0.0.1:$MCP/mcp"
 TARGETS+=";naftiko-stdio=stdio:$NAFTIKO mcp specs/vital/users.yaml --base-uri http://127.0.0.1:$UP"
 # The process whose CPU per call is reported, per target (0: none; stdio: the child).
 SERVERS="0,$UP_PID,$SERVE,0"
+if [ -n "$BEFORE" ]; then
+  "$BEFORE" serve specs/vital/users.yaml --mcp "127.0.0.1:$MCPBEFORE" --base-uri "http://127.0.0.1:$UP" >"$WORK/serve-before.log" 2>&1 & BEFORE_PID=$!; PIDS+=($!)
+  wait_port "$MCPBEFORE"
+  check "http://127.0.0.1:$MCPBEFORE/mcp" get_user_v2_user__user_id__get
+  TARGETS+=";before-http=http://127.0.0.1:$MCPBEFORE/mcp"
+  TARGETS+=";before-stdio=stdio:$BEFORE mcp specs/vital/users.yaml --base-uri http://127.0.0.1:$UP"
+  SERVERS+=",$BEFORE_PID,0"
+fi
 if [ "$FASTMCP" = 1 ]; then
   "$PY" tools/mcpbench/fastmcp_users.py "$OPENAPI" "http://127.0.0.1:$UP" http "$FMCP" >"$WORK/fastmcp.log" 2>&1 & FMCP_PID=$!; PIDS+=($!)
   "$PY" tools/mcpbench/fastmcp_users.py "$OPENAPI" "http://127.0.0.1:$SLOW" http "$FMCPSLOW" >"$WORK/fastmcp-slow.log" 2>&1 &

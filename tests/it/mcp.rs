@@ -908,3 +908,66 @@ async fn with_templates_read_bound_variables_and_the_value_never_shows() {
     );
     client.cancel().await.unwrap();
 }
+
+/// A POST answered as SSE within a session: the JSON-RPC message with `id`.
+async fn session_post(url: &str, session: Option<&str>, body: &str) -> (Option<String>, Value) {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(s) = session {
+        req = req.header("mcp-session-id", s);
+    }
+    let r = req.send().await.expect("the server answers");
+    let id = r
+        .headers()
+        .get("mcp-session-id")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = r.text().await.unwrap_or_default();
+    let message = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+        .find(|m| m.get("id").is_some())
+        .unwrap_or(Value::Null);
+    (id, message)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stateless_fast_path_answers_like_rmcp_in_a_session_and_statelessly() {
+    install_tls();
+    let upstream = users_upstream().await;
+    let s = serve_seed(&upstream);
+    let url = s.url("auto");
+    let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+    let (session, answer) = session_post(&url, None, init).await;
+    assert!(answer.get("result").is_some(), "{answer}");
+    let session = session.expect("a session id");
+    let initialized = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+    session_post(&url, Some(&session), initialized).await;
+    let bodies = [
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_user_v2_user__user_id__get","arguments":{"user_id":"u-1"}}}"#,
+        r#"{"jsonrpc":"2.0","id":"four","method":"tools/list"}"#,
+        r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"nope","arguments":{}}}"#,
+        r#"{"jsonrpc":"2.0","id":6,"method":"tools/list","params":{"cursor":"x"}}"#,
+        r#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#,
+    ];
+    for body in bodies {
+        let (code, text) = post(&url, &[("content-type", "application/json")], body).await;
+        assert_eq!(code, 200, "{body}: {text}");
+        let fast: Value = serde_json::from_str(&text).expect("plain JSON");
+        // An Origin header sends the same request through rmcp's stateless service.
+        let (code, text) = post(&url, &[("origin", "http://localhost:1")], body).await;
+        assert_eq!(code, 200, "{body}: {text}");
+        let stateless: Value = serde_json::from_str(&text).expect("plain JSON");
+        let (_, in_session) = session_post(&url, Some(&session), body).await;
+        assert_eq!(fast, stateless, "{body}");
+        assert_eq!(fast, in_session, "{body}");
+        assert!(fast.get("result").is_some() || fast.get("error").is_some());
+    }
+    let (_, text) = post(&url, &[], bodies[2]).await;
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["error"]["code"], -32602, "{v}");
+    assert_eq!(v["error"]["message"], "Unknown tool: nope", "{v}");
+}

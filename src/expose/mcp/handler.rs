@@ -47,23 +47,7 @@ impl ServerHandler for McpServer {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let entries = &self.inner.tools.entries;
-        let size = self.inner.options.page_size.max(1);
-        let start = match request.and_then(|r| r.cursor) {
-            None => 0,
-            Some(c) => c
-                .parse::<usize>()
-                .ok()
-                .filter(|&n| n <= entries.len())
-                .ok_or_else(|| ErrorData::invalid_params(format!("invalid cursor `{c}`"), None))?,
-        };
-        let end = (start + size).min(entries.len());
-        let page = entries[start..end].iter().map(|e| e.tool.clone()).collect();
-        let mut result = ListToolsResult::with_all_items(page);
-        if end < entries.len() {
-            result.next_cursor = Some(end.to_string());
-        }
-        Ok(result)
+        self.list_tools_page(request)
     }
 
     async fn call_tool(
@@ -78,9 +62,7 @@ impl ServerHandler for McpServer {
             .and_then(|p| p.headers.get("traceparent"))
             .and_then(|v| v.to_str().ok())
             .and_then(crate::TraceParent::parse);
-        let result =
-            super::call::call(&self.inner, &request.name, request.arguments, trace).await?;
-        Ok(result.into())
+        self.call_tool_traced(request, trace).await
     }
 
     async fn list_resources(
@@ -135,6 +117,43 @@ impl ServerHandler for McpServer {
         self.require_prompts::<GetPromptRequestMethod>()?;
         let result =
             super::extras::get_prompt(&self.inner, &request.name, request.arguments).await?;
+        Ok(result.into())
+    }
+}
+
+/// `tools/list` and `tools/call`, shared by the rmcp handler and the HTTP fast path
+/// (`fast`), so both answer alike.
+impl McpServer {
+    pub(super) fn list_tools_page(
+        &self,
+        request: Option<PaginatedRequestParams>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let entries = &self.inner.tools.entries;
+        let size = self.inner.options.page_size.max(1);
+        let start = match request.and_then(|r| r.cursor) {
+            None => 0,
+            Some(c) => c
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n <= entries.len())
+                .ok_or_else(|| ErrorData::invalid_params(format!("invalid cursor `{c}`"), None))?,
+        };
+        let end = (start + size).min(entries.len());
+        let page = entries[start..end].iter().map(|e| e.tool.clone()).collect();
+        let mut result = ListToolsResult::with_all_items(page);
+        if end < entries.len() {
+            result.next_cursor = Some(end.to_string());
+        }
+        Ok(result)
+    }
+
+    pub(super) async fn call_tool_traced(
+        &self,
+        request: CallToolRequestParams,
+        trace: Option<crate::TraceParent>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let result =
+            super::call::call(&self.inner, &request.name, request.arguments, trace).await?;
         Ok(result.into())
     }
 }

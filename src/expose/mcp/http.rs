@@ -2,7 +2,8 @@
 //!
 //! The front does what rmcp's defaults would refuse or not do: it checks `Origin` (403),
 //! the adapter's credential (401, constant time) and the body size (413); it answers
-//! malformed JSON with −32700; and it routes each POST to one of two rmcp services —
+//! malformed JSON with −32700; it answers a plain stateless `tools/call`, `tools/list` or
+//! `ping` itself ([`super::fast`]); and it routes every other POST to one of two rmcp services —
 //! stateless with plain JSON replies for requests without a session (any replica can
 //! answer; a bare `tools/call` with `Accept: */*` and no `initialize` works, as upstream's
 //! engine and its users' scripts expect), or the session service for a client that
@@ -62,6 +63,7 @@ impl Default for HttpOptions {
 type Mcp = StreamableHttpService<McpServer, LocalSessionManager>;
 
 struct Front {
+    server: McpServer,
     stateless: Mcp,
     sessions: Option<Mcp>,
     gate: Gate,
@@ -113,6 +115,7 @@ impl McpServer {
             )
         };
         let front = Front {
+            server: self.clone(),
             stateless: service(false),
             sessions: options.sessions.then(|| service(true)),
             gate: gate(self),
@@ -258,6 +261,12 @@ async fn post(front: &Front, req: Request) -> Response {
         }
     };
     let is_init = message.get("method").and_then(Value::as_str) == Some("initialize");
+    if !has_session {
+        let hosts = front.options.allowed_hosts.as_deref();
+        if let Some(r) = super::fast::answer(&front.server, hosts, &parts, message).await {
+            return r;
+        }
+    }
     if lenient {
         // A client that takes plain JSON (curl, upstream's checks): answered statelessly,
         // whatever its Accept header says.

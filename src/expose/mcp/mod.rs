@@ -3,6 +3,7 @@
 
 mod call;
 mod extras;
+mod fast;
 mod handler;
 pub(crate) mod http;
 mod stdio;

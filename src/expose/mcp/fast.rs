@@ -1,0 +1,234 @@
+//! The stateless fast path of the HTTP transport: a single JSON-RPC `tools/call`,
+//! `tools/list` or `ping` without a session is answered here, with one parse and one
+//! serialisation, instead of going through rmcp's per-request service, task and channels
+//! (about 200 µs of CPU per call). The answers come from the same functions as the rmcp
+//! handler's (`McpServer::call_tool_traced`, `McpServer::list_tools_page`).
+//!
+//! Only requests whose rmcp treatment is plain are taken: anything rmcp would check or
+//! route differently (an `Origin` header, a Host rmcp may refuse, an `MCP-Protocol-Version`
+//! that is unknown or names the 2026-07-28 lifecycle, a `params._meta`, an id that is not a
+//! string or an i64, extra members, params rmcp would not parse) is left to rmcp, which
+//! answers it as before.
+
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rmcp::model::{
+    CallToolRequestParams, ErrorData, PaginatedRequestParams, ProtocolVersion, ServerResult,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::McpServer;
+
+/// What rmcp's streamable HTTP server allows by default (its `allowed_hosts`).
+const DEFAULT_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
+/// The answer to `message`, or `None` when rmcp must answer it.
+pub(super) async fn answer(
+    server: &McpServer,
+    allowed_hosts: Option<&[String]>,
+    parts: &Parts,
+    message: Value,
+) -> Option<Response> {
+    if !headers_plain(&parts.headers) || !host_allowed(parts, allowed_hosts) {
+        return None;
+    }
+    let Value::Object(mut obj) = message else {
+        return None;
+    };
+    if obj.get("jsonrpc")?.as_str()? != "2.0"
+        || obj
+            .keys()
+            .any(|k| !matches!(k.as_str(), "jsonrpc" | "id" | "method" | "params"))
+    {
+        return None;
+    }
+    let id = obj.remove("id")?;
+    if !(id.is_string() || id.is_i64()) {
+        return None;
+    }
+    let params = match obj.remove("params") {
+        None => None,
+        Some(Value::Object(p)) if !p.contains_key("_meta") => Some(Value::Object(p)),
+        Some(_) => return None,
+    };
+    let result = match obj.get("method")?.as_str()? {
+        "tools/call" => {
+            let request: CallToolRequestParams = parse(params?)?;
+            let trace = parts
+                .headers
+                .get("traceparent")
+                .and_then(|v| v.to_str().ok())
+                .and_then(crate::TraceParent::parse);
+            server
+                .call_tool_traced(request, trace)
+                .await
+                .map(ServerResult::from)
+        }
+        "tools/list" => {
+            let request: Option<PaginatedRequestParams> = match params {
+                None => None,
+                Some(p) => Some(parse(p)?),
+            };
+            server
+                .list_tools_page(request)
+                .map(ServerResult::ListToolsResult)
+        }
+        "ping" => Ok(ServerResult::empty(())),
+        _ => return None,
+    };
+    Some(reply(&id, result.and_then(legacy_shape)))
+}
+
+/// What rmcp's `ServerHandler` does to a result for a peer before 2026-07-28 (every request
+/// taken here is one): no `resultType`, no non-object tool output.
+fn legacy_shape(mut result: ServerResult) -> Result<ServerResult, ErrorData> {
+    if matches!(result, ServerResult::InputRequiredResult(_)) {
+        return Err(ErrorData::invalid_request(
+            "InputRequiredResult requires negotiated protocol version 2026-07-28 or newer",
+            None,
+        ));
+    }
+    result.strip_result_type_for_legacy_peer();
+    result.strip_non_object_output_for_legacy_peer();
+    Ok(result)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(params: Value) -> Option<T> {
+    serde_json::from_value(params).ok()
+}
+
+/// No header that rmcp would act on: `Origin` (its own origin rules), and an
+/// `MCP-Protocol-Version` other than a known one from before the 2026-07-28 lifecycle
+/// (which brings per-request metadata and SEP-2243 header checks).
+fn headers_plain(headers: &HeaderMap) -> bool {
+    if headers.contains_key(header::ORIGIN) {
+        return false;
+    }
+    let mut versions = headers.get_all("mcp-protocol-version").iter();
+    match (versions.next(), versions.next()) {
+        (None, _) => true,
+        (Some(v), None) => v.to_str().is_ok_and(|v| {
+            v < ProtocolVersion::V_2026_07_28.as_str()
+                && ProtocolVersion::KNOWN_VERSIONS
+                    .iter()
+                    .any(|k| k.as_str() == v)
+        }),
+        _ => false,
+    }
+}
+
+/// rmcp's Host check (DNS rebinding), for the hosts the router was given: `None` means
+/// rmcp's default list, empty means any. When unsure, `false`: rmcp then decides.
+fn host_allowed(parts: &Parts, allowed: Option<&[String]>) -> bool {
+    let authority: axum::http::uri::Authority = match parts.headers.get(header::HOST) {
+        Some(h) => match h.to_str().ok().and_then(|h| h.parse().ok()) {
+            Some(a) => a,
+            None => return false,
+        },
+        None => match parts.uri.authority() {
+            Some(a) => a.clone(),
+            None => return false,
+        },
+    };
+    let host = authority
+        .host()
+        .trim_matches(['[', ']'])
+        .to_ascii_lowercase();
+    let port = authority.port_u16();
+    let matches = |allowed: &str| {
+        let allowed = allowed.trim();
+        let (a_host, a_port) = match allowed.parse::<axum::http::uri::Authority>() {
+            Ok(a) => (a.host().to_string(), a.port_u16()),
+            Err(_) => (allowed.to_string(), None),
+        };
+        !allowed.is_empty()
+            && a_host.trim_matches(['[', ']']).to_ascii_lowercase() == host
+            && a_port.is_none_or(|p| Some(p) == port)
+    };
+    match allowed {
+        None => DEFAULT_HOSTS.iter().any(|a| matches(a)),
+        Some([]) => true,
+        Some(list) => list.iter().any(|a| matches(a)),
+    }
+}
+
+#[derive(Serialize)]
+struct Reply<'a> {
+    jsonrpc: &'static str,
+    id: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<ServerResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorData>,
+}
+
+/// One serialisation; 200 with `application/json` either way, as rmcp answers a stateless
+/// request in JSON mode.
+fn reply(id: &Value, result: Result<ServerResult, ErrorData>) -> Response {
+    let (result, error) = match result {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(e)),
+    };
+    let body = Reply {
+        jsonrpc: "2.0",
+        id,
+        result,
+        error,
+    };
+    match serde_json::to_vec(&body) {
+        Ok(bytes) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot serialise the answer: {e}"),
+        )
+            .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{headers_plain, host_allowed};
+    use axum::http::Request;
+
+    fn parts(headers: &[(&str, &str)]) -> axum::http::request::Parts {
+        let mut b = Request::builder().method("POST").uri("/mcp");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn only_requests_rmcp_treats_plainly_take_the_fast_path() {
+        assert!(headers_plain(&parts(&[]).headers));
+        let v = |s| parts(&[("mcp-protocol-version", s)]).headers;
+        assert!(headers_plain(&v("2025-06-18")));
+        assert!(headers_plain(&v("2025-11-25")));
+        assert!(!headers_plain(&v("2026-07-28")));
+        assert!(!headers_plain(&v("1999-01-01")));
+        assert!(!headers_plain(
+            &parts(&[("origin", "http://localhost")]).headers
+        ));
+    }
+
+    #[test]
+    fn the_host_check_follows_rmcps_rules_and_refuses_when_unsure() {
+        let host = |h| parts(&[("host", h)]);
+        assert!(host_allowed(&host("127.0.0.1:3001"), None));
+        assert!(host_allowed(&host("localhost"), None));
+        assert!(host_allowed(&host("[::1]:80"), None));
+        assert!(!host_allowed(&host("evil.example"), None));
+        assert!(!host_allowed(&parts(&[]), None));
+        assert!(host_allowed(&host("evil.example"), Some(&[])));
+        let list = ["api.example:8080".to_string()];
+        assert!(host_allowed(&host("api.example:8080"), Some(&list)));
+        assert!(!host_allowed(&host("api.example:9090"), Some(&list)));
+    }
+}
