@@ -17,7 +17,7 @@ fn record(i: usize) -> [(&'static str, String); 5] {
         ("id", format!("u-{i:06}")),
         ("name", format!("User Number {i}")),
         ("email", format!("user{i}@example.test")),
-        ("active", (i % 3 != 0).to_string()),
+        ("active", (!i.is_multiple_of(3)).to_string()),
         ("score", format!("{}", i * 7 % 1000)),
     ]
 }
