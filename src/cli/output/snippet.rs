@@ -48,11 +48,12 @@ pub fn under(at: &Location) -> String {
             token_width(&shown.chars().skip(col).collect::<String>()),
         )
     };
+    let (shown, col, width) = window(shown.trim_end(), col, width);
     let number = number.to_string();
     let gutter = " ".repeat(number.len());
     format!(
         "\n{gutter} |\n{number} | {}\n{gutter} | {}{}",
-        shown.trim_end(),
+        shown,
         " ".repeat(col.min(shown.chars().count())),
         "^".repeat(width)
     )
@@ -60,6 +61,33 @@ pub fn under(at: &Location) -> String {
 
 /// Line `line` of `file` (its number, its text), or its last non-blank line when `line`
 /// is just past the end (`true`).
+/// Characters of a source line shown at most (a minified JSON capability is one line).
+const WIDTH: usize = 100;
+
+/// A line longer than [`WIDTH`] cut to the part around the column, with `…` where it was
+/// cut; the column and the caret's width moved to match.
+fn window(line: &str, col: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= WIDTH {
+        return (line.to_string(), col, width);
+    }
+    let start = col
+        .saturating_sub(WIDTH / 3)
+        .min(chars.len().saturating_sub(WIDTH));
+    let end = (start + WIDTH).min(chars.len());
+    let mut out: String = chars[start..end].iter().collect();
+    let mut col = col - start;
+    if start > 0 {
+        out.insert(0, '…');
+        col += 1;
+    }
+    if end < chars.len() {
+        out.push('…');
+    }
+    let width = width.min(out.chars().count().saturating_sub(col)).max(1);
+    (out, col, width)
+}
+
 fn source_line(file: &Path, line: usize) -> Option<(usize, String, bool)> {
     if file == Path::new("stdin") {
         if let Some(text) = STDIN.get() {
@@ -117,7 +145,18 @@ fn token_width(rest: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::token_width;
+    use super::{token_width, window};
+
+    #[test]
+    fn a_long_line_is_cut_around_the_column_with_the_caret_still_under_it() {
+        let line = format!("{}\"bad\"{}", "a".repeat(500), "b".repeat(500));
+        let (shown, col, width) = window(&line, 500, 5);
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert!(shown.chars().count() <= 102);
+        let under: String = shown.chars().skip(col).take(width).collect();
+        assert_eq!(under, "\"bad\"");
+        assert_eq!(window("short", 2, 3), ("short".to_string(), 2, 3));
+    }
 
     #[test]
     fn the_caret_spans_a_quoted_scalar_a_key_or_a_word() {
