@@ -1,5 +1,9 @@
 //! Steps that do not read each other run concurrently, measured on a real socket: a test
 //! server that counts the requests in flight and records the order of arrivals and answers.
+//!
+//! Test code only (`#[cfg(test)] mod concurrency;` in `steps.rs`): its `unwrap()`s are the
+//! test's assertions (a fixture that loads, a local socket that binds), never run in the
+//! library.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -13,14 +13,35 @@ use std::time::{Duration, Instant};
 use crate::args::Args;
 use crate::clients::{median, process_cpu_ns};
 
-/// One run's numbers: completed requests per second, p50 and p99 latency (µs), errors.
-struct Sample {
-    rps: f64,
-    p50: f64,
-    p99: f64,
-    errors: u64,
+/// One run's numbers: completed requests per second, p50 and p99 latency (µs), errors
+/// (`--get` and `--mcp`).
+pub(crate) struct Sample {
+    pub(crate) rps: f64,
+    pub(crate) p50: f64,
+    pub(crate) p99: f64,
+    pub(crate) errors: u64,
     /// CPU µs of the server process per answered request (NaN without a pid).
-    cpu_us: f64,
+    pub(crate) cpu_us: f64,
+}
+
+impl Sample {
+    /// The numbers of a run of `secs` seconds from its latencies (µs), errors and the
+    /// server's CPU time (ns) over the run.
+    pub(crate) fn of(mut lat: Vec<u64>, secs: f64, errors: u64, cpu_ns: Option<u64>) -> Sample {
+        lat.sort_unstable();
+        let pct = |p: f64| {
+            lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or(0) as f64
+        };
+        Sample {
+            rps: lat.len() as f64 / secs,
+            p50: pct(0.50),
+            p99: pct(0.99),
+            errors,
+            cpu_us: cpu_ns.map_or(f64::NAN, |ns| ns as f64 / 1e3 / lat.len().max(1) as f64),
+        }
+    }
 }
 
 /// Entry point of `--get`.
@@ -124,20 +145,7 @@ async fn closed_loop(
         lat.extend(l);
         errors += e;
     }
-    let cpu_ns = cpu.await.unwrap_or(None);
-    lat.sort_unstable();
-    let pct = |p: f64| {
-        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0) as f64
-    };
-    Sample {
-        rps: lat.len() as f64 / secs,
-        p50: pct(0.50),
-        p99: pct(0.99),
-        errors,
-        cpu_us: cpu_ns.map_or(f64::NAN, |ns| ns as f64 / 1e3 / lat.len().max(1) as f64),
-    }
+    Sample::of(lat, secs, errors, cpu.await.unwrap_or(None))
 }
 
 /// CPU ns process `pid` spent inside the measured window (None without a pid).

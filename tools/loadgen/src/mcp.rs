@@ -30,7 +30,7 @@ use tokio::sync::oneshot;
 
 use crate::args::Args;
 use crate::clients::{median, Clients, KEY, UID};
-use crate::get::server_cpu;
+use crate::get::{server_cpu, Sample};
 
 type Pending = Arc<std::sync::Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
 
@@ -252,16 +252,6 @@ impl Drop for StdioServer {
     }
 }
 
-/// One run's numbers.
-struct Sample {
-    rps: f64,
-    p50: f64,
-    p99: f64,
-    errors: u64,
-    /// CPU µs of the server process per answered call (NaN without one).
-    cpu_us: f64,
-}
-
 /// Entry point of `--mcp`.
 pub fn run(targets: &[(String, String)], a: &Args) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -365,20 +355,7 @@ async fn closed_loop(
     if let Some(f) = first {
         eprintln!("[mcp] c={conc}: {errors} error(s), first: {f}");
     }
-    let cpu_ns = cpu.await.unwrap_or(None);
-    lat.sort_unstable();
-    let pct = |p: f64| {
-        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0) as f64
-    };
-    Sample {
-        rps: lat.len() as f64 / secs,
-        p50: pct(0.50),
-        p99: pct(0.99),
-        errors,
-        cpu_us: cpu_ns.map_or(f64::NAN, |ns| ns as f64 / 1e3 / lat.len().max(1) as f64),
-    }
+    Sample::of(lat, secs, errors, cpu.await.unwrap_or(None))
 }
 
 async fn worker(
