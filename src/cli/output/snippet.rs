@@ -104,17 +104,16 @@ fn source_line(file: &Path, line: usize) -> Option<(usize, String, bool)> {
 }
 
 fn pick(text: &str, line: usize) -> Option<(usize, String, bool)> {
-    let lines: Vec<&str> = text.lines().collect();
-    if let Some(l) = lines.get(line.checked_sub(1)?) {
+    // The usual case walks the text once, to the line; only a place past the end counts.
+    if let Some(l) = text.lines().nth(line.checked_sub(1)?) {
         return Some((line, l.to_string(), false));
     }
-    if line > lines.len() + 1 {
+    if line > text.lines().count() + 1 {
         return None;
     }
-    let (i, last) = lines
-        .iter()
-        .enumerate()
-        .rfind(|(_, l)| !l.trim().is_empty())?;
+    let (i, last) = (text.lines().enumerate())
+        .filter(|(_, l)| !l.trim().is_empty())
+        .last()?;
     Some((i + 1, last.to_string(), true))
 }
 
