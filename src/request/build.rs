@@ -439,9 +439,8 @@ impl<'a> Builder<'a> {
                 }
                 ParamIn::Header => {
                     check_header(self.ctx.qualified, &p.name, &text)?;
-                    if !spans.is_empty() {
-                        self.spots.headers.push((self.headers.len(), spans));
-                    }
+                    let at = self.headers.len();
+                    (self.spots.headers).extend(spans.into_iter().map(|span| (at, span)));
                     self.headers.push((p.wire_name.clone(), text));
                 }
                 ParamIn::Cookie => {
@@ -497,9 +496,8 @@ impl<'a> Builder<'a> {
                 ParamIn::Query => self.query.push((Cow::Borrowed(&p.name), text, secret)),
                 ParamIn::Header => {
                     check_header(self.ctx.qualified, &p.name, &text)?;
-                    if !spans.is_empty() {
-                        self.spots.headers.push((self.headers.len(), spans));
-                    }
+                    let at = self.headers.len();
+                    (self.spots.headers).extend(spans.into_iter().map(|span| (at, span)));
                     self.headers.push((p.wire_name.clone(), text.into_owned()));
                 }
                 ParamIn::Cookie => {
@@ -574,9 +572,8 @@ impl<'a> Builder<'a> {
                     spans.push((start..joined.len(), *secret));
                 }
             }
-            if !spans.is_empty() {
-                self.spots.headers.push((self.headers.len(), spans));
-            }
+            let at = self.headers.len();
+            (self.spots.headers).extend(spans.into_iter().map(|span| (at, span)));
             self.headers.push(("cookie".into(), joined));
         }
     }
@@ -610,6 +607,15 @@ impl Draft for Builder<'_> {
         // reads where its secrets are.
         let used = self.ctx.spans.len();
         let text = self.ctx.render(t, usage, None)?;
+        // Exactly one bound secret (the common API key): `guard` has nothing to do for it,
+        // so there is nothing to keep.
+        if let [(range, index)] = &self.ctx.spans[used..] {
+            let whole = *range == (0..text.len());
+            if whole && self.ctx.secrets.get(*index).is_some_and(|s| s.expose() == text) {
+                self.ctx.spans.truncate(used);
+                return Ok(text);
+            }
+        }
         let spans = self.ctx.spans.drain(used..).collect();
         self.rendered.push((text.clone(), spans));
         Ok(text)
@@ -645,7 +651,7 @@ impl Draft for Builder<'_> {
         match placed {
             Placed::Header { name, value } => {
                 let span = self.credential_span(&value);
-                self.spots.headers.push((self.headers.len(), vec![span]));
+                self.spots.headers.push((self.headers.len(), span));
                 self.headers.push((name, value));
             }
             Placed::Query { name, value } => {

@@ -108,9 +108,9 @@ pub(crate) struct Spots {
     /// Byte ranges of the URL holding a secret, with its index in `secrets`, or
     /// [`UNKNOWN`] for a value that holds secrets among other text.
     pub(crate) url: Vec<Span>,
-    /// The headers (by index) whose value holds a secret, with its byte ranges there, as
-    /// for the URL.
-    pub(crate) headers: Vec<(usize, Vec<Span>)>,
+    /// The headers (by index) whose value holds a secret, one entry per byte range there
+    /// (in order), as for the URL: flat, so a credential header costs no list of its own.
+    pub(crate) headers: Vec<(usize, Span)>,
     /// Whether the body holds a secret.
     pub(crate) body: bool,
     /// The secrets (by index) that are shown by their variable's name (`$ALATION_HOST`)
@@ -247,9 +247,11 @@ impl PreparedRequest {
 
     /// Header `i`'s value with each secret written as `shown` gives it.
     pub(crate) fn header_value(&self, i: usize, shown: fn(&Secret) -> &str) -> String {
-        let spans = self.spots.headers.iter().find(|(h, _)| *h == i);
-        let spans = spans.map_or(&[][..], |(_, spans)| spans.as_slice());
-        self.shown_spans(&self.headers[i].1, spans, shown, &[])
+        let spans: Vec<Span> = (self.spots.headers.iter())
+            .filter(|(h, _)| *h == i)
+            .map(|(_, span)| span.clone())
+            .collect();
+        self.shown_spans(&self.headers[i].1, &spans, shown, &[])
     }
 
     /// The body as JSON (text bodies as a JSON string, a multipart body as its array of
