@@ -355,6 +355,7 @@ impl RuntimeBuilder {
             });
             clients.push(own);
         }
+        let header_names = header_names(&self.cap, &self.default_headers);
         let metrics = Arc::new(Metrics::new(
             (self.cap.operations.iter())
                 .map(|o| o.qualified.to_string())
@@ -370,10 +371,41 @@ impl RuntimeBuilder {
                 retry_ops,
                 signers,
                 clients,
+                header_names,
                 default_headers: header_pairs(&self.default_headers),
             }),
         })
     }
+}
+
+/// Every header name the capability sends (header parameters of the consumers and the
+/// operations, API-key headers) and the default headers, parsed once.
+fn header_names(cap: &Capability, defaults: &HeaderMap) -> send::HeaderNames {
+    let mut names = send::HeaderNames::default();
+    let mut add = |name: &str| {
+        if let Ok(parsed) = reqwest::header::HeaderName::from_bytes(name.as_bytes()) {
+            names.insert(name.into(), parsed);
+        }
+    };
+    let params = (cap.consumers.iter().flat_map(|c| &c.params))
+        .chain(cap.operations.iter().flat_map(|o| &o.params));
+    for p in params.filter(|p| p.location == crate::spec::ParamIn::Header) {
+        add(&p.wire_name);
+    }
+    for c in &cap.consumers {
+        if let Some(crate::spec::Auth::ApiKey {
+            placement: crate::spec::KeyPlacement::Header,
+            name,
+            ..
+        }) = &c.auth
+        {
+            add(&name.to_ascii_lowercase());
+        }
+    }
+    for name in defaults.keys() {
+        add(name.as_str());
+    }
+    names
 }
 
 /// A header map as `(lower-case name, value)` pairs (a value that is not UTF-8 lossily).
@@ -454,6 +486,8 @@ struct Inner {
     signers: Vec<Option<Arc<dyn Sign>>>,
     /// [`RuntimeBuilder::default_headers`], names in lower case.
     default_headers: Vec<(String, String)>,
+    /// The header names the capability sends, parsed once.
+    header_names: send::HeaderNames,
 }
 
 impl Runtime {
@@ -630,6 +664,16 @@ impl Runtime {
         unset: Unset,
         options: &CallOptions,
     ) -> Result<PreparedRequest, Error> {
+        self.prepare_args(i, request::Args::Json(args), unset, options)
+    }
+
+    fn prepare_args(
+        &self,
+        i: usize,
+        args: request::Args<'_>,
+        unset: Unset,
+        options: &CallOptions,
+    ) -> Result<PreparedRequest, Error> {
         let cap = &self.inner.cap;
         let op = &cap.operations[i];
         let consumer = &cap.consumers[op.consumer];
@@ -654,6 +698,23 @@ impl Runtime {
             .await
     }
 
+    /// [`Runtime::call`] with the arguments as name/value pairs: the same checks and the
+    /// same output, without a JSON object to build for them (a map whose every key is
+    /// hashed). A name given twice counts once, with its last value.
+    ///
+    /// ```no_run
+    /// # async fn run(rt: naftiko::Runtime) -> Result<(), naftiko::Error> {
+    /// let op = "get_user_v2_user__user_id__get";
+    /// let user = rt.call_args(op, &[("user_id", "u-1".into())]).await?;
+    /// println!("{}", user["result"]["user_id"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn call_args(&self, operation: &str, args: &[(&str, Value)]) -> Result<Value, Error> {
+        let args = request::Args::Pairs(args);
+        let options = CallOptions::default();
+        Ok(self.call_request(operation, args, &options).await?.0)
+    }
+
     /// [`Runtime::call`], its output deserialized into `T` (a struct of yours). An output
     /// that does not fit is [`MapError::Output`], with serde's message.
     ///
@@ -672,7 +733,11 @@ impl Runtime {
         args: Value,
     ) -> Result<T, Error> {
         let (value, req) = self
-            .call_request(operation, args, &CallOptions::default())
+            .call_request(
+                operation,
+                request::Args::Json(&args),
+                &CallOptions::default(),
+            )
             .await?;
         serde_json::from_value(value).map_err(|e| {
             Error::Map(MapError::Output {
@@ -689,6 +754,7 @@ impl Runtime {
         args: Value,
         options: &CallOptions,
     ) -> Result<Value, Error> {
+        let args = request::Args::Json(&args);
         Ok(self.call_request(operation, args, options).await?.0)
     }
 
@@ -697,14 +763,14 @@ impl Runtime {
     async fn call_request(
         &self,
         operation: &str,
-        args: Value,
+        args: request::Args<'_>,
         options: &CallOptions,
     ) -> Result<(Value, PreparedRequest), Error> {
         let cap = &self.inner.cap;
         let i = cap.operation_index(operation)?;
         let op = &cap.operations[i];
         op.format.check(&op.qualified)?;
-        let req = self.prepare_index(i, &args, Unset::Fail, options)?;
+        let req = self.prepare_args(i, args, Unset::Fail, options)?;
         let response = self.execute_op(i, &req, options, false).await?;
         let value = op
             .format
@@ -805,6 +871,7 @@ impl Runtime {
             keep_headers,
             trace_header.as_ref(),
             started,
+            &inner.header_names,
         );
         let stats = inner.metrics.op(index);
         let _in_flight = stats.start();

@@ -14,7 +14,7 @@
 # Env: N_LOAD (50) N_PREPARE (20000) N_CALL (2000) N_MAP (5) TOP (15);
 #      TARGET=http://IP:PORT: `call` and `hand` against that external server (tools/nginx.sh)
 #      instead of the in-process one (the main thread is then the only one that does work);
-#      MODES="call hand" (all): only those measures; PROCS=0: skip the whole-process counts;
+#      MODES="call hand" (all): only those measures (`call-args`: `Runtime::call_args`, not in all); PROCS=0: skip the whole-process counts;
 #      PORT (18183): the loopback server of the process counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +43,7 @@ REPORT=target/bench-results/profile.md
   echo "| --- | --- | --- | --- | --- |"
 } > "$REPORT"
 declare -A FILES
-declare -A NS=([load]=$N_LOAD [prepare]=$N_PREPARE [prepare-all]=$((N_PREPARE / 19)) [call]=$N_CALL [hand]=$N_CALL
+declare -A NS=([load]=$N_LOAD [prepare]=$N_PREPARE [prepare-all]=$((N_PREPARE / 19)) [call]=$N_CALL [call-args]=$N_CALL [hand]=$N_CALL
                [decode]=$N_MAP [map-root]=$N_MAP [map-ids]=$N_MAP)
 [ -n "$TARGET" ] && echo "target of call/hand: $TARGET (external)" >> "$REPORT" && echo >> "$REPORT"
 for mode in $MODES; do

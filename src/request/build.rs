@@ -4,7 +4,7 @@
 //! types) before anything else, then the URL, the parameters, the credentials and the body.
 
 use std::borrow::Cow;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet};
 use serde_json::{Map, Value};
@@ -27,7 +27,7 @@ pub(crate) fn prepare(
     op: &Operation,
     consumer: &Consumer,
     base_override: Option<&str>,
-    args: &Value,
+    args: Args<'_>,
     binds: &Binds,
     unset: Unset,
     extras: Extras<'_>,
@@ -113,10 +113,9 @@ pub(crate) fn prepare_forward(
     headers: Vec<(String, String)>,
     binds: &Binds,
 ) -> Result<PreparedRequest, PrepareError> {
-    let empty = Map::new();
     let mut ctx = Ctx {
         qualified: label,
-        args: &empty,
+        args: ArgMap::Pairs(&[]),
         binds,
         unset: Unset::Fail,
         secrets: Vec::new(),
@@ -201,15 +200,15 @@ pub(crate) fn prepare_forward(
 /// called at all. `null` counts as no arguments.
 fn check_args<'a>(
     op: &Operation,
-    args: &'a Value,
+    args: Args<'a>,
     extras: Extras<'_>,
-) -> Result<&'a Map<String, Value>, PrepareError> {
-    static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
+) -> Result<ArgMap<'a>, PrepareError> {
     let qualified: &str = &op.qualified;
     let args = match args {
-        Value::Object(m) => m,
-        Value::Null => &EMPTY,
-        other => {
+        Args::Json(Value::Object(m)) => ArgMap::Json(m),
+        Args::Json(Value::Null) => ArgMap::Pairs(&[]),
+        Args::Pairs(pairs) => ArgMap::Pairs(pairs),
+        Args::Json(other) => {
             return Err(PrepareError::NotAnObject {
                 operation: qualified.to_string(),
                 found: match other {
@@ -221,11 +220,15 @@ fn check_args<'a>(
             })
         }
     };
-    for name in args.keys() {
-        if op.arg_names.binary_search(name).is_err() {
+    for name in args.names() {
+        if op
+            .arg_names
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .is_err()
+        {
             return Err(PrepareError::UnknownArgument {
                 operation: qualified.to_string(),
-                name: name.clone(),
+                name: name.to_string(),
                 suggestion: closest(name, op.arg_names.iter().map(String::as_str)),
                 accepted: op.arg_names.clone(),
             });
@@ -277,6 +280,40 @@ fn check_args<'a>(
         });
     }
     Ok(args)
+}
+
+/// A call's arguments as given: a JSON value (an object, or `null` for none), or name/value
+/// pairs ([`crate::Runtime::call_args`]: no map to build, no key to hash).
+#[derive(Clone, Copy)]
+pub(crate) enum Args<'a> {
+    Json(&'a Value),
+    Pairs(&'a [(&'a str, Value)]),
+}
+
+/// The arguments once checked to be an object (or pairs).
+#[derive(Clone, Copy)]
+enum ArgMap<'a> {
+    Json(&'a Map<String, Value>),
+    /// A name given twice counts once, with its last value (as in a JSON object).
+    Pairs(&'a [(&'a str, Value)]),
+}
+
+impl<'a> ArgMap<'a> {
+    fn get(self, name: &str) -> Option<&'a Value> {
+        match self {
+            ArgMap::Json(m) => m.get(name),
+            ArgMap::Pairs(pairs) => pairs.iter().rev().find(|(k, _)| *k == name).map(|(_, v)| v),
+        }
+    }
+
+    fn names(self) -> impl Iterator<Item = &'a str> {
+        let (json, pairs) = match self {
+            ArgMap::Json(m) => (Some(m), None),
+            ArgMap::Pairs(pairs) => (None, Some(pairs)),
+        };
+        let json = json.into_iter().flat_map(|m| m.keys().map(String::as_str));
+        json.chain(pairs.into_iter().flatten().map(|(k, _)| *k))
+    }
 }
 
 /// Step 2: the base URI (the runtime's override, or the consumer's, rendered), then the
@@ -605,13 +642,25 @@ impl Draft for Builder<'_> {
     fn render(&mut self, t: &Template, usage: &dyn Fn() -> String) -> Result<String, PrepareError> {
         // What a scheme renders is a credential: `place` marks where it goes, `guard`
         // reads where its secrets are.
+        // A credential that is one bound variable (the common API key): its value, with no
+        // spans to record (`guard` has nothing to do for an exact secret).
+        if let [Part::Var(var)] = &t.parts[..] {
+            if !matches!(var, Var::Arg(_)) {
+                return Ok(self.ctx.secret(var, usage)?.expose().to_string());
+            }
+        }
         let used = self.ctx.spans.len();
         let text = self.ctx.render(t, usage, None)?;
-        // Exactly one bound secret (the common API key): `guard` has nothing to do for it,
-        // so there is nothing to keep.
+        // Exactly one bound secret: `guard` has nothing to do for it, so nothing to keep.
         if let [(range, index)] = &self.ctx.spans[used..] {
             let whole = *range == (0..text.len());
-            if whole && self.ctx.secrets.get(*index).is_some_and(|s| s.expose() == text) {
+            if whole
+                && self
+                    .ctx
+                    .secrets
+                    .get(*index)
+                    .is_some_and(|s| s.expose() == text)
+            {
                 self.ctx.spans.truncate(used);
                 return Ok(text);
             }
@@ -780,7 +829,7 @@ fn add_body_field(
 /// What rendering needs: the call's arguments and binds, and the secrets used so far.
 struct Ctx<'a> {
     qualified: &'a str,
-    args: &'a Map<String, Value>,
+    args: ArgMap<'a>,
     binds: &'a Binds,
     unset: Unset,
     secrets: Vec<Secret>,

@@ -24,7 +24,7 @@ use serde::ser::SerializeMap;
 use serde_json::Value;
 
 pub(crate) use crate::spec::check_base_uri_text as check_base_uri;
-pub(crate) use build::{prepare, prepare_forward};
+pub(crate) use build::{prepare, prepare_forward, Args};
 
 /// What a caller adds to an operation's request beyond its declared parameters (the
 /// escape hatches of [`crate::CallOptions`]): headers, query pairs, values for path

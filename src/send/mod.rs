@@ -108,6 +108,7 @@ pub(crate) async fn send(
     keep_headers: bool,
     traceparent: Option<&HeaderValue>,
     started: Instant,
+    names: &HeaderNames,
 ) -> Result<Response, SendError> {
     // `started` is the caller's clock reading (its latency metric), so the deadline costs
     // no second one.
@@ -115,7 +116,7 @@ pub(crate) async fn send(
     // Parsed once; the first attempt takes it, a retry parses it again.
     let mut parsed = Some(parse_url(req)?);
     // Built once; the first attempt takes it, a retry builds it again.
-    let mut first_headers = Some(header_map(req)?);
+    let mut first_headers = Some(header_map_with(req, names)?);
     let body = wire_body(req);
     let may_resend = req.method.is_idempotent() || retry.retry_non_idempotent;
     let mut attempts: u32 = 0;
@@ -141,7 +142,7 @@ pub(crate) async fn send(
         };
         let mut headers = match first_headers.take() {
             Some(h) => h,
-            None => header_map(req)?,
+            None => header_map_with(req, names)?,
         };
         if let Some(t) = traceparent {
             headers.insert(HeaderName::from_static("traceparent"), t.clone());
@@ -511,22 +512,36 @@ fn origin_text(req: &PreparedRequest) -> String {
         .unwrap_or_default()
 }
 
+/// The header names a capability sends, parsed once when the runtime is built (parsing a
+/// custom name allocates it): header parameters, API-key headers, default headers.
+pub(crate) type HeaderNames = rustc_hash::FxHashMap<Box<str>, HeaderName>;
+
 fn header_map(req: &PreparedRequest) -> Result<HeaderMap, SendError> {
+    header_map_with(req, &HeaderNames::default())
+}
+
+/// The request's headers as sent; `names` holds names parsed ahead.
+fn header_map_with(req: &PreparedRequest, names: &HeaderNames) -> Result<HeaderMap, SendError> {
     // Room for what the client adds to the same map (user agent, accept), so it never grows.
     let mut map = HeaderMap::with_capacity(req.headers.len() + 4);
-    for (k, v) in &req.headers {
-        let name = HeaderName::from_bytes(k.as_bytes());
+    for (i, (k, v)) in req.headers.iter().enumerate() {
+        let name = match names.get(k.as_str()) {
+            Some(n) => Ok(n.clone()),
+            None => HeaderName::from_bytes(k.as_bytes()),
+        };
         let value = HeaderValue::from_bytes(v.as_bytes());
         let value_text: &str = v;
         match (name, value) {
             (Ok(n), Ok(mut v)) => {
+                // Where the builder wrote a secret, or wherever one shows (an argument).
                 if matches!(
                     n.as_str(),
                     "authorization" | "cookie" | "proxy-authorization"
-                ) || req
-                    .secrets
-                    .iter()
-                    .any(|s| !s.expose().is_empty() && value_text.contains(s.expose()))
+                ) || req.spots.headers.iter().any(|(h, _)| *h == i)
+                    || req
+                        .secrets
+                        .iter()
+                        .any(|s| !s.expose().is_empty() && value_text.contains(s.expose()))
                 {
                     v.set_sensitive(true);
                 }
@@ -614,6 +629,7 @@ mod tests {
             false,
             None,
             Instant::now(),
+            &HeaderNames::default(),
         )
         .await
         .unwrap();

@@ -7,6 +7,7 @@
 //! profile prepare N       # load once, then rt.prepare(get_user, {"user_id": …}) N times
 //! profile prepare-all N   # load once, then N rounds over the 19 Users operations
 //! profile call N          # rt.call(get_user) N times against the loopback server
+//! profile call-args N     # rt.call_args(get_user, &[("user_id", …)]) N times (no json! map)
 //! profile hand N          # the hand-written reqwest call N times against the same server
 //! profile decode N        # serde_json::from_slice::<Value> of a 1 MB PaginatedUsersResponse
 //! profile map-root N      # Operation::map_response (`result: $.`) of the same bytes
@@ -120,6 +121,41 @@ fn all_cases() -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// One call first, so N = 0 includes connection set-up and the client's lazy
+/// initialisation; then `n` calls, timed.
+async fn repeat<F: std::future::Future<Output = ()>>(n: usize, mut one: impl FnMut() -> F) -> f64 {
+    one().await;
+    let t = Instant::now();
+    for _ in 0..n {
+        one().await;
+    }
+    t.elapsed().as_nanos() as f64 / n.max(1) as f64
+}
+
+/// The hand-written reqwest call.
+async fn hand_once(hand: &reqwest::Client, base: &str) {
+    let r = hand
+        .get(format!("{base}/v2/user/{UID}"))
+        .header("x-vital-api-key", "sk_bench")
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .unwrap();
+    let b = r.bytes().await.unwrap();
+    black_box(serde_json::from_slice::<Value>(&b).unwrap());
+}
+
+/// `Runtime::call` with `json!` arguments, as the README shows it.
+async fn call_once(rt: &naftiko::Runtime) {
+    black_box(rt.call(OP, json!({ "user_id": UID })).await.unwrap());
+}
+
+/// `Runtime::call_args`: the arguments as name/value pairs.
+async fn call_args_once(rt: &naftiko::Runtime) {
+    let args = [("user_id", Value::from(UID))];
+    black_box(rt.call_args(OP, &args).await.unwrap());
+}
+
 fn run(mode: &str, n: usize) -> f64 {
     match mode {
         "load" => {
@@ -151,7 +187,7 @@ fn run(mode: &str, n: usize) -> f64 {
             }
             t.elapsed().as_nanos() as f64 / (n.max(1) * cases.len()) as f64
         }
-        "call" | "hand" => {
+        "call" | "call-args" | "hand" => {
             // `TARGET=http://IP:PORT` (tools/nginx.sh): an external server; otherwise the
             // loopback server on a thread of its own.
             let base = match std::env::var("TARGET") {
@@ -168,36 +204,14 @@ fn run(mode: &str, n: usize) -> f64 {
                 .enable_all()
                 .build()
                 .unwrap();
+            // Each mode its own future (one shared async block would make every mode's
+            // state as large as the largest, and the copies of it count too).
             tokio_rt.block_on(async {
-                // One call first (both modes), so N = 0 includes connection set-up and the
-                // client's lazy initialisation.
-                let one = |hand_mode: bool| {
-                    let rt = &rt;
-                    let hand = &hand;
-                    let base = &base;
-                    async move {
-                        if hand_mode {
-                            let r = hand
-                                .get(format!("{base}/v2/user/{UID}"))
-                                .header("x-vital-api-key", "sk_bench")
-                                .send()
-                                .await
-                                .and_then(reqwest::Response::error_for_status)
-                                .unwrap();
-                            let b = r.bytes().await.unwrap();
-                            black_box(serde_json::from_slice::<Value>(&b).unwrap());
-                        } else {
-                            black_box(rt.call(OP, json!({ "user_id": UID })).await.unwrap());
-                        }
-                    }
-                };
-                let hand_mode = mode == "hand";
-                one(hand_mode).await;
-                let t = Instant::now();
-                for _ in 0..n {
-                    one(hand_mode).await;
+                match mode {
+                    "hand" => repeat(n, || hand_once(&hand, &base)).await,
+                    "call-args" => repeat(n, || call_args_once(&rt)).await,
+                    _ => repeat(n, || call_once(&rt)).await,
                 }
-                t.elapsed().as_nanos() as f64 / n.max(1) as f64
             })
         }
         "decode" | "map-root" | "map-ids" => {
@@ -218,7 +232,7 @@ fn run(mode: &str, n: usize) -> f64 {
             }
             t.elapsed().as_nanos() as f64 / n.max(1) as f64
         }
-        other => panic!("unknown mode {other}: load, prepare, prepare-all, call, hand, decode, map-root, map-ids"),
+        other => panic!("unknown mode {other}: load, prepare, prepare-all, call, call-args, hand, decode, map-root, map-ids"),
     }
 }
 
