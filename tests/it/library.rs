@@ -253,3 +253,52 @@ async fn a_consumer_with_its_own_ca_keeps_its_own_client_beside_a_users_client()
         "the consumer's own client (with its CA) was used: {err}"
     );
 }
+
+async fn serve_users_page(server: &MockServer, limit: &str) {
+    Mock::given(method("GET"))
+        .and(path("/v2/user"))
+        .and(wiremock::matchers::query_param("limit", limit))
+        .and(header("x-vital-api-key", vital::KEY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "users": [{"user_id": "u-1"}], "total": 1, "offset": 0, "limit": limit
+        })))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn call_args_sends_what_call_sends_and_gives_the_same_output() {
+    let server = MockServer::start().await;
+    serve_users_page(&server, "5").await;
+    let rt = builder(&server).build().unwrap();
+    let by_json = rt.call(USERS, json!({"offset": 0, "limit": 5})).await;
+    let pairs = [("offset", json!(0)), ("limit", json!(5))];
+    let by_pairs = rt.call_args(USERS, &pairs).await;
+    assert_eq!(by_pairs.unwrap(), by_json.unwrap());
+}
+
+#[tokio::test]
+async fn call_args_refuses_what_call_refuses_with_the_same_message() {
+    let server = MockServer::start().await;
+    serve_users(&server).await;
+    let rt = builder(&server).build().unwrap();
+    for (pairs, object) in [
+        (vec![("limt", json!(5))], json!({"limt": 5})),
+        (vec![("limit", json!("five"))], json!({"limit": "five"})),
+    ] {
+        let by_pairs = rt.call_args(USERS, &pairs).await.unwrap_err();
+        let by_json = rt.call(USERS, object).await.unwrap_err();
+        assert_eq!(by_pairs.to_string(), by_json.to_string());
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn call_args_takes_the_last_value_of_a_name_given_twice() {
+    let server = MockServer::start().await;
+    serve_users_page(&server, "7").await;
+    let rt = builder(&server).build().unwrap();
+    let pairs = [("limit", json!(5)), ("limit", json!(7))];
+    let out = rt.call_args(USERS, &pairs).await.unwrap();
+    assert_eq!(out["result"]["limit"], "7");
+}
