@@ -110,8 +110,7 @@ pub(crate) async fn send(
     started: Instant,
     names: &HeaderNames,
 ) -> Result<Response, SendError> {
-    // `started` is the caller's clock reading (its latency metric), so the deadline costs
-    // no second one.
+    // `started` is the caller's clock reading (its latency metric): no second one here.
     let deadline = started + timeout;
     // Parsed once; the first attempt takes it, a retry parses it again.
     let mut parsed = Some(parse_url(req)?);
