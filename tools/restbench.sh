@@ -6,7 +6,8 @@
 # time of the process answering each (loadgen server, naftiko serve, the nginx worker).
 # Then the peak RSS (VmHWM) of `naftiko serve` with 1 000 connections at once on the call
 # route and on the forward route (one process each; the upstream delays every answer 200 ms).
-# Run by hand from anywhere: bash tools/restbench.sh   (PAIRS=5 SECS=2 to change the rounds)
+# Run by hand from anywhere: bash tools/restbench.sh   (PAIRS=5 SECS=2 to change the rounds;
+# BUSY=1 keeps the cores out of idle states, see below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,13 @@ cargo build --locked --release -p naftiko -p naftiko-loadgen --bin naftiko --bin
 LOADGEN=target/release/naftiko-loadgen
 NAFTIKO=target/release/naftiko
 
+# BUSY=1: one SCHED_IDLE spinner per core for the whole run, so the cores never sit in an
+# idle state (as on a server with other work to do): at c = 1 this VM's wake-up from idle
+# otherwise dominates every latency (BENCHMARKS.md "Idle cores and c = 1"). The spinners
+# yield to every other process at once and their CPU is nobody's "server CPU".
+if [ "${BUSY:-0}" = 1 ]; then
+  for _ in $(seq "$(nproc)"); do chrt -i 0 sh -c 'while :; do :; done' & PIDS+=($!); done
+fi
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 "$LOADGEN" --serve "$UP" >"$WORK/upstream.log" 2>&1 & UP_PID=$!; PIDS+=($!)
