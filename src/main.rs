@@ -7,7 +7,7 @@
 mod cli;
 
 /// The binary's allocator: the servers allocate per request, and mimalloc's thread-local
-/// free lists cost less than glibc's arenas there (BENCHMARKS.md "Allocator").
+/// free lists cost less than glibc's arenas there (BENCHMARKS.md "Server instructions per request").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

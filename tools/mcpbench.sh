@@ -59,13 +59,7 @@ check() { # URL TOOL: one tools/call must succeed
   case "$out" in *'"isError":true'*|*'"error"'*) echo "tools/call $2 at $1 failed: $out" >&2; exit 1;; esac
 }
 
-# BUSY=1: one SCHED_IDLE spinner per core for the whole run, so the cores never sit in an
-# idle state (as on a server with other work to do): at c = 1 this VM's wake-up from idle
-# otherwise dominates every latency (BENCHMARKS.md "Idle cores and c = 1"). The spinners
-# yield to every other process at once and their CPU is nobody's "server CPU".
-if [ "${BUSY:-0}" = 1 ]; then
-  for _ in $(seq "$(nproc)"); do chrt -i 0 sh -c 'while :; do :; done' & PIDS+=($!); done
-fi
+source tools/busy.sh
 export VITAL_API_KEY=sk_bench
 "$LOADGEN" --serve "$UP" >"$WORK/upstream.log" 2>&1 & UP_PID=$!; PIDS+=($!)
 "$LOADGEN" --serve "$SLOW" --delay-ms 200 >"$WORK/slow.log" 2>&1 & PIDS+=($!)

@@ -41,13 +41,7 @@ cargo build --locked --release -p naftiko -p naftiko-loadgen --bin naftiko --bin
 LOADGEN=target/release/naftiko-loadgen
 NAFTIKO=target/release/naftiko
 
-# BUSY=1: one SCHED_IDLE spinner per core for the whole run, so the cores never sit in an
-# idle state (as on a server with other work to do): at c = 1 this VM's wake-up from idle
-# otherwise dominates every latency (BENCHMARKS.md "Idle cores and c = 1"). The spinners
-# yield to every other process at once and their CPU is nobody's "server CPU".
-if [ "${BUSY:-0}" = 1 ]; then
-  for _ in $(seq "$(nproc)"); do chrt -i 0 sh -c 'while :; do :; done' & PIDS+=($!); done
-fi
+source tools/busy.sh
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 "$LOADGEN" --serve "$UP" >"$WORK/upstream.log" 2>&1 & UP_PID=$!; PIDS+=($!)
