@@ -6,6 +6,11 @@
 
 mod cli;
 
+/// The binary's allocator: the servers allocate per request, and mimalloc's thread-local
+/// free lists cost less than glibc's arenas there (BENCHMARKS.md "Server instructions per request").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     cli::main()
 }

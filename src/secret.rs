@@ -104,13 +104,27 @@ pub(crate) fn replace_values<'a>(
     min_chars: usize,
     replacement: impl Fn(&Secret) -> &str,
 ) -> std::borrow::Cow<'a, str> {
-    let mut out = std::borrow::Cow::Borrowed(text);
-    // Longest first, so a secret that contains another is replaced whole.
+    replace_ordered(text, &longest_first(secrets, min_chars), replacement)
+}
+
+/// The secrets at least `min_chars` long, longest first, so a secret that contains another
+/// is replaced whole.
+fn longest_first(secrets: &[Secret], min_chars: usize) -> Vec<&Secret> {
     let mut order: Vec<&Secret> = secrets
         .iter()
         .filter(|s| !s.value.is_empty() && s.value.chars().count() >= min_chars)
         .collect();
     order.sort_by_key(|s| std::cmp::Reverse(s.value.len()));
+    order
+}
+
+/// Replaces the values of `order` (from [`longest_first`]) in `text`, in that order.
+fn replace_ordered<'a>(
+    text: &'a str,
+    order: &[&Secret],
+    replacement: impl Fn(&Secret) -> &str,
+) -> std::borrow::Cow<'a, str> {
+    let mut out = std::borrow::Cow::Borrowed(text);
     for s in order {
         if out.contains(&*s.value) {
             out = std::borrow::Cow::Owned(out.replace(&*s.value, replacement(s)));
@@ -140,34 +154,73 @@ pub(crate) fn redact_json(
     secrets: &[Secret],
     all: bool,
 ) -> serde_json::Value {
-    use serde_json::Value;
-    if secrets.is_empty() {
-        return value.clone();
+    let mut value = value.clone();
+    redact_json_in_place(&mut value, secrets, all);
+    value
+}
+
+/// [`redact_json`] on a value the caller owns: strings and keys are replaced only where they
+/// hold a secret, so a value with none is neither copied nor rebuilt (the common case: an
+/// API's answer, on every call of a server).
+pub(crate) fn redact_json_in_place(value: &mut serde_json::Value, secrets: &[Secret], all: bool) {
+    let order = longest_first(secrets, if all { 1 } else { DISTINCTIVE });
+    if !order.is_empty() {
+        redact_value(value, &order);
     }
-    let text = |s: &str| -> String {
-        if all {
-            redact(s, secrets).into_owned()
-        } else {
-            redact_distinctive(s, secrets).into_owned()
-        }
-    };
+}
+
+fn redact_value(value: &mut serde_json::Value, order: &[&Secret]) {
+    use serde_json::Value;
     match value {
-        Value::String(s) => Value::String(text(s)),
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| redact_json(v, secrets, all)).collect())
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(r) = replace_ordered(s, order, |_| REDACTED) {
+                *s = r;
+            }
         }
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (text(k), redact_json(v, secrets, all)))
-                .collect(),
-        ),
-        other => other.clone(),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, order)),
+        Value::Object(map) => {
+            let key_holds_one = |k: &String| order.iter().any(|s| k.contains(&*s.value));
+            if map.keys().any(key_holds_one) {
+                *map = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, mut v)| {
+                        redact_value(&mut v, order);
+                        (replace_ordered(&k, order, |_| REDACTED).into_owned(), v)
+                    })
+                    .collect();
+            } else {
+                map.values_mut().for_each(|v| redact_value(v, order));
+            }
+        }
+        _ => {}
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_redaction_in_place_reaches_nested_strings_and_keys_and_leaves_the_rest() {
+        let s = [Secret::new("K", "sk_live_123"), Secret::new("P", "abc")];
+        let mut v = serde_json::json!({
+            "a": [1, "x sk_live_123 y", {"sk_live_123": true}],
+            "abc": "abc is short, kept",
+            "n": null
+        });
+        redact_json_in_place(&mut v, &s, false);
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "a": [1, "x *** y", {"***": true}],
+                "abc": "abc is short, kept",
+                "n": null
+            })
+        );
+        let mut all = v.clone();
+        redact_json_in_place(&mut all, &s, true);
+        assert_eq!(all["***"], "*** is short, kept");
+    }
 
     #[test]
     fn redaction_replaces_every_occurrence() {

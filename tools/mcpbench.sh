@@ -4,13 +4,18 @@
 # and 64, all against the same loopback upstream (`naftiko-loadgen --serve`):
 #   runtime        `Runtime::call` in the driver's process (the limit)
 #   naftiko-http   `naftiko serve specs/vital/users.yaml --mcp …`
+#   naftiko-http-1t  the same with `--threads 1` (one worker thread)
 #   naftiko-stdio  `naftiko mcp specs/vital/users.yaml`
 #   fastmcp-http   FastMCP `from_openapi` on Junction's Users OpenAPI, stateless HTTP, JSON answers
 #   fastmcp-stdio  the same over stdio
 #   http-hop       a plain GET of the upstream: one loopback HTTP exchange, no MCP
+#   naftiko-rest   the same upstream call through `naftiko serve`'s REST adapter
+#                  (tools/restbench/capability.yaml, route `/call/{{user_id}}`): the process
+#                  hop without MCP, so naftiko-http − naftiko-rest is the MCP layer itself
 # interleaved rounds, added µs per call over `runtime`, the server process's CPU per call; then the peak RSS (VmHWM) of
 # `naftiko serve` and of FastMCP with 1 000 tools/call in flight (upstream delays 200 ms).
-# Run by hand: bash tools/mcpbench.sh   (PAIRS=7 SECS=2 to change the rounds; FASTMCP=0 to
+# Run by hand: bash tools/mcpbench.sh   (PAIRS=7 SECS=2 to change the rounds; BUSY=1 to keep the
+# cores out of idle states, see below; FASTMCP=0 to
 # skip the peer; OUT=DIR also keeps the raw output there; BEFORE=PATH/TO/naftiko adds
 # `before-http` and `before-stdio` targets served by that binary, interleaved in the same run)
 set -euo pipefail
@@ -23,7 +28,7 @@ FASTMCP_VERSION=4.1.6
 OPENAPI=${OPENAPI:-../shared/vital/openapi.users.json}
 [ -f "$OPENAPI" ] || OPENAPI=/work/shared/vital/openapi.users.json
 # Ports 19510–19519 on 127.0.0.1.
-UP=19510 MCP=19511 FMCP=19512 SLOW=19513 MCPSLOW=19514 FMCPSLOW=19515 MCPBEFORE=19516
+UP=19510 MCP=19511 FMCP=19512 SLOW=19513 MCPSLOW=19514 FMCPSLOW=19515 MCPBEFORE=19516 REST=19517 MCP1T=19518
 BEFORE=${BEFORE:-}
 WORK=$(mktemp -d /tmp/naftiko-mcpbench.XXXXXX)
 PIDS=()
@@ -54,6 +59,7 @@ check() { # URL TOOL: one tools/call must succeed
   case "$out" in *'"isError":true'*|*'"error"'*) echo "tools/call $2 at $1 failed: $out" >&2; exit 1;; esac
 }
 
+source tools/busy.sh
 export VITAL_API_KEY=sk_bench
 "$LOADGEN" --serve "$UP" >"$WORK/upstream.log" 2>&1 & UP_PID=$!; PIDS+=($!)
 "$LOADGEN" --serve "$SLOW" --delay-ms 200 >"$WORK/slow.log" 2>&1 & PIDS+=($!)
@@ -61,14 +67,18 @@ wait_port "$UP"; wait_port "$SLOW"
 "$NAFTIKO" serve specs/vital/users.yaml --mcp "127.0.0.1:$MCP" --base-uri "http://127.0.0.1:$UP" >"$WORK/serve.log" 2>&1 & SERVE=$!; PIDS+=($!)
 "$NAFTIKO" serve specs/vital/users.yaml --mcp "127.0.0.1:$MCPSLOW" --base-uri "http://127.0.0.1:$SLOW" >"$WORK/serve-slow.log" 2>&1 &
 SERVE_SLOW=$!; PIDS+=($!)
-wait_port "$MCP"; wait_port "$MCPSLOW"
+"$NAFTIKO" serve tools/restbench/capability.yaml --listen "bench=127.0.0.1:$REST" --base-uri "http://127.0.0.1:$UP" >"$WORK/serve-rest.log" 2>&1 & REST_PID=$!; PIDS+=($!)
+"$NAFTIKO" serve specs/vital/users.yaml --mcp "127.0.0.1:$MCP1T" --threads 1 --base-uri "http://127.0.0.1:$UP" >"$WORK/serve-1t.log" 2>&1 & SERVE1T=$!; PIDS+=($!)
+wait_port "$MCP"; wait_port "$MCPSLOW"; wait_port "$REST"; wait_port "$MCP1T"
 check "http://127.0.0.1:$MCP/mcp" get_user_v2_user__user_id__get
 TARGETS="runtime=runtime=http://127.0.0.1:$UP"
 TARGETS+=";http-hop=get:http://127.0.0.1:$UP/v2/user/3fa85f64-5717-4562-b3fc-2c963f66afa6"
+TARGETS+=";naftiko-rest=get:http://127.0.0.1:$REST/call/3fa85f64-5717-4562-b3fc-2c963f66afa6"
 TARGETS+=";naftiko-http=http://127.0.0.1:$MCP/mcp"
+TARGETS+=";naftiko-http-1t=http://127.0.0.1:$MCP1T/mcp"
 TARGETS+=";naftiko-stdio=stdio:$NAFTIKO mcp specs/vital/users.yaml --base-uri http://127.0.0.1:$UP"
 # The process whose CPU per call is reported, per target (0: none; stdio: the child).
-SERVERS="0,$UP_PID,$SERVE,0"
+SERVERS="0,$UP_PID,$REST_PID,$SERVE,$SERVE1T,0"
 if [ -n "$BEFORE" ]; then
   "$BEFORE" serve specs/vital/users.yaml --mcp "127.0.0.1:$MCPBEFORE" --base-uri "http://127.0.0.1:$UP" >"$WORK/serve-before.log" 2>&1 & BEFORE_PID=$!; PIDS+=($!)
   wait_port "$MCPBEFORE"

@@ -6,7 +6,8 @@
 # time of the process answering each (loadgen server, naftiko serve, the nginx worker).
 # Then the peak RSS (VmHWM) of `naftiko serve` with 1 000 connections at once on the call
 # route and on the forward route (one process each; the upstream delays every answer 200 ms).
-# Run by hand from anywhere: bash tools/restbench.sh   (PAIRS=5 SECS=2 to change the rounds)
+# Run by hand from anywhere: bash tools/restbench.sh   (PAIRS=5 SECS=2 to change the rounds;
+# BUSY=1 keeps the cores out of idle states, see below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,7 @@ cargo build --locked --release -p naftiko -p naftiko-loadgen --bin naftiko --bin
 LOADGEN=target/release/naftiko-loadgen
 NAFTIKO=target/release/naftiko
 
+source tools/busy.sh
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 "$LOADGEN" --serve "$UP" >"$WORK/upstream.log" 2>&1 & UP_PID=$!; PIDS+=($!)

@@ -126,21 +126,32 @@ pub(crate) async fn forward(
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(SendError::BodyTooLarge { operation, limit });
     }
-    let headers = response
-        .headers()
-        .iter()
-        .filter(|(k, _)| !hop_by_hop(k.as_str()))
-        .filter_map(|(k, v)| {
-            let text = String::from_utf8_lossy(v.as_bytes());
-            let redacted = req.redact(&text);
-            let value = reqwest::header::HeaderValue::from_str(&redacted).ok()?;
-            Some((k.clone(), value))
-        })
-        .collect();
+    let headers = passed_headers(&response, req);
     Ok(Forwarded {
         status,
         headers,
         body: response,
         limit,
     })
+}
+
+/// The response's headers to pass back: hop-by-hop ones dropped, a secret in a value
+/// redacted, every other value as received (not copied).
+fn passed_headers(
+    response: &reqwest::Response,
+    req: &PreparedRequest,
+) -> Vec<(HeaderName, reqwest::header::HeaderValue)> {
+    response
+        .headers()
+        .iter()
+        .filter(|(k, _)| !hop_by_hop(k.as_str()))
+        .filter_map(|(k, v)| {
+            let text = String::from_utf8_lossy(v.as_bytes());
+            let value = match req.redact(&text) {
+                std::borrow::Cow::Borrowed(_) => v.clone(),
+                std::borrow::Cow::Owned(r) => reqwest::header::HeaderValue::from_str(&r).ok()?,
+            };
+            Some((k.clone(), value))
+        })
+        .collect()
 }

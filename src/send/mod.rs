@@ -415,7 +415,7 @@ async fn exchange(
         }
     };
     if status >= 400 {
-        let parsed = if body.iter().all(u8::is_ascii_whitespace) {
+        let mut parsed = if body.iter().all(u8::is_ascii_whitespace) {
             Value::Null
         } else {
             serde_json::from_slice(&body)
@@ -426,7 +426,10 @@ async fn exchange(
                 operation: operation.to_string(),
                 status,
                 headers: response_headers,
-                body: crate::secret::redact_json(&parsed, req.all_secrets(), false),
+                body: {
+                    crate::secret::redact_json_in_place(&mut parsed, req.all_secrets(), false);
+                    parsed
+                },
                 attempts,
             },
             retry_after,

@@ -375,6 +375,31 @@ async fn a_bare_tools_call_post_without_initialize_gets_plain_json_on_mcp_and_ro
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn threads_sets_the_worker_count_and_zero_is_refused_by_name() {
+    let upstream = users_upstream().await;
+    let base = format!("--base-uri={}", upstream.uri());
+    let s = serve(
+        &[USERS, "--mcp", "127.0.0.1:0", &base, "--threads", "1"],
+        &[("VITAL_API_KEY", KEY)],
+        1,
+    )
+    .unwrap();
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_user_v2_user__user_id__get","arguments":{"user_id":"u-1"}}}"#;
+    let (code, text) = post(
+        &s.url("auto"),
+        &[("content-type", "application/json")],
+        body,
+    )
+    .await;
+    assert_eq!(code, 200, "{text}");
+    assert!(text.contains(r#""client_user_id":"c-1""#), "{text}");
+    let err = serve(&[USERS, "--mcp", "127.0.0.1:0", "--threads", "0"], &[], 1)
+        .err()
+        .expect("--threads 0 is refused");
+    assert!(err.contains("--threads"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn foreign_origin_oversized_body_malformed_json_and_unknown_tool_are_refused() {
     let s = serve(&[USERS, "--mcp", "127.0.0.1:0"], &[], 1).unwrap();
     let url = s.url("auto");

@@ -60,6 +60,11 @@ pub struct ServeCommon {
     /// Read binds (e.g. VITAL_API_KEY) from a dotenv file (repeatable; later files win)
     #[arg(long, value_name = "PATH")]
     pub env_file: Vec<PathBuf>,
+    /// Worker threads answering requests (default: one per core the process may use).
+    /// `--threads 1` gives the lowest latency per call when replicas share the cores
+    /// (docs/deploy.md); more threads give one process more throughput
+    #[arg(long, value_name = "N", env = "NAFTIKO_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 impl ServeCommon {
@@ -111,8 +116,14 @@ pub(crate) fn announce(server: &McpServer, file: &std::path::Path) {
     }
 }
 
-pub(crate) fn tokio_runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
+/// The servers' async runtime: `threads` workers, else tokio's default (one per core the
+/// process may use, or `TOKIO_WORKER_THREADS`).
+pub(crate) fn tokio_runtime(threads: Option<u16>) -> Result<tokio::runtime::Runtime, Failure> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = threads {
+        builder.worker_threads(usize::from(n));
+    }
+    builder
         .enable_all()
         .build()
         .map_err(|e| Failure::invalid(format!("cannot start the async runtime: {e}")))
@@ -128,7 +139,7 @@ pub fn run(a: &McpArgs) -> Result<Exit, Failure> {
     options.timeout = a.timeout;
     let server = McpServer::new(rt, options)?;
     announce(&server, &a.spec);
-    tokio_runtime()?
+    tokio_runtime(a.common.threads)?
         .block_on(server.serve_stdio())
         .map_err(|e| Failure::invalid(format!("MCP over stdio failed: {e}")))?;
     Ok(Exit::Ok)

@@ -217,7 +217,7 @@ fn plan_control(
 /// Runs `naftiko serve`.
 pub fn run(a: &ServeArgs) -> Result<Exit, Failure> {
     let plan = plan(a)?;
-    tokio_runtime()?.block_on(serve_all(plan, &a.spec, a.drain_delay))
+    tokio_runtime(a.common.threads)?.block_on(serve_all(plan, &a.spec, a.drain_delay))
 }
 
 /// `--drain-delay`: seconds from 0 to 3600.

@@ -183,10 +183,13 @@ fn finish(inner: &Inner, outcome: Outcome) -> CallToolResult {
         Outcome::Ok(v) => (v, false),
         Outcome::Failed(v) => (v, true),
     };
-    let value = crate::secret::redact_json(&value, &inner.secrets, false);
+    let mut value = value;
+    crate::secret::redact_json_in_place(&mut value, &inner.secrets, false);
     // The text is the value itself (an array stays an array, as upstream returns it);
     // structured content must be an object, so anything else is wrapped.
-    let text = value.to_string();
+    // serde_json's writer, not `Display` (which goes through `fmt::Formatter`: twice the
+    // instructions for the same bytes).
+    let text = serde_json::to_string(&value).unwrap_or_default();
     let structured = match value {
         Value::Object(_) => value,
         other => json!({ "result": other }),

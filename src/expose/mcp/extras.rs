@@ -163,9 +163,12 @@ async fn read_call(
         .and_then(|c| c.index)
         .map(|i| (i, call_name(&inner.rt, i)));
     let value = match declared(inner, tool, target.as_ref(), args, opts).await {
-        Outcome::Ok(v) => crate::secret::redact_json(&v, &inner.secrets, false),
-        Outcome::Failed(v) => {
-            let v = crate::secret::redact_json(&v, &inner.secrets, false);
+        Outcome::Ok(mut v) => {
+            crate::secret::redact_json_in_place(&mut v, &inner.secrets, false);
+            v
+        }
+        Outcome::Failed(mut v) => {
+            crate::secret::redact_json_in_place(&mut v, &inner.secrets, false);
             let msg = v["error"].as_str().unwrap_or("the call failed").to_string();
             return Err(ErrorData::internal_error(
                 format!("resource `{}`: {msg}", r.name),

@@ -120,31 +120,28 @@ fn headers_plain(headers: &HeaderMap) -> bool {
 }
 
 /// rmcp's Host check (DNS rebinding), for the hosts the router was given: `None` means
-/// rmcp's default list, empty means any. When unsure, `false`: rmcp then decides.
+/// rmcp's default list, empty means any. When unsure, `false`: rmcp then decides. Compared
+/// in place, without parsing or allocating (it runs on every request).
 fn host_allowed(parts: &Parts, allowed: Option<&[String]>) -> bool {
-    let authority: axum::http::uri::Authority = match parts.headers.get(header::HOST) {
-        Some(h) => match h.to_str().ok().and_then(|h| h.parse().ok()) {
-            Some(a) => a,
-            None => return false,
+    let authority = match parts.headers.get(header::HOST) {
+        Some(h) => match h.to_str() {
+            Ok(h) => h,
+            Err(_) => return false,
         },
         None => match parts.uri.authority() {
-            Some(a) => a.clone(),
+            Some(a) => a.as_str(),
             None => return false,
         },
     };
-    let host = authority
-        .host()
-        .trim_matches(['[', ']'])
-        .to_ascii_lowercase();
-    let port = authority.port_u16();
+    let Some((host, port)) = split_authority(authority) else {
+        return false;
+    };
     let matches = |allowed: &str| {
         let allowed = allowed.trim();
-        let (a_host, a_port) = match allowed.parse::<axum::http::uri::Authority>() {
-            Ok(a) => (a.host().to_string(), a.port_u16()),
-            Err(_) => (allowed.to_string(), None),
-        };
+        // An entry that is not `host[:port]` (a bare IPv6 address) is a host with any port.
+        let (a_host, a_port) = split_authority(allowed).unwrap_or((allowed, None));
         !allowed.is_empty()
-            && a_host.trim_matches(['[', ']']).to_ascii_lowercase() == host
+            && a_host.trim_matches(['[', ']']).eq_ignore_ascii_case(host)
             && a_port.is_none_or(|p| Some(p) == port)
     };
     match allowed {
@@ -152,6 +149,35 @@ fn host_allowed(parts: &Parts, allowed: Option<&[String]>) -> bool {
         Some([]) => true,
         Some(list) => list.iter().any(|a| matches(a)),
     }
+}
+
+/// `host[:port]` or `[v6][:port]` split into the host (brackets removed) and the port;
+/// `None` for anything else (an empty host, a port that is not a number, userinfo, a path).
+fn split_authority(s: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = match s.strip_prefix('[') {
+        Some(v6) => {
+            let (host, rest) = v6.split_once(']')?;
+            match rest {
+                "" => (host, None),
+                _ => (host, Some(rest.strip_prefix(':')?)),
+            }
+        }
+        None => match s.split_once(':') {
+            Some((_, p)) if p.contains(':') => return None,
+            Some((h, p)) => (h, Some(p)),
+            None => (s, None),
+        },
+    };
+    let bad = |c: char| c.is_whitespace() || matches!(c, '/' | '@' | '?' | '#' | '[' | ']');
+    if host.is_empty() || host.contains(bad) {
+        return None;
+    }
+    let port = match port {
+        None => None,
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => Some(p.parse().ok()?),
+        Some(_) => return None,
+    };
+    Some((host, port))
 }
 
 #[derive(Serialize)]
@@ -230,5 +256,19 @@ mod tests {
         let list = ["api.example:8080".to_string()];
         assert!(host_allowed(&host("api.example:8080"), Some(&list)));
         assert!(!host_allowed(&host("api.example:9090"), Some(&list)));
+        assert!(host_allowed(&host("LOCALHOST:3001"), None));
+        for unsure in [
+            "",
+            ":80",
+            "localhost:",
+            "localhost:x",
+            "a@localhost",
+            "[::1",
+            "::1:80",
+        ] {
+            assert!(!host_allowed(&host(unsure), None), "{unsure:?}");
+        }
+        let bare_v6 = ["::1".to_string()];
+        assert!(host_allowed(&host("[::1]:3001"), Some(&bare_v6)));
     }
 }

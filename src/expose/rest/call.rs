@@ -29,7 +29,7 @@ pub(crate) async fn run(inner: &Inner, op: &RestOperation, args: Args) -> Respon
         return run_steps(inner, op, o, &args).await;
     }
     let Some((index, call)) = op.call.as_ref().and_then(|c| Some((c.index?, c))) else {
-        return json(inner, StatusCode::OK, &mock(&op.outputs, &args));
+        return json(inner, StatusCode::OK, mock(&op.outputs, &args));
     };
     let consumed = &inner.rt.capability().operations()[index];
     let mut call_args = args.clone();
@@ -65,7 +65,7 @@ pub(crate) async fn run(inner: &Inner, op: &RestOperation, args: Args) -> Respon
                 Err(e) => return failure(inner, Error::from(e)),
             };
             let shaped = shape(&op.outputs, &decoded).unwrap_or(decoded);
-            json(inner, status, &shaped)
+            json(inner, status, shaped)
         }
         Err(Error::Send(SendError::Status(e))) => {
             let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY);
@@ -82,7 +82,7 @@ pub(crate) async fn run(inner: &Inner, op: &RestOperation, args: Args) -> Respon
                     Some("text/plain; charset=utf-8"),
                     s.as_bytes(),
                 ),
-                other => json(inner, status, &other),
+                other => json(inner, status, other),
             }
         }
         Err(e) => failure(inner, e),
@@ -98,9 +98,9 @@ async fn run_steps(inner: &Inner, op: &RestOperation, o: &Orchestration, args: &
         ..CallOptions::default()
     };
     match steps::run(&inner.rt, &options, o, args).await {
-        Ok(StepsOutput::Mapped(v)) => json(inner, StatusCode::OK, &v),
+        Ok(StepsOutput::Mapped(v)) => json(inner, StatusCode::OK, v),
         Ok(StepsOutput::LastCall(v)) => {
-            json(inner, StatusCode::OK, &shape(&op.outputs, &v).unwrap_or(v))
+            json(inner, StatusCode::OK, shape(&op.outputs, &v).unwrap_or(v))
         }
         Err(e) => {
             let status = match &*e.source {
@@ -147,12 +147,12 @@ pub(crate) fn failure(inner: &Inner, e: Error) -> Response {
     p.into_response()
 }
 
-fn json(inner: &Inner, status: StatusCode, v: &Value) -> Response {
-    let v = crate::secret::redact_json(v, &inner.secrets, false);
+fn json(inner: &Inner, status: StatusCode, mut v: Value) -> Response {
+    crate::secret::redact_json_in_place(&mut v, &inner.secrets, false);
     if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
         return empty(status);
     }
-    let mut r = Response::new(Body::from(v.to_string()));
+    let mut r = Response::new(Body::from(serde_json::to_vec(&v).unwrap_or_default()));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
