@@ -65,6 +65,11 @@ impl Runtime {
         self.tokio.block_on(self.inner.call(operation, args))
     }
 
+    /// [`crate::Runtime::call_args`], blocking: the arguments as name/value pairs.
+    pub fn call_args(&self, operation: &str, args: &[(&str, Value)]) -> Result<Value, Error> {
+        self.tokio.block_on(self.inner.call_args(operation, args))
+    }
+
     /// [`crate::Runtime::call_with`], blocking.
     pub fn call_with(
         &self,

@@ -227,6 +227,8 @@ fn the_blocking_runtime_calls_without_an_async_caller() {
     assert_eq!(out.result.total, 1);
     let value = rt.call(USERS, json!({})).unwrap();
     assert_eq!(value["result"]["users"][0]["user_id"], "u-1");
+    let by_pairs = rt.call_args(USERS, &[("offset", json!(0))]).unwrap();
+    assert_eq!(by_pairs, value);
     let req = rt.prepare(USERS, json!({"limit": 2})).unwrap();
     assert!(req.url().ends_with("/v2/user?limit=2"), "{}", req.url());
 }
