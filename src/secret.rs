@@ -169,6 +169,29 @@ pub(crate) fn redact_json_in_place(value: &mut serde_json::Value, secrets: &[Sec
     }
 }
 
+/// The JSON text of `value` once [`redact_json_in_place`] has run on it, walking the value
+/// only when the text shows a secret. A string or key that holds a secret writes it into the
+/// text (JSON escaping changes only `"`, `\\` and control characters, and a secret with one
+/// of those is always walked for), so a text without any means there is nothing to redact:
+/// one serialisation and a search, where the walk would visit every string.
+pub(crate) fn redacted_json_text(
+    value: &mut serde_json::Value,
+    secrets: &[Secret],
+    all: bool,
+) -> String {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    let order = longest_first(secrets, if all { 1 } else { DISTINCTIVE });
+    let escaped = |s: &str| s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+    if !order
+        .iter()
+        .any(|s| escaped(&s.value) || text.contains(&*s.value))
+    {
+        return text;
+    }
+    redact_value(value, &order);
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 fn redact_value(value: &mut serde_json::Value, order: &[&Secret]) {
     use serde_json::Value;
     match value {
@@ -220,6 +243,34 @@ mod tests {
         let mut all = v.clone();
         redact_json_in_place(&mut all, &s, true);
         assert_eq!(all["***"], "*** is short, kept");
+    }
+
+    #[test]
+    fn redacted_json_text_is_the_text_of_the_value_redacted_in_place() {
+        let s = [
+            Secret::new("K", "sk_live_123"),
+            Secret::new("Q", "tok\"en\\x"),
+            Secret::new("C", "line\nbreak"),
+        ];
+        let cases = [
+            serde_json::json!({"a": "nothing secret here", "n": [1, 2.5, null]}),
+            serde_json::json!({"a": ["x sk_live_123 y"], "sk_live_123": {"k": "sk_live_123"}}),
+            serde_json::json!({"q": "say tok\"en\\x twice: tok\"en\\x"}),
+            serde_json::json!({"c": "line\nbreak", "d": "line break"}),
+            serde_json::json!("sk_live_123"),
+            serde_json::json!({"number": 12345678901_u64, "é": "ünïcode sk_live_123"}),
+        ];
+        for all in [false, true] {
+            for case in &cases {
+                let mut walked = case.clone();
+                redact_json_in_place(&mut walked, &s, all);
+                let mut v = case.clone();
+                let text = redacted_json_text(&mut v, &s, all);
+                assert_eq!(text, serde_json::to_string(&walked).unwrap(), "{case}");
+                assert_eq!(v, walked, "{case}");
+                assert!(!text.contains("sk_live_123"), "{text}");
+            }
+        }
     }
 
     #[test]

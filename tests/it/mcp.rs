@@ -977,6 +977,8 @@ async fn the_stateless_fast_path_answers_like_rmcp_in_a_session_and_statelessly(
         r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"nope","arguments":{}}}"#,
         r#"{"jsonrpc":"2.0","id":6,"method":"tools/list","params":{"cursor":"x"}}"#,
         r#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#,
+        // A result with `isError` (the required argument is missing), written the same.
+        r#"{"jsonrpc":"2.0","id":"eight","method":"tools/call","params":{"name":"get_user_v2_user__user_id__get","arguments":{}}}"#,
     ];
     for body in bodies {
         let (code, text) = post(&url, &[("content-type", "application/json")], body).await;

@@ -23,7 +23,7 @@ pub(crate) async fn call(
     name: &str,
     args: Option<JsonObject>,
     trace: Option<TraceParent>,
-) -> Result<CallToolResult, ErrorData> {
+) -> Result<Answer, ErrorData> {
     let started = Instant::now();
     let Some(entry) = inner.tools.get(name) else {
         inner.metrics.record(name, 404, started.elapsed());
@@ -45,14 +45,10 @@ pub(crate) async fn call(
         trace_id = trace.as_ref().map(TraceParent::trace_id).unwrap_or_default(),
     );
     let outcome = run(inner, entry, args, &opts).instrument(span).await;
-    let result = finish(inner, outcome);
-    let status = if result.is_error == Some(true) {
-        500
-    } else {
-        200
-    };
+    let answer = finish(inner, outcome);
+    let status = if answer.is_error() { 500 } else { 200 };
     inner.metrics.record(name, status, started.elapsed());
-    Ok(result)
+    Ok(answer)
 }
 
 /// What a call produced before it is turned into a result.
@@ -178,39 +174,86 @@ fn step_failed(inner: &Inner, e: steps::StepError) -> Outcome {
     }
 }
 
-fn finish(inner: &Inner, outcome: Outcome) -> CallToolResult {
-    let (value, is_error) = match outcome {
+/// A tool's answer before it is written. The common case keeps its JSON text, so the
+/// HTTP fast path writes the reply from that one serialisation (the text block and the
+/// structured content are the same JSON); the rmcp transports take [`Answer::into_result`].
+pub(crate) enum Answer {
+    /// One text block holding `text`, and the same JSON as structured content: `text`
+    /// itself, or `{"result": text}` when `wrapped` (structured content is an object).
+    Json {
+        text: String,
+        structured: Value,
+        wrapped: bool,
+        is_error: bool,
+    },
+    /// Anything else (a result cut at the size cap).
+    Result(CallToolResult),
+}
+
+impl Answer {
+    pub(crate) fn is_error(&self) -> bool {
+        match self {
+            Answer::Json { is_error, .. } => *is_error,
+            Answer::Result(r) => r.is_error == Some(true),
+        }
+    }
+
+    /// The answer as rmcp's result.
+    pub(crate) fn into_result(self) -> CallToolResult {
+        match self {
+            Answer::Json {
+                text,
+                structured,
+                is_error,
+                ..
+            } => {
+                let mut r = CallToolResult::success(vec![Content::text(text)]);
+                r.structured_content = Some(structured);
+                r.is_error = Some(is_error);
+                r
+            }
+            Answer::Result(r) => r,
+        }
+    }
+}
+
+fn finish(inner: &Inner, outcome: Outcome) -> Answer {
+    let (mut value, is_error) = match outcome {
         Outcome::Ok(v) => (v, false),
         Outcome::Failed(v) => (v, true),
     };
-    let mut value = value;
-    crate::secret::redact_json_in_place(&mut value, &inner.secrets, false);
     // The text is the value itself (an array stays an array, as upstream returns it);
     // structured content must be an object, so anything else is wrapped.
-    // serde_json's writer, not `Display` (which goes through `fmt::Formatter`: twice the
-    // instructions for the same bytes).
-    let text = serde_json::to_string(&value).unwrap_or_default();
+    let text = crate::secret::redacted_json_text(&mut value, &inner.secrets, false);
+    let cap = inner.options.max_result_bytes;
+    if text.len() > cap {
+        return Answer::Result(truncated(&text, cap));
+    }
+    let wrapped = !value.is_object();
     let structured = match value {
         Value::Object(_) => value,
         other => json!({ "result": other }),
     };
-    let cap = inner.options.max_result_bytes;
-    if text.len() > cap {
-        let mut cut = cap;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let note = format!(
-            "[result truncated: {} bytes of JSON is over the {cap}-byte limit; ask for less (filters, a smaller limit)]",
-            text.len()
-        );
-        let mut r = CallToolResult::error(vec![Content::text(&text[..cut]), Content::text(note)]);
-        r.is_error = Some(true);
-        return r;
+    Answer::Json {
+        text,
+        structured,
+        wrapped,
+        is_error,
     }
-    let mut r = CallToolResult::success(vec![Content::text(text)]);
-    r.structured_content = Some(structured);
-    r.is_error = Some(is_error);
+}
+
+/// A result over the cap: its first `cap` bytes and a note saying why, as an error.
+fn truncated(text: &str, cap: usize) -> CallToolResult {
+    let mut cut = cap;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let note = format!(
+        "[result truncated: {} bytes of JSON is over the {cap}-byte limit; ask for less (filters, a smaller limit)]",
+        text.len()
+    );
+    let mut r = CallToolResult::error(vec![Content::text(&text[..cut]), Content::text(note)]);
+    r.is_error = Some(true);
     r
 }
 

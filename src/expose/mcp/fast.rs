@@ -14,11 +14,13 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{
-    CallToolRequestParams, ErrorData, PaginatedRequestParams, ProtocolVersion, ServerResult,
+    CallToolRequestParams, CallToolResponse, ErrorData, PaginatedRequestParams, ProtocolVersion,
+    ServerResult,
 };
 use serde::Serialize;
 use serde_json::Value;
 
+use super::call::Answer;
 use super::McpServer;
 
 /// What rmcp's streamable HTTP server allows by default (its `allowed_hosts`).
@@ -61,10 +63,18 @@ pub(super) async fn answer(
                 .get("traceparent")
                 .and_then(|v| v.to_str().ok())
                 .and_then(crate::TraceParent::parse);
-            server
-                .call_tool_traced(request, trace)
-                .await
-                .map(ServerResult::from)
+            match server.call_tool_answer(request, trace).await {
+                Ok(Answer::Json {
+                    text,
+                    wrapped,
+                    is_error,
+                    ..
+                }) => return Some(json_response(tool_reply(&id, &text, wrapped, is_error))),
+                Ok(other) => Ok(ServerResult::from(CallToolResponse::from(
+                    other.into_result(),
+                ))),
+                Err(e) => Err(e),
+            }
         }
         "tools/list" => {
             let request: Option<PaginatedRequestParams> = match params {
@@ -204,12 +214,7 @@ fn reply(id: &Value, result: Result<ServerResult, ErrorData>) -> Response {
         error,
     };
     match serde_json::to_vec(&body) {
-        Ok(bytes) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => json_response(bytes),
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("cannot serialise the answer: {e}"),
@@ -218,10 +223,104 @@ fn reply(id: &Value, result: Result<ServerResult, ErrorData>) -> Response {
     }
 }
 
+fn json_response(bytes: Vec<u8>) -> Response {
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    (StatusCode::OK, json, bytes).into_response()
+}
+
+/// The bytes [`reply`] would write for a tool's [`Answer::Json`], from its text alone: the
+/// text block is `text` as a JSON string, the structured content is `text` as it is
+/// (no second serialisation of the value, no third for the escaped copy).
+fn tool_reply(id: &Value, text: &str, wrapped: bool, is_error: bool) -> Vec<u8> {
+    // Room for the escapes too (a JSON object's text is about one quote in eight bytes).
+    let mut out = Vec::with_capacity(2 * text.len() + text.len() / 4 + 128);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    // An id is a string or an i64 here (`answer` checked): neither can fail to serialise.
+    let _ = serde_json::to_writer(&mut out, id);
+    out.extend_from_slice(br#","result":{"content":[{"type":"text","text":""#);
+    push_as_json_string(&mut out, text);
+    out.extend_from_slice(br#""}],"structuredContent":"#);
+    match wrapped {
+        true => {
+            out.extend_from_slice(br#"{"result":"#);
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'}');
+        }
+        false => out.extend_from_slice(text.as_bytes()),
+    }
+    out.extend_from_slice(match is_error {
+        true => br#","isError":true}}"#.as_slice(),
+        false => br#","isError":false}}"#.as_slice(),
+    });
+    out
+}
+
+/// The inside of a JSON string holding `json`, compact JSON from serde_json: such text has
+/// no control characters (its strings hold them escaped), so only `"` and `\` are escaped,
+/// exactly as serde_json's writer would.
+fn push_as_json_string(out: &mut Vec<u8>, json: &str) {
+    let bytes = json.as_bytes();
+    let mut start = 0;
+    for i in memchr::memchr2_iter(b'"', b'\\', bytes) {
+        out.extend_from_slice(&bytes[start..i]);
+        out.push(b'\\');
+        out.push(bytes[i]);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{headers_plain, host_allowed};
+    use super::{headers_plain, host_allowed, legacy_shape, tool_reply, Reply};
+    use super::{CallToolResponse, ServerResult};
+    use crate::expose::mcp::call::Answer;
     use axum::http::Request;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn a_tool_reply_written_from_its_text_is_what_serde_writes_for_the_result() {
+        let values = [
+            json!({"name": "Ann \"the\" O'Neil", "path": "C:\\dir\\", "tab": "a\tb\n\u{1}"}),
+            json!({"ünï": "cödé ☃ 𝄞", "n": [1, -2.5, null, true], "empty": {}}),
+            json!([{"a": 1}, "two"]),
+            json!("just a string with \\ and \""),
+            json!(null),
+        ];
+        for (i, v) in values.iter().enumerate() {
+            let id = if i % 2 == 0 {
+                json!(7)
+            } else {
+                json!("req-\"1\"")
+            };
+            let text = serde_json::to_string(v).unwrap();
+            for is_error in [false, true] {
+                let answer = Answer::Json {
+                    text: text.clone(),
+                    structured: match v {
+                        Value::Object(_) => v.clone(),
+                        other => json!({ "result": other }),
+                    },
+                    wrapped: !v.is_object(),
+                    is_error,
+                };
+                let wrapped = !v.is_object();
+                let result = ServerResult::from(CallToolResponse::from(answer.into_result()));
+                let expected = Reply {
+                    jsonrpc: "2.0",
+                    id: &id,
+                    result: Some(legacy_shape(result).unwrap()),
+                    error: None,
+                };
+                let expected = serde_json::to_vec(&expected).unwrap();
+                let written = tool_reply(&id, &text, wrapped, is_error);
+                assert_eq!(
+                    String::from_utf8(written).unwrap(),
+                    String::from_utf8(expected).unwrap()
+                );
+            }
+        }
+    }
 
     fn parts(headers: &[(&str, &str)]) -> axum::http::request::Parts {
         let mut b = Request::builder().method("POST").uri("/mcp");

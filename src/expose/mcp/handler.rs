@@ -152,9 +152,17 @@ impl McpServer {
         request: CallToolRequestParams,
         trace: Option<crate::TraceParent>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let result =
-            super::call::call(&self.inner, &request.name, request.arguments, trace).await?;
-        Ok(result.into())
+        let answer = self.call_tool_answer(request, trace).await?;
+        Ok(answer.into_result().into())
+    }
+
+    /// The tool's answer before rmcp's types: the HTTP fast path writes it directly.
+    pub(super) async fn call_tool_answer(
+        &self,
+        request: CallToolRequestParams,
+        trace: Option<crate::TraceParent>,
+    ) -> Result<super::call::Answer, ErrorData> {
+        super::call::call(&self.inner, &request.name, request.arguments, trace).await
     }
 }
 

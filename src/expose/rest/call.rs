@@ -148,11 +148,11 @@ pub(crate) fn failure(inner: &Inner, e: Error) -> Response {
 }
 
 fn json(inner: &Inner, status: StatusCode, mut v: Value) -> Response {
-    crate::secret::redact_json_in_place(&mut v, &inner.secrets, false);
     if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
         return empty(status);
     }
-    let mut r = Response::new(Body::from(serde_json::to_vec(&v).unwrap_or_default()));
+    let text = crate::secret::redacted_json_text(&mut v, &inner.secrets, false);
+    let mut r = Response::new(Body::from(text));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
