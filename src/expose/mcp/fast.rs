@@ -2,7 +2,7 @@
 //! `tools/list` or `ping` without a session is answered here, with one parse and one
 //! serialisation, instead of going through rmcp's per-request service, task and channels
 //! (about 200 µs of CPU per call). The answers come from the same functions as the rmcp
-//! handler's (`McpServer::call_tool_traced`, `McpServer::list_tools_page`).
+//! handler's (`McpServer::call_tool_answer`, `McpServer::list_tools_page`).
 //!
 //! Only requests whose rmcp treatment is plain are taken: anything rmcp would check or
 //! route differently (an `Origin` header, a Host rmcp may refuse, an `MCP-Protocol-Version`
@@ -18,6 +18,7 @@ use rmcp::model::{
     ServerResult,
 };
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::call::Answer;
@@ -26,38 +27,40 @@ use super::McpServer;
 /// What rmcp's streamable HTTP server allows by default (its `allowed_hosts`).
 const DEFAULT_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
-/// The answer to `message`, or `None` when rmcp must answer it.
+/// A JSON-RPC request as the fast path takes it: nothing else in it (an extra member, a
+/// name given twice or a string with escapes in `jsonrpc` or `method` leaves the request to
+/// rmcp), `params` kept as text until the method says what it holds.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rpc<'a> {
+    jsonrpc: &'a str,
+    id: Value,
+    method: &'a str,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+}
+
+/// The answer to the request in `body`, or `None` when rmcp must answer it.
 pub(super) async fn answer(
     server: &McpServer,
     allowed_hosts: Option<&[String]>,
     parts: &Parts,
-    message: Value,
+    body: &[u8],
 ) -> Option<Response> {
     if !headers_plain(&parts.headers) || !host_allowed(parts, allowed_hosts) {
         return None;
     }
-    let Value::Object(mut obj) = message else {
-        return None;
-    };
-    if obj.get("jsonrpc")?.as_str()? != "2.0"
-        || obj
-            .keys()
-            .any(|k| !matches!(k.as_str(), "jsonrpc" | "id" | "method" | "params"))
-    {
+    let rpc: Rpc = serde_json::from_slice(body).ok()?;
+    if rpc.jsonrpc != "2.0" || !(rpc.id.is_string() || rpc.id.is_i64()) {
         return None;
     }
-    let id = obj.remove("id")?;
-    if !(id.is_string() || id.is_i64()) {
-        return None;
-    }
-    let params = match obj.remove("params") {
-        None => None,
-        Some(Value::Object(p)) if !p.contains_key("_meta") => Some(Value::Object(p)),
-        Some(_) => return None,
-    };
-    let result = match obj.get("method")?.as_str()? {
+    let id = &rpc.id;
+    let result = match rpc.method {
         "tools/call" => {
-            let request: CallToolRequestParams = parse(params?)?;
+            let request: CallToolRequestParams = parse(rpc.params?)?;
+            if request.meta.is_some() {
+                return None;
+            }
             let trace = parts
                 .headers
                 .get("traceparent")
@@ -69,7 +72,7 @@ pub(super) async fn answer(
                     wrapped,
                     is_error,
                     ..
-                }) => return Some(json_response(tool_reply(&id, &text, wrapped, is_error))),
+                }) => return Some(json_response(tool_reply(id, &text, wrapped, is_error))),
                 Ok(other) => Ok(ServerResult::from(CallToolResponse::from(
                     other.into_result(),
                 ))),
@@ -77,18 +80,18 @@ pub(super) async fn answer(
             }
         }
         "tools/list" => {
-            let request: Option<PaginatedRequestParams> = match params {
+            let request = match rpc.params {
                 None => None,
-                Some(p) => Some(parse(p)?),
+                Some(p) => Some(parse::<PaginatedRequestParams>(p).filter(|p| p.meta.is_none())?),
             };
             server
                 .list_tools_page(request)
                 .map(ServerResult::ListToolsResult)
         }
-        "ping" => Ok(ServerResult::empty(())),
+        "ping" if rpc.params.is_none() => Ok(ServerResult::empty(())),
         _ => return None,
     };
-    Some(reply(&id, result.and_then(legacy_shape)))
+    Some(reply(id, result.and_then(legacy_shape)))
 }
 
 /// What rmcp's `ServerHandler` does to a result for a peer before 2026-07-28 (every request
@@ -105,8 +108,12 @@ fn legacy_shape(mut result: ServerResult) -> Result<ServerResult, ErrorData> {
     Ok(result)
 }
 
-fn parse<T: serde::de::DeserializeOwned>(params: Value) -> Option<T> {
-    serde_json::from_value(params).ok()
+/// `params` as `T`; `None` (rmcp decides) for anything but an object `T` accepts.
+fn parse<T: serde::de::DeserializeOwned>(params: &RawValue) -> Option<T> {
+    let text = params.get();
+    text.starts_with('{')
+        .then(|| serde_json::from_str(text).ok())
+        .flatten()
 }
 
 /// No header that rmcp would act on: `Origin` (its own origin rules), and an
@@ -277,6 +284,30 @@ mod tests {
     use crate::expose::mcp::call::Answer;
     use axum::http::Request;
     use serde_json::{json, Value};
+
+    #[test]
+    fn only_plain_json_rpc_requests_parse_for_the_fast_path() {
+        let parses = |body: &str| serde_json::from_str::<super::Rpc>(body).is_ok();
+        assert!(parses(
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}"#
+        ));
+        assert!(parses(r#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#));
+        for rmcp_decides in [
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","extra":true}"#,
+            r#"{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools\/list"}"#,
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
+        ] {
+            assert!(!parses(rmcp_decides), "{rmcp_decides}");
+        }
+        let meta = r#"{"_meta":{"progressToken":1},"name":"x"}"#;
+        let raw = serde_json::value::RawValue::from_string(meta.into()).unwrap();
+        let p: rmcp::model::CallToolRequestParams = super::parse(&raw).unwrap();
+        assert!(p.meta.is_some(), "a request with _meta is seen as one");
+        let not_object = serde_json::value::RawValue::from_string("[1]".into()).unwrap();
+        assert!(super::parse::<rmcp::model::CallToolRequestParams>(&not_object).is_none());
+    }
 
     #[test]
     fn a_tool_reply_written_from_its_text_is_what_serde_writes_for_the_result() {

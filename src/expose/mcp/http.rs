@@ -245,6 +245,12 @@ async fn post(front: &Front, req: Request) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return status(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large");
     };
+    if !has_session {
+        let hosts = front.options.allowed_hosts.as_deref();
+        if let Some(r) = super::fast::answer(&front.server, hosts, &parts, &bytes).await {
+            return r;
+        }
+    }
     let message: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         Err(e) => {
@@ -261,12 +267,6 @@ async fn post(front: &Front, req: Request) -> Response {
         }
     };
     let is_init = message.get("method").and_then(Value::as_str) == Some("initialize");
-    if !has_session {
-        let hosts = front.options.allowed_hosts.as_deref();
-        if let Some(r) = super::fast::answer(&front.server, hosts, &parts, message).await {
-            return r;
-        }
-    }
     if lenient {
         // A client that takes plain JSON (curl, upstream's checks): answered statelessly,
         // whatever its Accept header says.
