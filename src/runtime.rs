@@ -356,6 +356,7 @@ impl RuntimeBuilder {
             clients.push(own);
         }
         let header_names = header_names(&self.cap, &self.default_headers);
+        let base_urls = base_urls(&self.cap, &base_overrides);
         let metrics = Arc::new(Metrics::new(
             (self.cap.operations.iter())
                 .map(|o| o.qualified.to_string())
@@ -372,10 +373,26 @@ impl RuntimeBuilder {
                 signers,
                 clients,
                 header_names,
+                base_urls,
                 default_headers: header_pairs(&self.default_headers),
             }),
         })
     }
+}
+
+/// Each consumer's base URL parsed once: its override, else its base URI when that has no
+/// variables (`None` when neither: such URLs are parsed whole on every call).
+fn base_urls(cap: &Capability, overrides: &[Option<String>]) -> Vec<Option<send::BaseUrl>> {
+    (cap.consumers.iter().zip(overrides))
+        .map(|(c, o)| {
+            let text = match o {
+                Some(o) => Some(o.clone()),
+                None if c.base_uri_problem.is_none() => c.base_uri.literal_text(),
+                None => None,
+            };
+            text.and_then(|t| send::BaseUrl::new(&t))
+        })
+        .collect()
 }
 
 /// Every header name the capability sends (header parameters of the consumers and the
@@ -488,6 +505,8 @@ struct Inner {
     default_headers: Vec<(String, String)>,
     /// The header names the capability sends, parsed once.
     header_names: send::HeaderNames,
+    /// Each consumer's base URL, parsed once (see `base_urls`).
+    base_urls: Vec<Option<send::BaseUrl>>,
 }
 
 impl Runtime {
@@ -871,7 +890,10 @@ impl Runtime {
             keep_headers,
             trace_header.as_ref(),
             started,
-            &inner.header_names,
+            send::Prepared {
+                names: &inner.header_names,
+                base: inner.base_urls[consumer].as_ref(),
+            },
         );
         let stats = inner.metrics.op(index);
         let _in_flight = stats.start();
@@ -952,9 +974,15 @@ impl Runtime {
                 })?;
         let timeout = timeout.unwrap_or(inner.config.timeout);
         let span = tracing::info_span!("naftiko.forward", target = %c.namespace, method = %method.as_str());
-        Ok(send::forward(client, &req, body, &inner.config, timeout)
-            .instrument(span)
-            .await?)
+        let prepared = send::Prepared {
+            names: &inner.header_names,
+            base: inner.base_urls[consumer].as_ref(),
+        };
+        Ok(
+            send::forward(client, &req, body, &inner.config, timeout, prepared)
+                .instrument(span)
+                .await?,
+        )
     }
 }
 

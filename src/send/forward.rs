@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::header::HeaderName;
 
 use super::client::{connect_cause, error_chain};
-use super::{header_map, SendConfig, SendError};
+use super::{SendConfig, SendError};
 use crate::request::PreparedRequest;
 use crate::spec::Method;
 
@@ -51,12 +51,10 @@ pub(crate) async fn forward(
     body: Option<reqwest::Body>,
     config: &SendConfig,
     timeout: Duration,
+    prepared: super::Prepared<'_>,
 ) -> Result<Forwarded, SendError> {
     let operation = req.operation.to_string();
-    let url = reqwest::Url::parse(req.expose_url()).map_err(|e| SendError::InvalidUrl {
-        operation: operation.clone(),
-        message: format!("{} ({e})", req.url()),
-    })?;
+    let url = super::parse_url(req, prepared.base)?;
     let method = match req.method {
         Method::Get => reqwest::Method::GET,
         Method::Post => reqwest::Method::POST,
@@ -68,7 +66,7 @@ pub(crate) async fn forward(
     };
     let mut builder = client
         .request(method, url.clone())
-        .headers(header_map(req)?);
+        .headers(super::header_map_with(req, prepared.names)?);
     if let Some(b) = body {
         builder = builder.body(b);
     }

@@ -108,12 +108,13 @@ pub(crate) async fn send(
     keep_headers: bool,
     traceparent: Option<&HeaderValue>,
     started: Instant,
-    names: &HeaderNames,
+    prepared: Prepared<'_>,
 ) -> Result<Response, SendError> {
     // `started` is the caller's clock reading (its latency metric): no second one here.
     let deadline = started + timeout;
+    let Prepared { names, base } = prepared;
     // Parsed once; the first attempt takes it, a retry parses it again.
-    let mut parsed = Some(parse_url(req)?);
+    let mut parsed = Some(parse_url(req, base)?);
     // Built once; the first attempt takes it, a retry builds it again.
     let mut first_headers = Some(header_map_with(req, names)?);
     let body = wire_body(req);
@@ -137,7 +138,7 @@ pub(crate) async fn send(
         }
         let url = match parsed.take() {
             Some(u) => u,
-            None => parse_url(req)?,
+            None => parse_url(req, base)?,
         };
         let mut headers = match first_headers.take() {
             Some(h) => h,
@@ -199,12 +200,65 @@ pub(crate) async fn send(
     }
 }
 
-/// The request's URL, parsed.
-fn parse_url(req: &PreparedRequest) -> Result<reqwest::Url, SendError> {
+/// The request's URL, parsed: from the consumer's parsed base when it starts with it.
+fn parse_url(req: &PreparedRequest, base: Option<&BaseUrl>) -> Result<reqwest::Url, SendError> {
+    if let Some(url) = base.and_then(|b| b.join(req.expose_url())) {
+        return Ok(url);
+    }
     reqwest::Url::parse(req.expose_url()).map_err(|e| SendError::InvalidUrl {
         operation: req.operation.to_string(),
         message: format!("{} ({e})", req.url()),
     })
+}
+
+/// A consumer's base URL parsed once, when the runtime is built (an override, or a base URI
+/// without variables). A request's URL that is this base followed by a path and a query is
+/// the parsed base with that path and query set: its scheme, host (IDNA mapping included)
+/// and port are not parsed again on every call.
+#[derive(Clone, Debug)]
+pub(crate) struct BaseUrl {
+    text: String,
+    url: reqwest::Url,
+}
+
+impl BaseUrl {
+    /// `text` parsed, when it is a plain base: no query, no fragment, not a `data:`-like URL.
+    pub(crate) fn new(text: &str) -> Option<BaseUrl> {
+        // The text as the request builder writes it: a base without a trailing `/`.
+        let text = text.trim_end_matches('/');
+        let url = reqwest::Url::parse(text).ok()?;
+        // A path that parsing turned into one ending in `/` (`/a/.`) would not join as
+        // the whole URL parses: such a base is parsed whole every time.
+        let plain = !url.cannot_be_a_base()
+            && !text.contains(['?', '#'])
+            && (url.path() == "/" || !url.path().ends_with('/'));
+        plain.then(|| BaseUrl {
+            text: text.to_string(),
+            url,
+        })
+    }
+
+    /// `full` parsed, when it is this base, then nothing or a path from `/`, then a query;
+    /// `None` (parse it whole) for anything else.
+    fn join(&self, full: &str) -> Option<reqwest::Url> {
+        let rest = full.strip_prefix(self.text.as_str())?;
+        if !(rest.is_empty() || rest.starts_with(['/', '?'])) || rest.contains('#') {
+            return None;
+        }
+        let (path, query) = match rest.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (rest, None),
+        };
+        let mut url = self.url.clone();
+        if !path.is_empty() {
+            match self.url.path() {
+                "/" => url.set_path(path),
+                prefix => url.set_path(&[prefix, path].concat()),
+            }
+        }
+        url.set_query(query);
+        Some(url)
+    }
 }
 
 /// The origin of the request's URL, for messages and the redirect check (parsed again: the
@@ -514,13 +568,16 @@ fn origin_text(req: &PreparedRequest) -> String {
         .unwrap_or_default()
 }
 
+/// What the runtime parsed once for the requests of a consumer: header names, base URL.
+#[derive(Clone, Copy)]
+pub(crate) struct Prepared<'a> {
+    pub(crate) names: &'a HeaderNames,
+    pub(crate) base: Option<&'a BaseUrl>,
+}
+
 /// The header names a capability sends, parsed once when the runtime is built (parsing a
 /// custom name allocates it): header parameters, API-key headers, default headers.
 pub(crate) type HeaderNames = rustc_hash::FxHashMap<Box<str>, HeaderName>;
-
-fn header_map(req: &PreparedRequest) -> Result<HeaderMap, SendError> {
-    header_map_with(req, &HeaderNames::default())
-}
 
 /// The request's headers as sent; `names` holds names parsed ahead.
 fn header_map_with(req: &PreparedRequest, names: &HeaderNames) -> Result<HeaderMap, SendError> {
@@ -562,6 +619,52 @@ fn header_map_with(req: &PreparedRequest, names: &HeaderNames) -> Result<HeaderM
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_url_joined_to_its_parsed_base_is_the_url_parsed_whole() {
+        let bases = [
+            "http://127.0.0.1:19080",
+            "http://127.0.0.1:19080/",
+            "https://API.Example.com/v2",
+            "https://user:pw@api.example.com:8443/a b/c%2Fd",
+            "http://[::1]:3000/api/",
+            "http://bücher.example/base",
+            "http://h/a\\b",
+        ];
+        let rests = [
+            "",
+            "/",
+            "/v2/user/3fa85f64-5717-4562-b3fc-2c963f66afa6",
+            "/users?limit=5&offset=0",
+            "?only=query",
+            "/p?",
+            "/a%2Fb/%E2%98%83/x y",
+            "/../up/./here",
+            "/q?a=b?c&d=%20e f",
+            "/é?ü=1",
+        ];
+        for base in bases {
+            let parsed = BaseUrl::new(base).expect(base);
+            for rest in rests {
+                let full = format!("{}{rest}", base.trim_end_matches('/'));
+                let joined = parsed.join(&full).expect(&full);
+                let whole = reqwest::Url::parse(&full).unwrap();
+                assert_eq!(joined.as_str(), whole.as_str(), "{full}");
+            }
+        }
+        let plain = BaseUrl::new("http://h/v2").unwrap();
+        for other in [
+            "http://h/v20/x",
+            "http://other/v2",
+            "http://h/v2#frag",
+            "http://h/v2x",
+        ] {
+            assert!(plain.join(other).is_none(), "{other}");
+        }
+        for not_a_base in ["http://h/a/.", "http://h/?q=1", "mailto:x@y", "not a url"] {
+            assert!(BaseUrl::new(not_a_base).is_none(), "{not_a_base}");
+        }
+    }
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::OnceLock;
 
@@ -631,7 +734,10 @@ mod tests {
             false,
             None,
             Instant::now(),
-            &HeaderNames::default(),
+            Prepared {
+                names: &HeaderNames::default(),
+                base: None,
+            },
         )
         .await
         .unwrap();

@@ -86,6 +86,18 @@ impl Template {
         self.parts.iter().all(|p| matches!(p, Part::Lit(_)))
     }
 
+    /// The text of a template without variables; `None` when it has one.
+    pub fn literal_text(&self) -> Option<String> {
+        let mut text = String::new();
+        for p in &self.parts {
+            match p {
+                Part::Lit(t) => text.push_str(t),
+                Part::Var(_) => return None,
+            }
+        }
+        Some(text)
+    }
+
     /// The template written back with `{name}` placeholders (for display).
     pub fn display(&self) -> String {
         let mut out = String::new();
