@@ -22,140 +22,142 @@ impl<'a> Text<'a> {
     }
 }
 
+// Every method forwards to `StrInput`, whose own are inlined into the scanner's loops.
+#[allow(clippy::inline_always)]
 impl Input for Text<'_> {
-    #[inline]
+    #[inline(always)]
     fn lookahead(&mut self, count: usize) {
         self.0.lookahead(count);
     }
-    #[inline]
+    #[inline(always)]
     fn buflen(&self) -> usize {
         self.0.buflen()
     }
-    #[inline]
+    #[inline(always)]
     fn bufmaxlen(&self) -> usize {
         WINDOW
     }
-    #[inline]
+    #[inline(always)]
     fn buf_is_empty(&self) -> bool {
         self.0.buf_is_empty()
     }
-    #[inline]
+    #[inline(always)]
     fn raw_read_ch(&mut self) -> char {
         self.0.raw_read_ch()
     }
-    #[inline]
+    #[inline(always)]
     fn raw_read_non_breakz_ch(&mut self) -> Option<char> {
         self.0.raw_read_non_breakz_ch()
     }
-    #[inline]
+    #[inline(always)]
     fn skip(&mut self) {
         self.0.skip();
     }
-    #[inline]
+    #[inline(always)]
     fn skip_n(&mut self, count: usize) {
         self.0.skip_n(count);
     }
-    #[inline]
+    #[inline(always)]
     fn peek(&self) -> char {
         self.0.peek()
     }
-    #[inline]
+    #[inline(always)]
     fn peek_nth(&self, n: usize) -> char {
         self.0.peek_nth(n)
     }
-    #[inline]
+    #[inline(always)]
     fn peek_opt(&self) -> Option<char> {
         self.0.peek_opt()
     }
-    #[inline]
+    #[inline(always)]
     fn look_ch(&mut self) -> char {
         self.0.look_ch()
     }
-    #[inline]
+    #[inline(always)]
     fn next_char_is(&self, c: char) -> bool {
         self.0.next_char_is(c)
     }
-    #[inline]
+    #[inline(always)]
     fn nth_char_is(&self, n: usize, c: char) -> bool {
         self.0.nth_char_is(n, c)
     }
-    #[inline]
+    #[inline(always)]
     fn next_2_are(&self, c1: char, c2: char) -> bool {
         self.0.next_2_are(c1, c2)
     }
-    #[inline]
+    #[inline(always)]
     fn next_3_are(&self, c1: char, c2: char, c3: char) -> bool {
         self.0.next_3_are(c1, c2, c3)
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_document_indicator(&self) -> bool {
         self.0.next_is_document_indicator()
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_document_start(&self) -> bool {
         self.0.next_is_document_start()
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_document_end(&self) -> bool {
         self.0.next_is_document_end()
     }
-    #[inline]
+    #[inline(always)]
     fn skip_ws_to_eol(&mut self, skip_tabs: SkipTabs) -> (usize, Result<SkipTabs, &'static str>) {
         self.0.skip_ws_to_eol(skip_tabs)
     }
-    #[inline]
+    #[inline(always)]
     fn next_can_be_plain_scalar(&self, in_flow: bool) -> bool {
         self.0.next_can_be_plain_scalar(in_flow)
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_blank_or_break(&self) -> bool {
         self.0.next_is_blank_or_break()
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_blank_or_breakz(&self) -> bool {
         self.0.next_is_blank_or_breakz()
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_blank(&self) -> bool {
         self.0.next_is_blank()
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_break(&self) -> bool {
         self.0.next_is_break()
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_breakz(&self) -> bool {
         self.0.next_is_breakz()
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_z(&self) -> bool {
         self.0.next_is_z()
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_flow(&self) -> bool {
         self.0.next_is_flow()
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_digit(&self) -> bool {
         self.0.next_is_digit()
     }
-    #[inline]
+    #[inline(always)]
     fn next_is_alpha(&self) -> bool {
         self.0.next_is_alpha()
     }
-    #[inline]
+    #[inline(always)]
     fn skip_while_non_breakz(&mut self) -> usize {
         self.0.skip_while_non_breakz()
     }
-    #[inline]
+    #[inline(always)]
     fn skip_while_blank(&mut self) -> usize {
         self.0.skip_while_blank()
     }
-    #[inline]
+    #[inline(always)]
     fn fetch_while_is_alpha(&mut self, out: &mut String) -> usize {
         self.0.fetch_while_is_alpha(out)
     }
-    #[inline]
+    #[inline(always)]
     fn fetch_while_is_yaml_non_space(&mut self, out: &mut String) -> usize {
         self.0.fetch_while_is_yaml_non_space(out)
     }
