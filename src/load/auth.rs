@@ -156,7 +156,7 @@ impl Loader {
             .iter()
             .enumerate()
         {
-            let path = format!("{}.parameters[{i}]", at.path);
+            let path = super::item(at.path, ".parameters", i);
             let pat = At {
                 file: at.file,
                 node: p,

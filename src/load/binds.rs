@@ -18,7 +18,7 @@ impl Loader {
             return;
         };
         for (i, item) in items.iter().enumerate() {
-            let path = format!("{}[{i}]", at.path);
+            let path = super::item(at.path, "", i);
             let item_at = At {
                 file: at.file,
                 node: item,

@@ -82,7 +82,7 @@ impl Loader {
     /// a `name` and a `value`; a `contentType` with a control character is refused.
     fn multipart_body(&mut self, at: At<'_>, scope: &Scope<'_>) -> BodySpec {
         let mut parts = Vec::new();
-        let path = format!("{}.data", at.path);
+        let path = [at.path, ".data"].concat();
         let items = match at.node.get("data").map(|d| &d.kind) {
             Some(Kind::Seq(items)) => items,
             _ => {
@@ -94,7 +94,7 @@ impl Loader {
             }
         };
         for (i, item) in items.iter().enumerate() {
-            let path = format!("{path}[{i}]");
+            let path = super::item(&path, "", i);
             let part = At {
                 file: at.file,
                 node: item,

@@ -112,7 +112,7 @@ impl Loader {
             auth_path_key,
         };
         for (ri, resource) in resources.iter().enumerate() {
-            let rpath = format!("{}.resources[{ri}]", cn.path);
+            let rpath = super::item(&cn.path, ".resources", ri);
             let rat = At {
                 file,
                 node: resource,
@@ -234,7 +234,7 @@ impl Loader {
             return;
         };
         for (oi, op) in ops.iter().enumerate() {
-            let opath = format!("{}.operations[{oi}]", rat.path);
+            let opath = super::item(rat.path, ".operations", oi);
             let oat = At {
                 file: rat.file,
                 node: op,

@@ -30,7 +30,7 @@ impl Loader {
             return;
         };
         for (i, item) in items.iter().enumerate() {
-            let item_path = format!("{path}[{i}]");
+            let item_path = super::item(path, "", i);
             let item_at = At {
                 file,
                 node: item,

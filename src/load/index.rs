@@ -1,29 +1,31 @@
 //! The operation index (by name, namespace.name and namespace.resource.name) and duplicate names.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::Loader;
-use crate::spec::Capability;
+use crate::spec::{Capability, OpIds};
 
 impl Loader {
     pub(super) fn index(&mut self, cap: &mut Capability) {
-        let mut index: rustc_hash::FxHashMap<Box<str>, Vec<usize>> = Default::default();
+        let mut index: rustc_hash::FxHashMap<Arc<str>, OpIds> = Default::default();
+        index.reserve(3 * cap.operations.len());
         for (i, op) in cap.operations.iter().enumerate() {
             for key in [
-                Box::from(op.name.as_str()),
-                Box::from(&*op.qualified),
-                format!("{}.{}.{}", op.namespace, op.resource, op.name).into_boxed_str(),
+                Arc::from(op.name.as_str()),
+                op.qualified.clone(),
+                Arc::from([&*op.namespace, ".", &op.resource, ".", &op.name].concat()),
             ] {
-                let entry = index.entry(key).or_default();
-                if !entry.contains(&i) {
-                    entry.push(i);
-                }
+                index
+                    .entry(key)
+                    .and_modify(|ids| ids.add(i))
+                    .or_insert(OpIds::One(i));
             }
         }
         let mut reported = HashSet::new();
         for (i, op) in cap.operations.iter().enumerate() {
-            let qualified = op.qualified.to_string();
-            if let Some(list) = index.get(qualified.as_str()) {
+            let qualified = &op.qualified;
+            if let Some(list) = index.get(qualified).map(OpIds::as_slice) {
                 if list.len() > 1 && list[0] != i && reported.insert((qualified.clone(), i)) {
                     let first = &cap.operations[list[0]];
                     self.error(

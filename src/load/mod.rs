@@ -183,12 +183,31 @@ impl<'a> At<'a> {
     }
 }
 
+/// `path.key`, or `key` at the root. Document paths are built for every node visited (the
+/// diagnostics point at them), so they are assembled at their exact size, without `format!`.
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
     } else {
-        format!("{path}.{key}")
+        [path, ".", key].concat()
     }
+}
+
+/// `path` followed by `suffix` and `[i]`: `items[2]`, `x.resources[0]` (as [`join`], no `format!`).
+fn item(path: &str, suffix: &str, i: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = i;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let digits = std::str::from_utf8(&digits[at..]).unwrap_or_default();
+    [path, suffix, "[", digits, "]"].concat()
 }
 
 struct Loader {

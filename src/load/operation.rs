@@ -63,7 +63,7 @@ impl Loader {
         let path = self.path(at, ctx, &name, &params, &scope);
         let mut op = Operation {
             consumer: ctx.consumer_index,
-            qualified: format!("{}.{}", ctx.namespace, name).into(),
+            qualified: [ctx.namespace, ".", &name].concat().into(),
             namespace: ctx.namespace.to_string(),
             resource: ctx.resource.to_string(),
             name: name.clone(),

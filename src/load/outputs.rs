@@ -19,7 +19,7 @@ impl Loader {
         let mut named = Vec::new();
         let mut unnamed = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let path = format!("{}[{i}]", at.path);
+            let path = super::item(at.path, "", i);
             let oat = At {
                 file: at.file,
                 node: item,

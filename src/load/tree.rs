@@ -9,6 +9,8 @@
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
+mod input;
+
 /// The largest number of nodes a document may expand to (aliases included).
 const MAX_NODES: usize = 1_000_000;
 /// The deepest nesting accepted.
@@ -234,7 +236,7 @@ fn scan_error_pos(text: &str, line: usize, col: usize, info: &str) -> Pos {
 // Over 100 lines: one event loop over the YAML parser whose arms share the frame stack,
 // the anchor table and the node budget; split, each arm would take all of them as arguments.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-    let mut parser = Parser::new_from_str(text);
+    let mut parser = Parser::new(input::Text::new(text));
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: Vec<(usize, Node, usize)> = Vec::new();
     let mut total_nodes: usize = 0;

@@ -53,7 +53,7 @@ pub struct Capability {
     pub(crate) consumers: Vec<Consumer>,
     pub(crate) operations: Vec<Operation>,
     /// `name`, `namespace.name` and `namespace.resource.name` → operation indices.
-    pub(crate) index: rustc_hash::FxHashMap<Box<str>, Vec<usize>>,
+    pub(crate) index: rustc_hash::FxHashMap<std::sync::Arc<str>, OpIds>,
     pub(crate) binds: Vec<Bind>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// `capability.exposes` (mcp helper hook).
@@ -631,6 +631,33 @@ impl std::fmt::Display for Method {
     }
 }
 
+/// The operations one index key names: almost always one, kept inline (no allocation per key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OpIds {
+    /// The only operation with this key.
+    One(usize),
+    /// Several (an ambiguous short name), in declaration order.
+    Many(Vec<usize>),
+}
+
+impl OpIds {
+    pub(crate) fn as_slice(&self) -> &[usize] {
+        match self {
+            OpIds::One(i) => std::slice::from_ref(i),
+            OpIds::Many(v) => v,
+        }
+    }
+
+    /// Adds `i` unless it is there already.
+    pub(crate) fn add(&mut self, i: usize) {
+        match self {
+            OpIds::One(first) if *first != i => *self = OpIds::Many(vec![*first, i]),
+            OpIds::Many(v) if !v.contains(&i) => v.push(i),
+            _ => {}
+        }
+    }
+}
+
 /// A consumed HTTP operation, ready to be prepared.
 #[derive(Debug, Clone)]
 pub struct Operation {
@@ -981,7 +1008,7 @@ impl Capability {
     }
 
     pub(crate) fn operation_index(&self, name: &str) -> Result<usize, LookupError> {
-        match self.index.get(name).map(Vec::as_slice) {
+        match self.index.get(name).map(OpIds::as_slice) {
             Some([one]) => Ok(*one),
             Some(many) if !many.is_empty() => Err(LookupError::Ambiguous {
                 name: name.to_string(),
@@ -994,7 +1021,7 @@ impl Capability {
                         if self
                             .index
                             .get(qualified.as_str())
-                            .is_some_and(|v| v.len() == 1)
+                            .is_some_and(|v| v.as_slice().len() == 1)
                         {
                             qualified
                         } else {
