@@ -108,11 +108,10 @@ pub(crate) async fn send(
     keep_headers: bool,
     traceparent: Option<&HeaderValue>,
     started: Instant,
-    prepared: Prepared<'_>,
+    Prepared { names, base }: Prepared<'_>,
 ) -> Result<Response, SendError> {
     // `started` is the caller's clock reading (its latency metric): no second one here.
     let deadline = started + timeout;
-    let Prepared { names, base } = prepared;
     // Parsed once; the first attempt takes it, a retry parses it again.
     let mut parsed = Some(parse_url(req, base)?);
     // Built once; the first attempt takes it, a retry builds it again.
