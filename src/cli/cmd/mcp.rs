@@ -61,8 +61,8 @@ pub struct ServeCommon {
     #[arg(long, value_name = "PATH")]
     pub env_file: Vec<PathBuf>,
     /// Worker threads answering requests (default: one per core the process may use).
-    /// `--threads 1` gives the lowest latency per call when replicas share the cores
-    /// (docs/deploy.md); more threads give one process more throughput
+    /// `--threads 1` can lower the latency of one call at a time a little when replicas
+    /// share the cores (docs/deploy.md); more threads give one process more throughput
     #[arg(long, value_name = "N", env = "NAFTIKO_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
 }
