@@ -509,6 +509,16 @@ struct Inner {
     base_urls: Vec<Option<send::BaseUrl>>,
 }
 
+impl Inner {
+    /// What was parsed at build time for consumer number `consumer`'s requests.
+    fn prepared(&self, consumer: usize) -> send::Prepared<'_> {
+        send::Prepared {
+            names: &self.header_names,
+            base: self.base_urls[consumer].as_ref(),
+        }
+    }
+}
+
 impl Runtime {
     /// The counters of this runtime and of the adapters serving it (shared by clones).
     pub(crate) fn metrics(&self) -> &Arc<Metrics> {
@@ -890,10 +900,7 @@ impl Runtime {
             keep_headers,
             trace_header.as_ref(),
             started,
-            send::Prepared {
-                names: &inner.header_names,
-                base: inner.base_urls[consumer].as_ref(),
-            },
+            inner.prepared(consumer),
         );
         let stats = inner.metrics.op(index);
         let _in_flight = stats.start();
@@ -974,10 +981,7 @@ impl Runtime {
                 })?;
         let timeout = timeout.unwrap_or(inner.config.timeout);
         let span = tracing::info_span!("naftiko.forward", target = %c.namespace, method = %method.as_str());
-        let prepared = send::Prepared {
-            names: &inner.header_names,
-            base: inner.base_urls[consumer].as_ref(),
-        };
+        let prepared = inner.prepared(consumer);
         Ok(
             send::forward(client, &req, body, &inner.config, timeout, prepared)
                 .instrument(span)

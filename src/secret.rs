@@ -180,15 +180,18 @@ pub(crate) fn redacted_json_text(
     all: bool,
 ) -> String {
     let text = serde_json::to_string(value).unwrap_or_default();
-    let order = longest_first(secrets, if all { 1 } else { DISTINCTIVE });
+    let min_chars = if all { 1 } else { DISTINCTIVE };
     let escaped = |s: &str| s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
-    if !order
-        .iter()
-        .any(|s| escaped(&s.value) || text.contains(&*s.value))
-    {
+    // Searched before anything is sorted or allocated: the common answer holds no secret.
+    let shows = |s: &Secret| {
+        !s.value.is_empty()
+            && (escaped(&s.value) || text.contains(&*s.value))
+            && s.value.chars().count() >= min_chars
+    };
+    if !secrets.iter().any(shows) {
         return text;
     }
-    redact_value(value, &order);
+    redact_value(value, &longest_first(secrets, min_chars));
     serde_json::to_string(value).unwrap_or_default()
 }
 
