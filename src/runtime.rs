@@ -334,7 +334,7 @@ impl RuntimeBuilder {
             }
             let env = |client: Arc<Clients>| auth::SignerEnv {
                 resolve: &resolve,
-                client: auth::HttpClient(Arc::new(move |url| client.get(url).cloned())),
+                client: auth::HttpClient(Arc::new(move |url| client.reqwest(url))),
             };
             if let Some(auth) = &c.auth {
                 tls.identity = auth::client_cert(auth, &env(shared.clone()));
@@ -955,7 +955,7 @@ impl Runtime {
         path: &str,
         query: Option<&str>,
         headers: Vec<(String, String)>,
-        body: Option<reqwest::Body>,
+        body: Option<send::Outgoing>,
         timeout: Option<Duration>,
     ) -> Result<send::Forwarded, Error> {
         let inner = &self.inner;

@@ -43,7 +43,7 @@ REPORT=target/bench-results/profile.md
   echo "| --- | --- | --- | --- | --- |"
 } > "$REPORT"
 declare -A FILES
-declare -A NS=([load]=$N_LOAD [prepare]=$N_PREPARE [prepare-all]=$((N_PREPARE / 19)) [call]=$N_CALL [call-args]=$N_CALL [hand]=$N_CALL
+declare -A NS=([load]=$N_LOAD [prepare]=$N_PREPARE [prepare-all]=$((N_PREPARE / 19)) [call]=$N_CALL [call-args]=$N_CALL [hand]=$N_CALL [hand-hyper]=$N_CALL
                [decode]=$N_MAP [map-root]=$N_MAP [map-ids]=$N_MAP)
 [ -n "$TARGET" ] && echo "target of call/hand: $TARGET (external)" >> "$REPORT" && echo >> "$REPORT"
 for mode in $MODES; do

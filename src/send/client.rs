@@ -26,13 +26,26 @@ impl TlsSettings {
     }
 }
 
+/// A pooled client: reqwest, or hyper-util's client straight for plain `http://` (see
+/// [`super::direct`]).
+#[derive(Clone, Debug)]
+// One per consumer and scheme, built once: its size does not matter, an indirection would.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Http {
+    Reqwest(reqwest::Client),
+    Direct(super::direct::Client),
+}
+
 /// The pooled clients of one set of TLS settings: one for `http://`, one for `https://`,
 /// each built on its first use (dry runs never pay for them).
 pub(crate) struct Clients {
     config: SendConfig,
     tls: TlsSettings,
-    plain: OnceLock<Result<reqwest::Client, String>>,
-    https: OnceLock<Result<reqwest::Client, String>>,
+    plain: OnceLock<Result<Http, String>>,
+    https: OnceLock<Result<Http, String>>,
+    /// reqwest for `http://` beside a direct client there: what authentication schemes send
+    /// their own requests with (a token endpoint).
+    plain_reqwest: OnceLock<Result<reqwest::Client, String>>,
 }
 
 impl fmt::Debug for Clients {
@@ -49,6 +62,7 @@ impl Clients {
             tls,
             plain: OnceLock::new(),
             https: OnceLock::new(),
+            plain_reqwest: OnceLock::new(),
         }
     }
 
@@ -58,24 +72,49 @@ impl Clients {
         Clients {
             config,
             tls: TlsSettings::default(),
-            plain: OnceLock::from(Ok(client.clone())),
-            https: OnceLock::from(Ok(client)),
+            plain: OnceLock::from(Ok(Http::Reqwest(client.clone()))),
+            https: OnceLock::from(Ok(Http::Reqwest(client))),
+            plain_reqwest: OnceLock::new(),
         }
     }
 
     /// The client for `url` (a plain-http URL never builds the TLS client: loading the
     /// system's root certificates is most of a one-call process's start-up), or why it
     /// cannot be built (the error is kept: every later call reports it too).
-    pub(crate) fn get(&self, url: &str) -> Result<&reqwest::Client, String> {
+    pub(crate) fn get(&self, url: &str) -> Result<&Http, String> {
         let tls = !url.starts_with("http://");
         let slot = if tls { &self.https } else { &self.plain };
         slot.get_or_init(|| {
+            if !tls && !proxy_in_env() {
+                return Ok(Http::Direct(super::direct::Client::new(
+                    self.config.connect_timeout,
+                )));
+            }
             let settings = tls.then_some(&self.tls);
-            build_client(&self.config, tls, settings)
+            build_client(&self.config, tls, settings).map(Http::Reqwest)
         })
         .as_ref()
         .map_err(Clone::clone)
     }
+
+    /// A reqwest client for `url`: the one [`Clients::get`] gives, or beside the direct one.
+    pub(crate) fn reqwest(&self, url: &str) -> Result<reqwest::Client, String> {
+        match self.get(url)? {
+            Http::Reqwest(c) => Ok(c.clone()),
+            Http::Direct(_) => self
+                .plain_reqwest
+                .get_or_init(|| build_client(&self.config, false, None))
+                .clone(),
+        }
+    }
+}
+
+/// Whether the environment names a proxy for plain-`http://` requests (reqwest's client,
+/// which honours it, then sends them).
+fn proxy_in_env() -> bool {
+    ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
 /// reqwest's client builder, ready to build: reqwest is built here without a default TLS
@@ -168,8 +207,8 @@ pub(crate) fn build_client(
 /// reset races with the write and the request did go out, the error is an ordinary
 /// transport error and a POST is not retried. (When the reset arrives during the TCP
 /// handshake itself, reqwest reports `is_connect()`, also handled as not sent.)
-pub(super) fn never_written(e: &reqwest::Error) -> bool {
-    let mut source: Option<&(dyn StdError + 'static)> = e.source();
+pub(super) fn never_written(e: &(dyn StdError + 'static)) -> bool {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(e);
     while let Some(s) = source {
         if s.downcast_ref::<hyper::Error>()
             .is_some_and(hyper::Error::is_canceled)

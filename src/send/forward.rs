@@ -8,12 +8,12 @@
 
 use std::time::Duration;
 
-use reqwest::header::HeaderName;
+use http_body::Body;
+use reqwest::header::{HeaderName, LOCATION};
 
 use super::client::{connect_cause, error_chain};
-use super::{SendConfig, SendError};
+use super::{Http, Incoming, Outgoing, SendConfig, SendError};
 use crate::request::PreparedRequest;
-use crate::spec::Method;
 
 /// A forwarded response: status, headers (redacted, hop-by-hop ones removed) and the body
 /// still to be streamed.
@@ -21,7 +21,7 @@ use crate::spec::Method;
 pub(crate) struct Forwarded {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(HeaderName, reqwest::header::HeaderValue)>,
-    pub(crate) body: reqwest::Response,
+    pub(crate) body: Incoming,
     /// The largest body to pass on (the runtime's response limit).
     pub(crate) limit: usize,
 }
@@ -44,103 +44,143 @@ pub(crate) fn hop_by_hop(name: &str) -> bool {
     )
 }
 
-/// Sends `req` with `body` streamed, within `timeout` up to the response head.
+/// Sends `req` with `body` streamed, within `timeout` up to the response head. A redirect
+/// within the origin is followed as calls follow it when there is no body to send again
+/// (the reqwest client follows it itself; the direct one is answered here).
 pub(crate) async fn forward(
-    client: &reqwest::Client,
+    client: &Http,
     req: &PreparedRequest,
-    body: Option<reqwest::Body>,
+    mut body: Option<Outgoing>,
     config: &SendConfig,
     timeout: Duration,
     prepared: super::Prepared<'_>,
 ) -> Result<Forwarded, SendError> {
     let operation = req.operation.to_string();
-    let url = super::parse_url(req, prepared.base)?;
-    let method = match req.method {
-        Method::Get => reqwest::Method::GET,
-        Method::Post => reqwest::Method::POST,
-        Method::Put => reqwest::Method::PUT,
-        Method::Patch => reqwest::Method::PATCH,
-        Method::Delete => reqwest::Method::DELETE,
-        Method::Head => reqwest::Method::HEAD,
-        Method::Options => reqwest::Method::OPTIONS,
+    let origin = super::parse_url(req, prepared.base)?;
+    let mut url = origin.clone();
+    let mut method = super::wire_method(req.method);
+    let timed_out = || SendError::Timeout {
+        operation: operation.clone(),
+        after: timeout,
+        attempts: 1,
     };
-    let mut builder = client
-        .request(method, url.clone())
-        .headers(super::header_map_with(req, prepared.names)?);
-    if let Some(b) = body {
-        builder = builder.body(b);
-    }
-    let response = match tokio::time::timeout(timeout, builder.send()).await {
-        Err(_) => {
-            return Err(SendError::Timeout {
-                operation,
-                after: timeout,
-                attempts: 1,
-            })
-        }
-        Ok(Err(e)) => {
-            let message = req.redact(&error_chain(&e)).into_owned();
-            return Err(if e.is_connect() {
-                SendError::Connect {
-                    operation,
-                    origin: url.origin().ascii_serialization(),
-                    message: req.redact(&connect_cause(&e)).into_owned(),
-                    attempts: 1,
+    let deadline = tokio::time::Instant::now() + timeout;
+    let bodyless = body.is_none();
+    for _ in 0..=super::MAX_REDIRECTS {
+        let headers = super::header_map_with(req, prepared.names)?;
+        let sending = super::transmit(client, (method.clone(), url.clone(), headers, body.take()));
+        let response = match tokio::time::timeout_at(deadline, sending).await {
+            Err(_) => return Err(timed_out()),
+            Ok(Err(e)) => return Err(failed(req, &operation, &url, &e, timed_out)),
+            Ok(Ok(r)) => r,
+        };
+        let status = response.status;
+        match follow(req, &operation, &origin, &response, &method)? {
+            Some((next, to_get)) if bodyless => {
+                url = next;
+                if to_get {
+                    method = reqwest::Method::GET;
                 }
-            } else if e.is_timeout() {
-                SendError::Timeout {
-                    operation,
-                    after: timeout,
-                    attempts: 1,
-                }
-            } else {
-                SendError::Transport {
-                    operation,
-                    message,
-                    attempts: 1,
-                }
-            });
-        }
-        Ok(Ok(r)) => r,
-    };
-    let status = response.status().as_u16();
-    if (300..400).contains(&status) {
-        if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
-            let target = response.url().join(location.to_str().unwrap_or_default());
-            if target.as_ref().map_or(true, |t| t.origin() != url.origin()) {
-                return Err(SendError::CrossOriginRedirect {
-                    operation,
-                    status,
-                    from: url.origin().ascii_serialization(),
-                    to: target.map_or_else(
-                        |_| "an invalid location".to_string(),
-                        |t| req.redact(&t.origin().ascii_serialization()).into_owned(),
-                    ),
-                });
             }
+            _ => return answer(req, operation, response, config.max_response_bytes, status),
         }
     }
-    let limit = config.max_response_bytes;
-    if response.content_length().is_some_and(|n| n > limit as u64) {
+    Err(super::too_many_redirects(req, &url, 1))
+}
+
+/// Where a redirect leads when it is to be followed (the direct client's, within the
+/// origin); a redirect to another origin is refused.
+fn follow(
+    req: &PreparedRequest,
+    operation: &str,
+    origin: &reqwest::Url,
+    response: &super::Received,
+    method: &reqwest::Method,
+) -> Result<Option<(reqwest::Url, bool)>, SendError> {
+    let (Some(location), Some(answered)) = (response.headers.get(LOCATION), &response.url) else {
+        return Ok(None);
+    };
+    let target = answered.join(location.to_str().unwrap_or_default());
+    if target
+        .as_ref()
+        .map_or(true, |t| t.origin() != origin.origin())
+    {
+        return Err(SendError::CrossOriginRedirect {
+            operation: operation.to_string(),
+            status: response.status,
+            from: origin.origin().ascii_serialization(),
+            to: target.map_or_else(
+                |_| "an invalid location".to_string(),
+                |t| req.redact(&t.origin().ascii_serialization()).into_owned(),
+            ),
+        });
+    }
+    let direct = matches!(response.body, Incoming::Direct(_));
+    Ok(target
+        .ok()
+        .filter(|_| direct)
+        .and_then(|t| super::redirect_to(response.status, method, &t)))
+}
+
+/// The response to pass on: its body checked against the limit where its length is known.
+fn answer(
+    req: &PreparedRequest,
+    operation: String,
+    response: super::Received,
+    limit: usize,
+    status: u16,
+) -> Result<Forwarded, SendError> {
+    if response
+        .body
+        .size_hint()
+        .exact()
+        .is_some_and(|n| n > limit as u64)
+    {
         return Err(SendError::BodyTooLarge { operation, limit });
     }
-    let headers = passed_headers(&response, req);
+    let headers = passed_headers(&response.headers, req);
     Ok(Forwarded {
         status,
         headers,
-        body: response,
+        body: response.body,
         limit,
     })
+}
+
+/// The transport's failure as a send error.
+fn failed(
+    req: &PreparedRequest,
+    operation: &str,
+    url: &reqwest::Url,
+    e: &super::TransportError,
+    timed_out: impl Fn() -> SendError,
+) -> SendError {
+    let error = e.error();
+    if e.is_connect() {
+        SendError::Connect {
+            operation: operation.to_string(),
+            origin: url.origin().ascii_serialization(),
+            message: req.redact(&connect_cause(error)).into_owned(),
+            attempts: 1,
+        }
+    } else if e.is_timeout() {
+        timed_out()
+    } else {
+        SendError::Transport {
+            operation: operation.to_string(),
+            message: req.redact(&error_chain(error)).into_owned(),
+            attempts: 1,
+        }
+    }
 }
 
 /// The response's headers to pass back: hop-by-hop ones dropped, a secret in a value
 /// redacted, every other value as received (not copied).
 fn passed_headers(
-    response: &reqwest::Response,
+    headers: &reqwest::header::HeaderMap,
     req: &PreparedRequest,
 ) -> Vec<(HeaderName, reqwest::header::HeaderValue)> {
-    response
-        .headers()
+    headers
         .iter()
         .filter(|(k, _)| !hop_by_hop(k.as_str()))
         .filter_map(|(k, v)| {

@@ -2,12 +2,15 @@
 //! follows the bytes that arrive, not the length a server announces.
 
 use bytes::Bytes;
+use http_body::Body;
+use http_body_util::BodyExt;
 
-use super::SendError;
+use super::direct::BoxError;
+use super::{Incoming, SendError};
 
 pub(super) enum ReadError {
     TooLarge(SendError),
-    Broken(reqwest::Error),
+    Broken(BoxError),
 }
 
 /// The largest buffer allocated ahead of the bytes, whatever `Content-Length` announces.
@@ -15,7 +18,7 @@ const PREALLOC_MAX: usize = 1024 * 1024;
 
 /// Reads the whole body, refusing it as soon as it is known to exceed `limit`.
 pub(super) async fn read_limited(
-    mut response: reqwest::Response,
+    mut body: Incoming,
     limit: usize,
     operation: &str,
 ) -> Result<Bytes, ReadError> {
@@ -25,17 +28,21 @@ pub(super) async fn read_limited(
             limit,
         })
     };
-    if response.content_length().is_some_and(|n| n > limit as u64) {
+    let content_length = body.size_hint().exact();
+    if content_length.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
     // Memory follows the bytes that arrived, not the length announced: a server announcing
     // 32 MiB and sending a few bytes must not cost 32 MiB per call. The announced length
     // only sizes the first allocation, up to `PREALLOC_MAX`; beyond that the buffer grows
     // as data comes.
-    let announced = response.content_length().map_or(0, |n| n as usize);
+    let announced = content_length.map_or(0, |n| n as usize);
     let mut buf: Vec<u8> = Vec::new();
     let mut first: Option<Bytes> = None;
-    while let Some(chunk) = response.chunk().await.map_err(ReadError::Broken)? {
+    while let Some(frame) = body.frame().await {
+        let Ok(chunk) = frame.map_err(ReadError::Broken)?.into_data() else {
+            continue; // trailers
+        };
         if first.is_none() && buf.is_empty() {
             // Most bodies arrive in one chunk: keep it without copying.
             first = Some(chunk);

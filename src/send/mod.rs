@@ -20,6 +20,7 @@
 //! limit, `error` [`SendError`] and [`HttpError`].
 
 mod client;
+mod direct;
 mod error;
 mod forward;
 mod limits;
@@ -28,14 +29,15 @@ mod retry;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER,
+};
 use serde_json::Value;
 
-#[cfg(test)]
-use client::build_client;
 pub use client::client_builder;
 use client::{connect_cause, error_chain, never_written, tls_error};
-pub(crate) use client::{Clients, TlsSettings};
+pub(crate) use client::{Clients, Http, TlsSettings};
+pub(crate) use direct::{Incoming, Outgoing};
 pub use error::{HttpError, SendError};
 pub(crate) use forward::{forward, hop_by_hop, Forwarded};
 use limits::{read_limited, ReadError};
@@ -91,7 +93,13 @@ enum Attempt {
     MaybeSent(SendError),
     /// Not worth retrying.
     Fatal(SendError),
+    /// A redirect within the origin, for the send loop to follow (the direct client's; reqwest
+    /// follows them itself): the next URL, and whether the next request is a body-less GET.
+    Redirect(reqwest::Url, bool),
 }
+
+/// The most redirects a call follows (the reqwest client's policy says the same).
+const MAX_REDIRECTS: u32 = 10;
 
 /// Sends `req`, retrying as the policy allows, within `timeout`. `signer` is the
 /// per-attempt hook of the consumer's authentication scheme (see [`Sign`]); a `401` to a
@@ -99,7 +107,7 @@ enum Attempt {
 /// `traceparent` (W3C Trace Context) is added to every attempt.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn send(
-    client: &reqwest::Client,
+    client: &Http,
     req: &PreparedRequest,
     signer: Option<&dyn Sign>,
     config: &SendConfig,
@@ -116,43 +124,22 @@ pub(crate) async fn send(
     let mut parsed = Some(parse_url(req, base)?);
     // Built once; the first attempt takes it, a retry builds it again.
     let mut first_headers = Some(header_map_with(req, names)?);
-    let body = wire_body(req);
+    let mut body = wire_body(req);
+    let mut method = req.method;
+    let mut redirects: u32 = 0;
     let may_resend = req.method.is_idempotent() || retry.retry_non_idempotent;
     let mut attempts: u32 = 0;
     // Attempts that were resends after a 401 (at most one): not counted as retries.
     let mut auth_resends: u32 = 0;
     loop {
         attempts += 1;
-        let remaining = if attempts == 1 {
-            timeout
-        } else {
-            deadline.saturating_duration_since(Instant::now())
-        };
-        if remaining.is_zero() {
-            return Err(SendError::Timeout {
-                operation: req.operation.to_string(),
-                after: timeout,
-                attempts: attempts - 1,
-            });
-        }
+        let first = attempts == 1 && redirects == 0;
+        let mut budget = Budget::new(req, deadline, timeout, first, attempts, keep_headers)?;
         let url = match parsed.take() {
             Some(u) => u,
             None => parse_url(req, base)?,
         };
-        let mut headers = match first_headers.take() {
-            Some(h) => h,
-            None => header_map_with(req, names)?,
-        };
-        if let Some(t) = traceparent {
-            headers.insert(HeaderName::from_static("traceparent"), t.clone());
-        }
-        let mut budget = Budget {
-            remaining,
-            deadline,
-            total: timeout,
-            attempts,
-            keep_headers,
-        };
+        let mut headers = attempt_headers(req, names, first_headers.take(), traceparent)?;
         // What a signed attempt sent, for the signer to compare with a 401's challenge.
         let mut sent = None;
         if let Some(signer) = signer {
@@ -160,10 +147,24 @@ pub(crate) async fn send(
             budget.remaining = deadline.saturating_duration_since(Instant::now());
             sent = Some(headers.clone());
         }
-        let outcome = attempt(client, req, url, headers, body.as_ref(), config, budget).await;
+        let sending = (method, headers, body.as_ref());
+        let outcome = attempt(client, req, url, sending, config, budget).await;
         let (error, server_delay) = match outcome {
             Attempt::Done(r) => return Ok(r),
             Attempt::Fatal(e) => return Err(e),
+            Attempt::Redirect(next, to_get) => {
+                redirects += 1;
+                if redirects > MAX_REDIRECTS {
+                    return Err(too_many_redirects(req, &next, attempts));
+                }
+                parsed = Some(next);
+                if to_get {
+                    (method, body) = (Method::Get, None);
+                }
+                // A redirect is not an attempt.
+                attempts -= 1;
+                continue;
+            }
             Attempt::Status(e, _, Some(challenge))
                 if auth_resends == 0
                     && signer
@@ -196,6 +197,36 @@ pub(crate) async fn send(
         };
         tracing::debug!(operation = %req.operation, attempt = attempts, delay_ms = delay.as_millis() as u64, "retrying");
         tokio::time::sleep(delay).await;
+    }
+}
+
+/// An attempt's headers: the first attempt's, built ahead, or built again; with the trace
+/// context.
+fn attempt_headers(
+    req: &PreparedRequest,
+    names: &HeaderNames,
+    first: Option<HeaderMap>,
+    traceparent: Option<&HeaderValue>,
+) -> Result<HeaderMap, SendError> {
+    let mut headers = match first {
+        Some(h) => h,
+        None => header_map_with(req, names)?,
+    };
+    if let Some(t) = traceparent {
+        headers.insert(HeaderName::from_static("traceparent"), t.clone());
+    }
+    Ok(headers)
+}
+
+/// The error of a redirect past the [`MAX_REDIRECTS`]th, `url` the one it leads to.
+fn too_many_redirects(req: &PreparedRequest, url: &reqwest::Url, attempts: u32) -> SendError {
+    SendError::Transport {
+        operation: req.operation.to_string(),
+        message: format!(
+            "error following redirect for url ({}): too many redirects (more than {MAX_REDIRECTS})",
+            req.redact(url.as_str())
+        ),
+        attempts,
     }
 }
 
@@ -323,6 +354,39 @@ async fn sign(
     }
 }
 
+impl Budget {
+    /// The budget of attempt number `attempts` (the `first` one has the whole timeout: no
+    /// second clock reading), or the timeout error when no time is left.
+    fn new(
+        req: &PreparedRequest,
+        deadline: Instant,
+        total: Duration,
+        first: bool,
+        attempts: u32,
+        keep_headers: bool,
+    ) -> Result<Budget, SendError> {
+        let remaining = if first {
+            total
+        } else {
+            deadline.saturating_duration_since(Instant::now())
+        };
+        if remaining.is_zero() {
+            return Err(SendError::Timeout {
+                operation: req.operation.to_string(),
+                after: total,
+                attempts: attempts - 1,
+            });
+        }
+        Ok(Budget {
+            remaining,
+            deadline,
+            total,
+            attempts,
+            keep_headers,
+        })
+    }
+}
+
 /// What one attempt may spend, and what it reports.
 struct Budget {
     /// Time left before the call's deadline.
@@ -337,49 +401,35 @@ struct Budget {
     keep_headers: bool,
 }
 
+/// What one attempt sends: the method (a `303` makes it GET), headers and body.
+type Sending<'a> = (Method, HeaderMap, Option<&'a (Bytes, &'a str)>);
+
 async fn attempt(
-    client: &reqwest::Client,
+    client: &Http,
     req: &PreparedRequest,
     url: reqwest::Url,
-    headers: HeaderMap,
-    body: Option<&(Bytes, &str)>,
+    (method, mut headers, body): Sending<'_>,
     config: &SendConfig,
     budget: Budget,
 ) -> Attempt {
-    let method = match req.method {
-        Method::Get => reqwest::Method::GET,
-        Method::Post => reqwest::Method::POST,
-        Method::Put => reqwest::Method::PUT,
-        Method::Patch => reqwest::Method::PATCH,
-        Method::Delete => reqwest::Method::DELETE,
-        Method::Head => reqwest::Method::HEAD,
-        Method::Options => reqwest::Method::OPTIONS,
-    };
-    // The request is built directly (not with a `RequestBuilder`, which would copy every
-    // header into a map of its own).
-    let mut request = reqwest::Request::new(method, url);
     let typed = headers.contains_key(CONTENT_TYPE);
-    *request.headers_mut() = headers;
-    match body {
+    let bytes = match body {
         Some((bytes, content_type)) => {
             // The body's content type is one of the fixed ones, or multipart with the
             // request's own alphanumeric boundary: always a valid header value.
             if let (false, Ok(value)) = (typed, HeaderValue::from_str(content_type)) {
-                request.headers_mut().append(CONTENT_TYPE, value);
+                headers.append(CONTENT_TYPE, value);
             }
-            *request.body_mut() = Some(bytes.clone().into());
+            Some(bytes.clone())
         }
         // A body-less POST/PUT/PATCH says so with `content-length: 0`.
-        None if matches!(req.method, Method::Post | Method::Put | Method::Patch) => {
+        None if matches!(method, Method::Post | Method::Put | Method::Patch) => {
             // hyper omits the header for an empty body; say it explicitly, as the SDKs do.
-            (request.headers_mut()).append(
-                reqwest::header::CONTENT_LENGTH,
-                HeaderValue::from_static("0"),
-            );
-            *request.body_mut() = Some(Bytes::new().into());
+            headers.append(CONTENT_LENGTH, HeaderValue::from_static("0"));
+            Some(Bytes::new())
         }
-        None => {}
-    }
+        None => None,
+    };
     let attempts = budget.attempts;
     let timeout_error = || SendError::Timeout {
         operation: req.operation.to_string(),
@@ -387,6 +437,7 @@ async fn attempt(
         attempts,
     };
     // One timer bounds the whole exchange: sending, the response head and the body.
+    let request = (wire_method(method), url, headers, bytes);
     let exchange = exchange(client, request, req, config, &budget);
     let deadline = tokio::time::Instant::from_std(budget.deadline);
     match tokio::time::timeout_at(deadline, exchange).await {
@@ -396,44 +447,166 @@ async fn attempt(
     }
 }
 
+/// The method as sent.
+pub(crate) fn wire_method(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Delete => reqwest::Method::DELETE,
+        Method::Head => reqwest::Method::HEAD,
+        Method::Options => reqwest::Method::OPTIONS,
+    }
+}
+
+/// A request as the transports take it.
+type WireRequest = (reqwest::Method, reqwest::Url, HeaderMap, Option<Bytes>);
+
+/// A response head and its body, from either transport: status, headers, the URL that
+/// answered (only for a redirect: where `Location` is resolved from) and the body.
+pub(crate) struct Received {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) url: Option<reqwest::Url>,
+    pub(crate) body: Incoming,
+}
+
+/// Sends one request on `client`: reqwest follows redirects within the origin itself; the
+/// direct client answers them to the send loop.
+pub(crate) async fn transmit(
+    client: &Http,
+    (method, url, headers, body): (reqwest::Method, reqwest::Url, HeaderMap, Option<Outgoing>),
+) -> Result<Received, TransportError> {
+    match client {
+        Http::Reqwest(c) => {
+            let mut request = reqwest::Request::new(method, url);
+            *request.headers_mut() = headers;
+            *request.body_mut() = body.map(Outgoing::into_reqwest);
+            let response = c.execute(request).await.map_err(TransportError::Reqwest)?;
+            let status = response.status().as_u16();
+            let url = (300..400).contains(&status).then(|| response.url().clone());
+            let (parts, body) = http::Response::from(response).into_parts();
+            Ok(Received {
+                status,
+                headers: parts.headers,
+                url,
+                body: Incoming::Reqwest(body),
+            })
+        }
+        Http::Direct(c) => {
+            let body = body.unwrap_or(Outgoing::Empty);
+            let response = c.send(method, &url, headers, body).await;
+            let (parts, body) = response.map_err(TransportError::Direct)?.into_parts();
+            let status = parts.status.as_u16();
+            Ok(Received {
+                status,
+                headers: parts.headers,
+                url: (300..400).contains(&status).then_some(url),
+                body: Incoming::Direct(body),
+            })
+        }
+    }
+}
+
+/// Why a transport could not exchange a request.
+#[derive(Debug)]
+pub(crate) enum TransportError {
+    Reqwest(reqwest::Error),
+    Direct(direct::DirectError),
+}
+
+impl TransportError {
+    fn is_connect(&self) -> bool {
+        match self {
+            TransportError::Reqwest(e) => e.is_connect(),
+            TransportError::Direct(e) => e.is_connect(),
+        }
+    }
+
+    fn is_timeout(&self) -> bool {
+        match self {
+            TransportError::Reqwest(e) => e.is_timeout(),
+            TransportError::Direct(e) => e.is_timeout(),
+        }
+    }
+
+    fn is_redirect(&self) -> bool {
+        matches!(self, TransportError::Reqwest(e) if e.is_redirect())
+    }
+
+    pub(crate) fn error(&self) -> &(dyn std::error::Error + 'static) {
+        match self {
+            TransportError::Reqwest(e) => e,
+            TransportError::Direct(e) => e,
+        }
+    }
+}
+
+/// Where a redirect within the origin leads, and whether the next request is a body-less
+/// GET (`303`; `301`/`302` to a POST), as reqwest's redirect layer decides; `None` for any
+/// other status, or a `Location` that does not parse.
+fn redirect_to(
+    status: u16,
+    method: &reqwest::Method,
+    target: &reqwest::Url,
+) -> Option<(reqwest::Url, bool)> {
+    let to_get = match status {
+        301 | 302 => *method == reqwest::Method::POST,
+        303 => *method != reqwest::Method::HEAD,
+        307 | 308 => false,
+        _ => return None,
+    };
+    Some((target.clone(), to_get))
+}
+
 /// Sends the request and reads the response; a transport error before the response head
 /// is returned for `classify`.
 async fn exchange(
-    client: &reqwest::Client,
-    request: reqwest::Request,
+    client: &Http,
+    (method, url, headers, body): WireRequest,
     req: &PreparedRequest,
     config: &SendConfig,
     budget: &Budget,
-) -> Result<Attempt, reqwest::Error> {
-    let response = client.execute(request).await?;
+) -> Result<Attempt, TransportError> {
+    let direct = matches!(client, Http::Direct(_));
+    let sent_method = direct.then(|| method.clone());
+    let response = transmit(
+        client,
+        (method, url, headers, body.map(|b| Outgoing::Full(Some(b)))),
+    )
+    .await?;
     let operation = &req.operation;
     let attempts = budget.attempts;
-    let status = response.status().as_u16();
-    if (300..400).contains(&status) {
-        if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
-            let target = response.url().join(location.to_str().unwrap_or_default());
-            let from = reparse_url(req).map(|u| u.origin());
-            let other_origin = match (&target, &from) {
-                (Ok(t), Some(from)) => t.origin() != *from,
-                _ => true,
-            };
-            if other_origin {
-                let to = target.map_or_else(
-                    |_| "an invalid location".to_string(),
-                    |t| t.origin().ascii_serialization(),
-                );
-                return Ok(Attempt::Fatal(SendError::CrossOriginRedirect {
-                    operation: operation.to_string(),
-                    status,
-                    from: from.map(|o| o.ascii_serialization()).unwrap_or_default(),
-                    to: req.redact(&to).into_owned(),
-                }));
+    let status = response.status;
+    if let (Some(location), Some(answered)) = (response.headers.get(LOCATION), &response.url) {
+        let target = answered.join(location.to_str().unwrap_or_default());
+        let from = reparse_url(req).map(|u| u.origin());
+        let other_origin = match (&target, &from) {
+            (Ok(t), Some(from)) => t.origin() != *from,
+            _ => true,
+        };
+        if other_origin {
+            let to = target.map_or_else(
+                |_| "an invalid location".to_string(),
+                |t| t.origin().ascii_serialization(),
+            );
+            return Ok(Attempt::Fatal(SendError::CrossOriginRedirect {
+                operation: operation.to_string(),
+                status,
+                from: from.map(|o| o.ascii_serialization()).unwrap_or_default(),
+                to: req.redact(&to).into_owned(),
+            }));
+        }
+        if let (Some(m), Ok(t)) = (&sent_method, &target) {
+            if let Some((next, to_get)) = redirect_to(status, m, t) {
+                return Ok(Attempt::Redirect(next, to_get));
             }
         }
     }
+    let headers = &response.headers;
     let response_headers: Vec<(String, String)> = if budget.keep_headers || status >= 400 {
-        response
-            .headers()
+        headers
             .iter()
             .map(|(k, v)| {
                 // A server may echo the key in a header value, or even use it as a header name.
@@ -447,13 +620,12 @@ async fn exchange(
     } else {
         Vec::new()
     };
-    let challenge = (status == 401).then(|| Box::new(response.headers().clone()));
-    let retry_after = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
+    let challenge = (status == 401).then(|| Box::new(headers.clone()));
+    let retry_after = headers
+        .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_retry_after);
-    let body = match read_limited(response, config.max_response_bytes, operation).await {
+    let body = match read_limited(response.body, config.max_response_bytes, operation).await {
         Ok(b) => b,
         Err(ReadError::TooLarge(e)) => return Ok(Attempt::Fatal(e)),
         Err(ReadError::Broken(e)) => {
@@ -461,12 +633,33 @@ async fn exchange(
                 operation: operation.to_string(),
                 message: format!(
                     "the response body broke off: {}",
-                    req.redact(&error_chain(&e))
+                    req.redact(&error_chain(&*e))
                 ),
                 attempts,
             }));
         }
     };
+    Ok(finish(
+        req,
+        status,
+        response_headers,
+        body,
+        retry_after,
+        challenge,
+        attempts,
+    ))
+}
+
+/// The attempt's outcome once its body is read: done, or a status of 400 or more.
+fn finish(
+    req: &PreparedRequest,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+    retry_after: Option<Duration>,
+    challenge: Option<Box<HeaderMap>>,
+    attempts: u32,
+) -> Attempt {
     if status >= 400 {
         let mut parsed = if body.iter().all(u8::is_ascii_whitespace) {
             Value::Null
@@ -474,36 +667,35 @@ async fn exchange(
             serde_json::from_slice(&body)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
         };
-        return Ok(Attempt::Status(
+        crate::secret::redact_json_in_place(&mut parsed, req.all_secrets(), false);
+        return Attempt::Status(
             HttpError {
-                operation: operation.to_string(),
+                operation: req.operation.to_string(),
                 status,
-                headers: response_headers,
-                body: {
-                    crate::secret::redact_json_in_place(&mut parsed, req.all_secrets(), false);
-                    parsed
-                },
+                headers,
+                body: parsed,
                 attempts,
             },
             retry_after,
             challenge,
-        ));
+        );
     }
-    Ok(Attempt::Done(Response {
+    Attempt::Done(Response {
         status,
-        headers: response_headers,
+        headers,
         body,
         attempts,
-    }))
+    })
 }
 
 fn classify(
     req: &PreparedRequest,
-    e: &reqwest::Error,
+    failure: &TransportError,
     attempts: u32,
     connect_timeout: Duration,
     timeout_error: impl Fn() -> SendError,
 ) -> Attempt {
+    let e = failure.error();
     let mut message = req.redact(&error_chain(e)).into_owned();
     if let Some(tls) = tls_error(e) {
         return Attempt::Fatal(SendError::Tls {
@@ -514,8 +706,8 @@ fn classify(
     }
     // Before `is_timeout`: a connect timeout is a connection that was never made (so the
     // request was not sent and may be retried), not the call's deadline.
-    if e.is_connect() {
-        message = if e.is_timeout() {
+    if failure.is_connect() {
+        message = if failure.is_timeout() {
             format!(
                 "no connection within the connect timeout of {} ms",
                 connect_timeout.as_millis()
@@ -535,7 +727,7 @@ fn classify(
         }
         return Attempt::NotSent(error);
     }
-    if e.is_timeout() {
+    if failure.is_timeout() {
         return Attempt::MaybeSent(timeout_error());
     }
     if never_written(e) {
@@ -545,7 +737,7 @@ fn classify(
             attempts,
         });
     }
-    if e.is_redirect() {
+    if failure.is_redirect() {
         return Attempt::Fatal(SendError::Transport {
             operation: req.operation.to_string(),
             message,
@@ -716,7 +908,7 @@ mod tests {
             redaction: OnceLock::new(),
         };
         let config = SendConfig::default();
-        let client = build_client(&config, false, None).unwrap();
+        let client = Http::Direct(direct::Client::new(config.connect_timeout));
         let retry = RetryPolicy {
             initial_backoff: Duration::from_millis(1),
             ..RetryPolicy::default()

@@ -50,10 +50,8 @@ pub(crate) async fn forward(inner: &Inner, fw: &Forward, rest: &str, req: Reques
         .get(header::CONTENT_LENGTH)
         .is_some_and(|v| v.as_bytes() != b"0")
         || parts.headers.contains_key(header::TRANSFER_ENCODING);
-    let body = has_body.then(|| {
-        let limited = Body::new(Limited::new(body, inner.options.max_body_bytes));
-        reqwest::Body::wrap_stream(limited.into_data_stream())
-    });
+    let body = has_body
+        .then(|| crate::send::Outgoing::stream(Limited::new(body, inner.options.max_body_bytes)));
     let result = inner
         .rt
         .forward(
@@ -68,10 +66,7 @@ pub(crate) async fn forward(inner: &Inner, fw: &Forward, rest: &str, req: Reques
         .await;
     match result {
         Ok(f) => {
-            let mut r = Response::new(Body::new(Limited::new(
-                reqwest::Body::from(f.body),
-                f.limit,
-            )));
+            let mut r = Response::new(Body::new(Limited::new(f.body, f.limit)));
             *r.status_mut() = StatusCode::from_u16(f.status).unwrap_or(StatusCode::BAD_GATEWAY);
             for (k, v) in f.headers {
                 r.headers_mut().append(k, v);

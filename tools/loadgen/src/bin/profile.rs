@@ -145,6 +145,24 @@ async fn hand_once(hand: &reqwest::Client, base: &str) {
     black_box(serde_json::from_slice::<Value>(&b).unwrap());
 }
 
+type HyperClient = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Empty<bytes::Bytes>,
+>;
+async fn hyper_once(c: &HyperClient, base: &str) {
+    use http_body_util::BodyExt;
+    let req = hyper::Request::get(format!("{base}/v2/user/{UID}"))
+        .header("x-vital-api-key", "sk_bench")
+        .header("user-agent", concat!("naftiko/", env!("CARGO_PKG_VERSION")))
+        .header("accept", "*/*")
+        .body(http_body_util::Empty::new())
+        .unwrap();
+    let r = c.request(req).await.unwrap();
+    assert!(r.status().is_success());
+    let b = r.into_body().collect().await.unwrap().to_bytes();
+    black_box(serde_json::from_slice::<Value>(&b).unwrap());
+}
+
 /// `Runtime::call` with `json!` arguments, as the README shows it.
 async fn call_once(rt: &naftiko::Runtime) {
     black_box(rt.call(OP, json!({ "user_id": UID })).await.unwrap());
@@ -187,7 +205,7 @@ fn run(mode: &str, n: usize) -> f64 {
             }
             t.elapsed().as_nanos() as f64 / (n.max(1) * cases.len()) as f64
         }
-        "call" | "call-args" | "hand" => {
+        "call" | "call-args" | "hand" | "hand-hyper" => {
             // `TARGET=http://IP:PORT` (tools/nginx.sh): an external server; otherwise the
             // loopback server on a thread of its own.
             let base = match std::env::var("TARGET") {
@@ -209,6 +227,12 @@ fn run(mode: &str, n: usize) -> f64 {
             tokio_rt.block_on(async {
                 match mode {
                     "hand" => repeat(n, || hand_once(&hand, &base)).await,
+                    "hand-hyper" => {
+                        let mut conn = hyper_util::client::legacy::connect::HttpConnector::new();
+                        conn.set_nodelay(true);
+                        let c: HyperClient = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(conn);
+                        repeat(n, || hyper_once(&c, &base)).await
+                    }
                     "call-args" => repeat(n, || call_args_once(&rt)).await,
                     _ => repeat(n, || call_once(&rt)).await,
                 }
