@@ -2324,3 +2324,40 @@ fn dynamic_completion_offers_the_specs_operations_and_the_operations_arguments()
         script.stdout
     );
 }
+
+/// Plain-http calls go out on hyper's client directly, but a proxy named in the
+/// environment is still honoured (reqwest's client then sends them): the request reaches
+/// the proxy in absolute form, and the upstream (a closed port) is never contacted.
+#[tokio::test]
+async fn a_proxy_in_the_environment_carries_plain_http_calls() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let upstream = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+        let proxy = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(format!("/v2/user/{U}")))
+            .and(header("x-vital-api-key", KEY))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"user_id": U})))
+            .expect(1)
+            .mount(&proxy)
+            .await;
+        let out = run_cmd(
+            naftiko()
+                .args(["call", USERS, "get_user_v2_user__user_id__get"])
+                .arg(format!("user_id={U}"))
+                .args(["--base-uri", &upstream])
+                .env("VITAL_API_KEY", KEY)
+                .env(var, proxy.uri()),
+        );
+        assert_eq!(out.code, Some(0), "{var}: {}", out.all());
+        assert_eq!(out.json()["result"]["user_id"], U, "{var}");
+        let sent = proxy.received_requests().await.unwrap();
+        // Absolute form: the request names the upstream, as a proxy needs.
+        assert_eq!(
+            sent[0].url.as_str(),
+            format!("{upstream}/v2/user/{U}"),
+            "{var}"
+        );
+    }
+}

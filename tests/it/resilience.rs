@@ -844,6 +844,42 @@ async fn same_origin_redirect_is_followed_with_the_key() {
     assert_eq!(moved.header("x-api-key"), Some(KEY));
 }
 
+/// What a redirect within the origin does to the method and body, as browsers (and
+/// reqwest's redirect layer) do: 307/308 send the same request again, 303 turns it into a
+/// body-less GET, 301/302 turn a POST into a GET. The key goes along each time.
+#[tokio::test]
+async fn same_origin_redirect_keeps_or_drops_the_method_and_body_by_status() {
+    for (status, method, body) in [
+        (307u16, "POST", true),
+        (308, "POST", true),
+        (303, "GET", false),
+        (302, "GET", false),
+        (301, "GET", false),
+    ] {
+        let server = FaultServer::start(move |r| match r.path() {
+            "/items" => Fault::redirect(status, "/moved"),
+            _ => ok_json(),
+        })
+        .await;
+        let out = post(&runtime(&server)).await;
+        assert_eq!(
+            out.expect("followed"),
+            json!({"result": {"ok": true}}),
+            "{status}"
+        );
+        let sent = server.requests();
+        let moved = sent
+            .iter()
+            .find(|r| r.path() == "/moved")
+            .expect("followed");
+        assert_eq!(moved.method, method, "{status}");
+        assert_eq!(moved.header("x-api-key"), Some(KEY), "{status}");
+        let expected = body.then(|| json!({"name": "n"}));
+        assert_eq!(moved.body_json(), expected, "{status}");
+        assert_eq!(moved.header("content-type").is_some(), body, "{status}");
+    }
+}
+
 /// A redirect to another origin (here: another port on 127.0.0.1) is refused for every key
 /// placement: the other origin sees no connection at all, let alone the key.
 #[tokio::test]
