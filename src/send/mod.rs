@@ -15,9 +15,10 @@
 //!   is refused, so no header, query key or cookie ever reaches a host the capability did
 //!   not name.
 //!
-//! This file is the send loop (attempts, deadline, what is retried); `client` builds the
-//! client and reads its errors, `retry` the policy and its delays, `limits` the body
-//! limit, `error` [`SendError`] and [`HttpError`].
+//! This file is the send loop (attempts, deadline, what is retried, the direct client's
+//! redirects); `client` builds the clients and reads their errors, `direct` is the
+//! plain-http transport (hyper-util's client without reqwest's layers), `retry` the policy
+//! and its delays, `limits` the body limit, `error` [`SendError`] and [`HttpError`].
 
 mod client;
 mod direct;
