@@ -162,11 +162,12 @@ impl Client {
             url: url.as_str().into(),
         };
         let uri = http::Uri::try_from(url.as_str()).map_err(|e| failed(Box::new(e), false))?;
-        if !headers.contains_key(USER_AGENT) {
-            headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
-        }
+        // reqwest's defaults, in its order (the head on the wire is the same bytes).
         if !headers.contains_key(ACCEPT) {
             headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+        }
+        if !headers.contains_key(USER_AGENT) {
+            headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
         }
         let mut request = http::Request::new(body);
         *request.method_mut() = method;
