@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use http_body::Body;
-use reqwest::header::{HeaderName, LOCATION};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION};
 
 use super::client::{connect_cause, error_chain};
 use super::{Http, Incoming, Outgoing, SendConfig, SendError};
@@ -20,7 +20,7 @@ use crate::request::PreparedRequest;
 #[derive(Debug)]
 pub(crate) struct Forwarded {
     pub(crate) status: u16,
-    pub(crate) headers: Vec<(HeaderName, reqwest::header::HeaderValue)>,
+    pub(crate) headers: HeaderMap,
     pub(crate) body: Incoming,
     /// The largest body to pass on (the runtime's response limit).
     pub(crate) limit: usize,
@@ -138,7 +138,7 @@ fn answer(
     {
         return Err(SendError::BodyTooLarge { operation, limit });
     }
-    let headers = passed_headers(&response.headers, req);
+    let headers = passed_headers(response.headers, req);
     Ok(Forwarded {
         status,
         headers,
@@ -175,21 +175,31 @@ fn failed(
 }
 
 /// The response's headers to pass back: hop-by-hop ones dropped, a secret in a value
-/// redacted, every other value as received (not copied).
-fn passed_headers(
-    headers: &reqwest::header::HeaderMap,
-    req: &PreparedRequest,
-) -> Vec<(HeaderName, reqwest::header::HeaderValue)> {
+/// redacted (a value that cannot be redacted is dropped), every other value as received
+/// (the map is moved, not copied).
+fn passed_headers(mut headers: HeaderMap, req: &PreparedRequest) -> HeaderMap {
+    let hop: Vec<HeaderName> = (headers.keys())
+        .filter(|k| hop_by_hop(k.as_str()))
+        .cloned()
+        .collect();
+    for name in &hop {
+        headers.remove(name);
+    }
+    if req.all_secrets().is_empty() {
+        return headers;
+    }
+    let mut unsendable = Vec::new();
+    for (k, v) in headers.iter_mut() {
+        let text = String::from_utf8_lossy(v.as_bytes());
+        if let std::borrow::Cow::Owned(r) = req.redact(&text) {
+            match HeaderValue::from_str(&r) {
+                Ok(redacted) => *v = redacted,
+                Err(_) => unsendable.push(k.clone()),
+            }
+        }
+    }
+    for name in &unsendable {
+        headers.remove(name);
+    }
     headers
-        .iter()
-        .filter(|(k, _)| !hop_by_hop(k.as_str()))
-        .filter_map(|(k, v)| {
-            let text = String::from_utf8_lossy(v.as_bytes());
-            let value = match req.redact(&text) {
-                std::borrow::Cow::Borrowed(_) => v.clone(),
-                std::borrow::Cow::Owned(r) => reqwest::header::HeaderValue::from_str(&r).ok()?,
-            };
-            Some((k.clone(), value))
-        })
-        .collect()
 }

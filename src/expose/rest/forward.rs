@@ -68,9 +68,7 @@ pub(crate) async fn forward(inner: &Inner, fw: &Forward, rest: &str, req: Reques
         Ok(f) => {
             let mut r = Response::new(Body::new(Limited::new(f.body, f.limit)));
             *r.status_mut() = StatusCode::from_u16(f.status).unwrap_or(StatusCode::BAD_GATEWAY);
-            for (k, v) in f.headers {
-                r.headers_mut().append(k, v);
-            }
+            *r.headers_mut() = f.headers;
             r
         }
         Err(e) => failure(inner, e),
