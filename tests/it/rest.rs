@@ -234,6 +234,64 @@ async fn forward_keeps_path_and_query_sends_only_trusted_headers_adds_auth_and_s
     assert_eq!(seen.headers.get_all("authorization").iter().count(), 1);
 }
 
+/// A forwarded GET follows a redirect within the consumed API's origin (as calls do), with
+/// the credential; a redirect to another origin is refused with 502 and the other origin sees
+/// nothing; a forwarded body is never sent twice, so its redirect goes back to the client.
+#[tokio::test(flavor = "multi_thread")]
+async fn forward_follows_same_origin_redirects_only_and_never_resends_a_body() {
+    let other = MockServer::start().await;
+    let upstream = MockServer::start().await;
+    let to_other = format!("{}/steal", other.uri());
+    for (from, status, location) in [
+        ("/ships/old", 302, "/ships/new"),
+        ("/ships/away", 302, to_other.as_str()),
+        ("/ships/put", 307, "/ships/new"),
+    ] {
+        Mock::given(path(from))
+            .respond_with(ResponseTemplate::new(status).insert_header("location", location))
+            .mount(&upstream)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/ships/new"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"moved": true})))
+        .expect(1)
+        .mount(&upstream)
+        .await;
+    let base = gateway(&upstream.uri(), "fleet", |_| {}).await;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let c = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = c
+        .get(format!("{base}/proxy/ships/old"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"moved": true}));
+    let r = c
+        .get(format!("{base}/proxy/ships/away"))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(r).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.to_string().contains("another origin"), "{body}");
+    assert!(other.received_requests().await.unwrap().is_empty());
+    let r = c
+        .put(format!("{base}/proxy/ships/put"))
+        .body("payload")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 307);
+    assert_eq!(r.headers()["location"], "/ships/new");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_request_without_the_adapters_credential_gets_401_with_a_challenge() {
     let upstream = MockServer::start().await;
