@@ -998,3 +998,149 @@ async fn the_stateless_fast_path_answers_like_rmcp_in_a_session_and_statelessly(
     assert_eq!(v["error"]["code"], -32602, "{v}");
     assert_eq!(v["error"]["message"], "Unknown tool: nope", "{v}");
 }
+
+/// `naftiko mcp` as a child speaking raw lines: what goes in, what comes out.
+struct StdioLines {
+    child: tokio::process::Child,
+    input: tokio::process::ChildStdin,
+    output: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl StdioLines {
+    fn start(argv: &[&str], env: &[(&str, &str)]) -> StdioLines {
+        let mut cmd = tokio::process::Command::from(command(argv));
+        cmd.envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().expect("naftiko mcp starts");
+        let input = child.stdin.take().unwrap();
+        let output = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(
+            child.stdout.take().unwrap(),
+        ));
+        StdioLines {
+            child,
+            input,
+            output,
+        }
+    }
+
+    async fn send(&mut self, line: &str) {
+        use tokio::io::AsyncWriteExt;
+        self.input.write_all(line.as_bytes()).await.unwrap();
+        self.input.write_all(b"\n").await.unwrap();
+    }
+
+    /// The next line within `secs`, as JSON (`None` on a timeout).
+    async fn next(&mut self, secs: f64) -> Option<Value> {
+        let wait = std::time::Duration::from_secs_f64(secs);
+        let line = tokio::time::timeout(wait, self.output.next_line())
+            .await
+            .ok()?;
+        Some(serde_json::from_str(&line.unwrap().expect("a line")).expect("JSON"))
+    }
+
+    /// The answers to `n` requests, by id (they may come in any order).
+    async fn answers(&mut self, n: usize) -> std::collections::HashMap<String, Value> {
+        let mut by_id = std::collections::HashMap::new();
+        for _ in 0..n {
+            let mut v = self.next(10.0).await.expect("an answer");
+            let id = v["id"].take().to_string();
+            by_id.insert(id, v);
+        }
+        by_id
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stdio_answers_plain_requests_like_rmcp_and_drops_a_cancelled_call() {
+    let upstream = users_upstream().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/user/slow"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_millis(1500)))
+        .expect(1)
+        .mount(&upstream)
+        .await;
+    let base = format!("--base-uri={}", upstream.uri());
+    let mut s = StdioLines::start(&["mcp", USERS, &base], &[("VITAL_API_KEY", KEY)]);
+    s.send(r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#).await;
+    let init = s.next(10.0).await.expect("initialize is answered");
+    assert_eq!(init["result"]["protocolVersion"], "2025-11-25", "{init}");
+    s.send(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+        .await;
+    // Each request plain (answered by the fast path) and with `_meta` (left to rmcp).
+    let call = r#""name":"get_user_v2_user__user_id__get","arguments":{"user_id":"u-1"}"#;
+    let missing = r#""name":"get_user_v2_user__user_id__get","arguments":{}"#;
+    let pairs = [
+        format!(r#""method":"tools/call","params":{{{call}}}"#),
+        format!(r#""method":"tools/call","params":{{{missing}}}"#),
+        r#""method":"tools/call","params":{"name":"nope","arguments":{}}"#.to_string(),
+        r#""method":"tools/list""#.to_string(),
+        r#""method":"tools/list","params":{"cursor":"x"}"#.to_string(),
+    ];
+    for (i, p) in pairs.iter().enumerate() {
+        s.send(&format!(r#"{{"jsonrpc":"2.0","id":"fast-{i}",{p}}}"#))
+            .await;
+        let with_meta = match p.contains("params") {
+            true => p.replacen(
+                "\"params\":{",
+                "\"params\":{\"_meta\":{\"progressToken\":\"p\"},",
+                1,
+            ),
+            false => format!(r#"{p},"params":{{"_meta":{{"progressToken":"p"}}}}"#),
+        };
+        s.send(&format!(
+            r#"{{"jsonrpc":"2.0","id":"rmcp-{i}",{with_meta}}}"#
+        ))
+        .await;
+    }
+    let answers = s.answers(2 * pairs.len()).await;
+    for i in 0..pairs.len() {
+        let fast = &answers[&format!("\"fast-{i}\"")];
+        assert_eq!(fast, &answers[&format!("\"rmcp-{i}\"")], "{}", pairs[i]);
+        assert!(fast.get("result").is_some() || fast.get("error").is_some());
+    }
+    assert_eq!(answers["\"fast-0\""]["result"]["isError"], false);
+    assert_eq!(answers["\"fast-2\""]["error"]["code"], -32602);
+    // A cancelled call gets no answer; the session goes on.
+    s.send(r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"get_user_v2_user__user_id__get","arguments":{"user_id":"slow"}}}"#).await;
+    for _ in 0..100 {
+        if !upstream
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.url.path() != "/v2/user/slow")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    s.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9}}"#)
+        .await;
+    s.send(r#"{"jsonrpc":"2.0","id":10,"method":"ping"}"#).await;
+    let pong = s.next(10.0).await.expect("ping is answered");
+    assert_eq!(pong, json!({"jsonrpc": "2.0", "id": 10, "result": {}}));
+    assert_eq!(s.next(2.0).await, None, "the cancelled call was answered");
+    // A line past the limit is refused by name and skipped.
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":11,"method":"ping","params":{{"pad":"{}"}}}}"#,
+        "x".repeat(5 << 20)
+    );
+    s.send(&huge).await;
+    let refused = s.next(10.0).await.expect("the long line is answered");
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("longer than"));
+    s.send(r#"{"jsonrpc":"2.0","id":12,"method":"ping"}"#).await;
+    assert_eq!(s.next(10.0).await.unwrap()["id"], 12);
+    drop(s.input);
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), s.child.wait()).await;
+    assert!(
+        status.unwrap().unwrap().success(),
+        "exit 0 when stdin closes"
+    );
+}

@@ -1,7 +1,8 @@
-//! The stateless fast path of the HTTP transport: a single JSON-RPC `tools/call`,
-//! `tools/list` or `ping` without a session is answered here, with one parse and one
-//! serialisation, instead of going through rmcp's per-request service, task and channels
-//! (about 200 µs of CPU per call). The answers come from the same functions as the rmcp
+//! The fast path of both transports: a single JSON-RPC `tools/call`, `tools/list` or
+//! `ping` is answered here, with one parse and one serialisation, instead of going through
+//! rmcp's service, task and channels (over HTTP, about 200 µs of CPU per stateless call).
+//! HTTP takes it for requests without a session; stdio once the client has initialised a
+//! session before 2026-07-28 (`stdio`). The answers come from the same functions as the rmcp
 //! handler's (`McpServer::call_tool_answer`, `McpServer::list_tools_page`).
 //!
 //! Only requests whose rmcp treatment is plain are taken: anything rmcp would check or
@@ -40,7 +41,7 @@ struct Rpc<'a> {
     params: Option<&'a RawValue>,
 }
 
-/// The answer to the request in `body`, or `None` when rmcp must answer it.
+/// The answer to the HTTP request `parts` + `body`, or `None` when rmcp must answer it.
 pub(super) async fn answer(
     server: &McpServer,
     allowed_hosts: Option<&[String]>,
@@ -50,48 +51,81 @@ pub(super) async fn answer(
     if !headers_plain(&parts.headers) || !host_allowed(parts, allowed_hosts) {
         return None;
     }
-    let rpc: Rpc = serde_json::from_slice(body).ok()?;
-    if rpc.jsonrpc != "2.0" || !(rpc.id.is_string() || rpc.id.is_i64()) {
-        return None;
-    }
-    let id = &rpc.id;
-    let result = match rpc.method {
-        "tools/call" => {
-            let request: CallToolRequestParams = parse(rpc.params?)?;
-            if request.meta.is_some() {
-                return None;
+    let request = Fast::take(body)?;
+    let trace = parts
+        .headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::TraceParent::parse);
+    Some(json_response(request.answer(server, trace).await))
+}
+
+/// A request the fast path answers, parsed: its id and what it asks.
+pub(super) struct Fast {
+    id: Value,
+    ask: Ask,
+}
+
+enum Ask {
+    Call(CallToolRequestParams),
+    List(Option<PaginatedRequestParams>),
+    Ping,
+}
+
+impl Fast {
+    /// The request in `body` when it is one the fast path takes (see the module's notes);
+    /// `None` leaves it to rmcp. The transport's own checks come first.
+    pub(super) fn take(body: &[u8]) -> Option<Fast> {
+        let rpc: Rpc = serde_json::from_slice(body).ok()?;
+        if rpc.jsonrpc != "2.0" || !(rpc.id.is_string() || rpc.id.is_i64()) {
+            return None;
+        }
+        let ask = match rpc.method {
+            "tools/call" => {
+                Ask::Call(parse(rpc.params?).filter(|p: &CallToolRequestParams| p.meta.is_none())?)
             }
-            let trace = parts
-                .headers
-                .get("traceparent")
-                .and_then(|v| v.to_str().ok())
-                .and_then(crate::TraceParent::parse);
-            match server.call_tool_answer(request, trace).await {
+            "tools/list" => Ask::List(match rpc.params {
+                None => None,
+                Some(p) => Some(parse::<PaginatedRequestParams>(p).filter(|p| p.meta.is_none())?),
+            }),
+            "ping" if rpc.params.is_none() => Ask::Ping,
+            _ => return None,
+        };
+        Some(Fast { id: rpc.id, ask })
+    }
+
+    /// The request's id (a string or an i64).
+    pub(super) fn id(&self) -> &Value {
+        &self.id
+    }
+
+    /// The JSON-RPC response's bytes, as rmcp would write them for a peer before 2026-07-28.
+    pub(super) async fn answer(
+        self,
+        server: &McpServer,
+        trace: Option<crate::TraceParent>,
+    ) -> Vec<u8> {
+        let id = &self.id;
+        let result = match self.ask {
+            Ask::Call(request) => match server.call_tool_answer(request, trace).await {
                 Ok(Answer::Json {
                     text,
                     wrapped,
                     is_error,
                     ..
-                }) => return Some(json_response(tool_reply(id, &text, wrapped, is_error))),
+                }) => return tool_reply(id, &text, wrapped, is_error),
                 Ok(other) => Ok(ServerResult::from(CallToolResponse::from(
                     other.into_result(),
                 ))),
                 Err(e) => Err(e),
-            }
-        }
-        "tools/list" => {
-            let request = match rpc.params {
-                None => None,
-                Some(p) => Some(parse::<PaginatedRequestParams>(p).filter(|p| p.meta.is_none())?),
-            };
-            server
+            },
+            Ask::List(request) => server
                 .list_tools_page(request)
-                .map(ServerResult::ListToolsResult)
-        }
-        "ping" if rpc.params.is_none() => Ok(ServerResult::empty(())),
-        _ => return None,
-    };
-    Some(reply(id, result.and_then(legacy_shape)))
+                .map(ServerResult::ListToolsResult),
+            Ask::Ping => Ok(ServerResult::empty(())),
+        };
+        reply(id, result.and_then(legacy_shape))
+    }
 }
 
 /// What rmcp's `ServerHandler` does to a result for a peer before 2026-07-28 (every request
@@ -207,9 +241,9 @@ struct Reply<'a> {
     error: Option<ErrorData>,
 }
 
-/// One serialisation; 200 with `application/json` either way, as rmcp answers a stateless
-/// request in JSON mode.
-fn reply(id: &Value, result: Result<ServerResult, ErrorData>) -> Response {
+/// One serialisation. The HTTP transport answers it with 200 and `application/json` either
+/// way, as rmcp answers a stateless request in JSON mode.
+fn reply(id: &Value, result: Result<ServerResult, ErrorData>) -> Vec<u8> {
     let (result, error) = match result {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e)),
@@ -220,14 +254,17 @@ fn reply(id: &Value, result: Result<ServerResult, ErrorData>) -> Response {
         result,
         error,
     };
-    match serde_json::to_vec(&body) {
-        Ok(bytes) => json_response(bytes),
-        Err(e) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot serialise the answer: {e}"),
-        )
-            .into_response(),
-    }
+    serde_json::to_vec(&body).unwrap_or_else(|e| {
+        let error = ErrorData::internal_error(format!("cannot serialise the answer: {e}"), None);
+        let body = Reply {
+            jsonrpc: "2.0",
+            id,
+            result: None,
+            error: Some(error),
+        };
+        // An error of a message and an id (a string or an i64) always serialises.
+        serde_json::to_vec(&body).unwrap_or_default()
+    })
 }
 
 fn json_response(bytes: Vec<u8>) -> Response {
