@@ -5,7 +5,14 @@
 //! reallocated to 161 bytes, which was about 10 % of a load's instructions, and the tree then
 //! holds (and frees) blocks of that size for keys of a few bytes. The window is 16 characters
 //! here, as for saphyr-parser's own `BufferedInput`, so the scanner's code paths are the
-//! ones that input already takes; every other method is `StrInput`'s.
+//! ones that input already takes; every other method is `StrInput`'s. The test below checks
+//! that the window changes nothing the scanner reports: the same events and spans (hence the
+//! same line and column in every diagnostic) as `StrInput`'s, over every YAML file in the
+//! repository and a set of edge cases.
+//!
+//! Measured, not kept: an ASCII-first reimplementation of every method (an ASCII byte taken as
+//! the character, only bytes ≥ 0x80 decoded) saved 1.1 % of a load (2 743 380 → 2 712 132 Ir):
+//! decoding one UTF-8 character already costs about what the byte test does.
 
 use saphyr_parser::input::SkipTabs;
 use saphyr_parser::{Input, StrInput};
@@ -160,5 +167,93 @@ impl Input for Text<'_> {
     #[inline(always)]
     fn fetch_while_is_yaml_non_space(&mut self, out: &mut String) -> usize {
         self.0.fetch_while_is_yaml_non_space(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Text;
+    use saphyr_parser::{Parser, StrInput};
+
+    /// Every event and span, or the error and its position, as text.
+    fn events<I: saphyr_parser::Input>(mut parser: Parser<'_, I>) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(next) = parser.next_event() {
+            match next {
+                Ok((event, span)) => out.push(format!("{event:?} {span:?}")),
+                Err(e) => {
+                    out.push(format!("error {} {:?}", e.info(), e.marker()));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    fn yaml_files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                yaml_files(&path, found);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+            {
+                found.push(path);
+            }
+        }
+    }
+
+    const EDGES: &[&str] = &[
+        "",
+        "a",
+        "a:",
+        "a: b",
+        "a:b: c",
+        "\u{FEFF}a: 1",
+        "a: \u{FEFF}x",
+        "ünï: cödé ☃ 𝄞\nk: 'q ☃'\n",
+        "- é\n- ☃: 𝄞x\n-  a # ☃ comment\n",
+        "a:\t1\n\tb: 2\n",
+        "key:    # comment\n  value\n",
+        "a: b#not comment\nc: d #comment ☃\n",
+        "{a: [1, 2, {b: c}], d: e,}\n",
+        "[a:b, c: d, ☃: 𝄞, :x, x:]\n",
+        "---\na: 1\n...\n---\nb: 2\n",
+        "--- a\n...x\n",
+        "&anc ☃x: *anc\n",
+        "!tag ☃: !!str 1\n!<tag:yaml.org,2002:str> x: y\n",
+        "a: |\n  ☃ line\n   more\n\nb: >-\n  folded ☃\n  text\n",
+        "\"esc \\u2603 \\\" ☃\": 'it''s'\n",
+        "a: b\r\nc: d\r\n",
+        "a: x\u{0}y\n",
+        "plain\n  multi ☃\n\n  line\n",
+        "a:\n- b\n-\tc\n",
+        "%YAML 1.2\n---\nk: v\n",
+        "key: [unterminated\n",
+        "a: 'unterminated\n",
+        "\t- bad tab\n",
+        "a: b: c\n",
+    ];
+
+    #[test]
+    fn reads_every_document_exactly_as_str_input_does() {
+        let mut files = Vec::new();
+        for dir in ["specs", "tests/fixtures"] {
+            yaml_files(std::path::Path::new(dir), &mut files);
+        }
+        assert!(files.len() > 100, "found {} files", files.len());
+        let texts = files
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .chain(EDGES.iter().map(|s| s.to_string()));
+        for text in texts {
+            let ours = events(Parser::new(Text::new(&text)));
+            let theirs = events(Parser::new(StrInput::new(&text)));
+            assert_eq!(ours, theirs, "{text:.200}");
+        }
     }
 }
