@@ -70,7 +70,8 @@ pub use decode::{supports_format, Format};
 pub use error::Error;
 #[cfg(feature = "serve")]
 pub use expose::{
-    Control, HttpOptions, McpOptions, McpServer, RestOptions, RestServer, SkillServer,
+    keep_timer_wheel_armed, Control, HttpOptions, McpOptions, McpServer, RestOptions, RestServer,
+    SkillServer,
 };
 pub use hook::{AuthContext, AuthHook};
 pub use map::{query, MapError, PathError, Query};

@@ -9,6 +9,8 @@
 #   fastmcp-http   FastMCP `from_openapi` on Junction's Users OpenAPI, stateless HTTP, JSON answers
 #   fastmcp-stdio  the same over stdio
 #   http-hop       a plain GET of the upstream: one loopback HTTP exchange, no MCP
+#   nginx-hop      the same GET through nginx `proxy_pass` (tools/nginx_proxy.sh): the thinnest
+#                  process hop there is, what any server in front of the upstream costs at least
 #   naftiko-rest   the same upstream call through `naftiko serve`'s REST adapter
 #                  (tools/restbench/capability.yaml, route `/call/{{user_id}}`): the process
 #                  hop without MCP, so naftiko-http − naftiko-rest is the MCP layer itself
@@ -28,12 +30,13 @@ FASTMCP_VERSION=4.1.6
 OPENAPI=${OPENAPI:-../shared/vital/openapi.users.json}
 [ -f "$OPENAPI" ] || OPENAPI=/work/shared/vital/openapi.users.json
 # Ports 19510–19519 on 127.0.0.1.
-UP=19510 MCP=19511 FMCP=19512 SLOW=19513 MCPSLOW=19514 FMCPSLOW=19515 MCPBEFORE=19516 REST=19517 MCP1T=19518
+UP=19510 MCP=19511 FMCP=19512 SLOW=19513 MCPSLOW=19514 FMCPSLOW=19515 MCPBEFORE=19516 REST=19517 MCP1T=19518 NGX=19519
 BEFORE=${BEFORE:-}
 WORK=$(mktemp -d /tmp/naftiko-mcpbench.XXXXXX)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -70,15 +73,19 @@ SERVE_SLOW=$!; PIDS+=($!)
 "$NAFTIKO" serve tools/restbench/capability.yaml --listen "bench=127.0.0.1:$REST" --base-uri "http://127.0.0.1:$UP" >"$WORK/serve-rest.log" 2>&1 & REST_PID=$!; PIDS+=($!)
 "$NAFTIKO" serve specs/vital/users.yaml --mcp "127.0.0.1:$MCP1T" --threads 1 --base-uri "http://127.0.0.1:$UP" >"$WORK/serve-1t.log" 2>&1 & SERVE1T=$!; PIDS+=($!)
 wait_port "$MCP"; wait_port "$MCPSLOW"; wait_port "$REST"; wait_port "$MCP1T"
+source tools/nginx_proxy.sh
+NGX_WORKER=$(start_nginx_proxy "$WORK" "$NGX" "$UP")
+wait_port "$NGX"
 check "http://127.0.0.1:$MCP/mcp" get_user_v2_user__user_id__get
 TARGETS="runtime=runtime=http://127.0.0.1:$UP"
 TARGETS+=";http-hop=get:http://127.0.0.1:$UP/v2/user/3fa85f64-5717-4562-b3fc-2c963f66afa6"
+TARGETS+=";nginx-hop=get:http://127.0.0.1:$NGX/v2/user/3fa85f64-5717-4562-b3fc-2c963f66afa6"
 TARGETS+=";naftiko-rest=get:http://127.0.0.1:$REST/call/3fa85f64-5717-4562-b3fc-2c963f66afa6"
 TARGETS+=";naftiko-http=http://127.0.0.1:$MCP/mcp"
 TARGETS+=";naftiko-http-1t=http://127.0.0.1:$MCP1T/mcp"
 TARGETS+=";naftiko-stdio=stdio:$NAFTIKO mcp specs/vital/users.yaml --base-uri http://127.0.0.1:$UP"
 # The process whose CPU per call is reported, per target (0: none; stdio: the child).
-SERVERS="0,$UP_PID,$REST_PID,$SERVE,$SERVE1T,0"
+SERVERS="0,$UP_PID,$NGX_WORKER,$REST_PID,$SERVE,$SERVE1T,0"
 if [ -n "$BEFORE" ]; then
   "$BEFORE" serve specs/vital/users.yaml --mcp "127.0.0.1:$MCPBEFORE" --base-uri "http://127.0.0.1:$UP" >"$WORK/serve-before.log" 2>&1 & BEFORE_PID=$!; PIDS+=($!)
   wait_port "$MCPBEFORE"

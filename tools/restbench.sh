@@ -24,15 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# nginx from the Debian registry (pinned to the candidate version apt-cache reports, so a
-# rerun on the same release installs the same build).
-if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
-  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  VER=$(apt-cache policy nginx | awk '/Candidate:/ {print $2}')
-  $SUDO apt-get install -y -qq "nginx=$VER"
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+source tools/nginx_proxy.sh
 "$NGINX" -v
 
 # One cargo invocation for both packages: the workspace's features unify, so the runtime's
@@ -56,23 +48,7 @@ serve "$NAFCALL" "$SLOW" & CALL_PID=$!; PIDS+=($!)
 serve "$NAFFWD" "$SLOW" & FWD_PID=$!; PIDS+=($!)
 wait_port "$NAF"; wait_port "$NAFCALL"; wait_port "$NAFFWD"
 
-cat >"$WORK/nginx.conf" <<CONF
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.err warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/body; proxy_temp_path $WORK/proxy;
-  fastcgi_temp_path $WORK/fcgi; uwsgi_temp_path $WORK/uwsgi; scgi_temp_path $WORK/scgi;
-  upstream up { server 127.0.0.1:$UP; keepalive 128; }
-  server {
-    listen 127.0.0.1:$NGX;
-    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-CONF
-"$NGINX" -c "$WORK/nginx.conf" -p "$WORK"
+NGX_WORKER=$(start_nginx_proxy "$WORK" "$NGX" "$UP")
 wait_port "$NGX"
 
 for u in "http://127.0.0.1:$NAF/call/u-1" "http://127.0.0.1:$NAF/fwd/v2/user/u-1" "http://127.0.0.1:$NGX/v2/user/u-1"; do
@@ -81,7 +57,7 @@ done
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $("$NGINX" -v 2>&1)"
 "$LOADGEN" --get "http://127.0.0.1:$UP/v2/user/u-1,http://127.0.0.1:$NAF/call/u-1,http://127.0.0.1:$NAF/fwd/v2/user/u-1,http://127.0.0.1:$NGX/v2/user/u-1" \
-  --pids "$UP_PID,$NAF_PID,$NAF_PID,$(pgrep -P "$(cat "$WORK/nginx.pid")" | head -1)" \
+  --pids "$UP_PID,$NAF_PID,$NAF_PID,$NGX_WORKER" \
   --conc 1,64 --pairs "$PAIRS" --secs "$SECS" --warmup 0.3
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -256,21 +256,6 @@ async fn start_control(
     Ok(Some((control, task)))
 }
 
-/// Keeps a timer due within a second in tokio's timer wheel, for as long as the server runs.
-///
-/// tokio wakes its I/O driver (an event-fd write, then one more `epoll_wait`) whenever a
-/// timer is registered earlier than every timer the wheel held when the driver last parked,
-/// even from the thread that is running the driver. Without a standing timer that is every
-/// call's deadline on an idle keep-alive connection: two wasted syscalls per request (seen
-/// with strace and gdb on `forward`). With this one, a deadline of a second or more finds an
-/// earlier timer and registers silently; the cost is one wake-up per second.
-async fn keep_timer_wheel_armed() {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    loop {
-        tick.tick().await;
-    }
-}
-
 async fn serve_all(
     plan: Plan,
     file: &std::path::Path,
@@ -278,7 +263,7 @@ async fn serve_all(
 ) -> Result<Exit, Failure> {
     let shutdown = CancellationToken::new();
     let control_stop = CancellationToken::new();
-    tokio::spawn(keep_timer_wheel_armed());
+    tokio::spawn(naftiko::keep_timer_wheel_armed());
     let control = start_control(plan.control, control_stop.clone()).await?;
     let mut tasks = Vec::new();
     for p in plan.adapters {

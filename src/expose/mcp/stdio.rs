@@ -50,7 +50,8 @@ impl McpServer {
 
     /// Serves MCP as newline-delimited JSON-RPC over any byte streams (what
     /// [`serve_stdio`](Self::serve_stdio) does with stdin and stdout), until `input` ends;
-    /// then finishes the calls in flight and returns.
+    /// then finishes the calls in flight and returns. It keeps tokio's timer wheel armed while
+    /// it serves ([`keep_timer_wheel_armed`](crate::keep_timer_wheel_armed)).
     ///
     /// ```
     /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -77,6 +78,7 @@ impl McpServer {
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin + Send + 'static,
     {
+        let ticker = tokio::spawn(crate::keep_timer_wheel_armed());
         let out = Arc::new(Mutex::new(output));
         let (ours, theirs) = tokio::io::duplex(1 << 16);
         let session = tokio::spawn(self.clone().serve(tokio::io::split(theirs)));
@@ -92,6 +94,7 @@ impl McpServer {
         }
         let _ = relay.await;
         let _ = out.lock().await.flush().await;
+        ticker.abort();
         read
     }
 }
