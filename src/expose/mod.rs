@@ -7,6 +7,7 @@
 //! `ServerHandler` and is served over stdio ([`McpServer::serve_stdio`]) or streamable HTTP
 //! ([`McpServer::router`], an axum `Router` to mount or serve).
 
+mod accept;
 mod control;
 mod files;
 pub(crate) mod inbound_auth;

@@ -1144,3 +1144,41 @@ async fn stdio_answers_plain_requests_like_rmcp_and_drops_a_cancelled_call() {
         "exit 0 when stdin closes"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_http_answers_drops_a_client_that_never_finishes_its_head_and_stops_on_shutdown() {
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let cap = naftiko::Capability::from_path(USERS).unwrap();
+    // Port 9 (discard) on loopback: no call leaves the machine (none is made here).
+    let rt = naftiko::Runtime::builder(cap)
+        .base_uri("users", "http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let server = naftiko::McpServer::new(rt, Default::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut options = naftiko::HttpOptions::default();
+    options.header_timeout = Duration::from_millis(300);
+    let stop = options.shutdown.clone();
+    let served = tokio::spawn(async move { server.serve_http(listener, options).await });
+    let list = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    let url = format!("http://{addr}/mcp");
+    let (code, text) = post(&url, &[("content-type", "application/json")], list).await;
+    assert_eq!(code, 200, "{text}");
+    assert!(text.contains("get_user_v2_user__user_id__get"), "{text}");
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut buf)).await;
+    assert!(ended.is_ok(), "a half-sent head kept its connection open");
+    assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
+    stop.cancel();
+    let done = tokio::time::timeout(Duration::from_secs(5), served).await;
+    assert!(
+        matches!(done, Ok(Ok(Ok(())))),
+        "serve_http returns once shut down"
+    );
+}

@@ -287,15 +287,12 @@ async fn serve_all(
                     options.allowed_hosts = Some(Vec::new());
                 }
                 announce(&server, file);
-                let app = server.router(options);
                 let url = ready(server.namespace(), local);
                 if let Some((c, _)) = &control {
                     c.listening("mcp", server.namespace(), &url);
                 }
                 tasks.push(tokio::spawn(async move {
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(stop.cancelled_owned())
-                        .await
+                    server.serve_http(listener, options).await
                 }));
             }
             Server::Rest(server) => {

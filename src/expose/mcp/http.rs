@@ -44,7 +44,11 @@ pub struct HttpOptions {
     /// Keep sessions for clients that initialise with `Accept: application/json,
     /// text/event-stream` (default true). Off: every request is stateless.
     pub sessions: bool,
-    /// Cancelled at shutdown: ends open SSE streams and sessions.
+    /// How long a client may take to send its request head (default 10 s); slower
+    /// connections are closed ([`McpServer::serve_http`]).
+    pub header_timeout: std::time::Duration,
+    /// Cancelled at shutdown: ends open SSE streams and sessions, and stops
+    /// [`McpServer::serve_http`].
     pub shutdown: CancellationToken,
 }
 
@@ -55,6 +59,7 @@ impl Default for HttpOptions {
             allowed_hosts: None,
             max_body_bytes: 4 << 20,
             sessions: true,
+            header_timeout: std::time::Duration::from_secs(10),
             shutdown: CancellationToken::new(),
         }
     }
@@ -71,8 +76,33 @@ struct Front {
 }
 
 impl McpServer {
-    /// An axum router serving MCP on `/mcp` (and `/`). Serve it with `axum::serve`, or
-    /// nest it in your own router.
+    /// Serves [`router`](Self::router) on `listener` until `options.shutdown` is
+    /// cancelled, then lets the calls in flight finish: HTTP/1.1 with keep-alive and a
+    /// request-head timeout (`options.header_timeout`), and h2c on the same port, as the REST
+    /// adapter is served (`axum::serve` has no head timeout: a client that never finishes its
+    /// request head would keep its connection, and a task, forever). `naftiko serve` serves
+    /// its MCP adapters with it.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let cap = naftiko::Capability::from_path("specs/vital/users.yaml")?;
+    /// let server = naftiko::McpServer::new(naftiko::Runtime::builder(cap).build()?, Default::default())?;
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3001").await?;
+    /// server.serve_http(listener, naftiko::HttpOptions::default()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn serve_http(
+        &self,
+        listener: tokio::net::TcpListener,
+        options: HttpOptions,
+    ) -> std::io::Result<()> {
+        let (timeout, shutdown) = (options.header_timeout, options.shutdown.clone());
+        let app = self.router(options);
+        crate::expose::accept::serve_router(listener, app, timeout, shutdown).await
+    }
+
+    /// An axum router serving MCP on `/mcp` (and `/`). Serve it with
+    /// [`serve_http`](Self::serve_http) or `axum::serve`, or nest it in your own router.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {

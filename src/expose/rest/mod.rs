@@ -234,42 +234,8 @@ impl RestServer {
         listener: tokio::net::TcpListener,
         shutdown: CancellationToken,
     ) -> std::io::Result<()> {
-        use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-        use hyper_util::server::conn::auto::Builder;
-        use hyper_util::server::graceful::GracefulShutdown;
-        use hyper_util::service::TowerToHyperService;
-
-        let mut builder = Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(self.inner.options.header_timeout)
-            .keep_alive(true);
-        builder.http2().timer(TokioTimer::new());
-        let graceful = GracefulShutdown::new();
-        let stop = shutdown;
-        let app = self.router();
-        loop {
-            let (stream, _) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                },
-                () = stop.cancelled() => break,
-            };
-            let service = TowerToHyperService::new(app.clone());
-            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            let conn = graceful.watch(conn.into_owned());
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-        }
-        graceful.shutdown().await;
-        Ok(())
+        let timeout = self.inner.options.header_timeout;
+        crate::expose::accept::serve_router(listener, self.router(), timeout, shutdown).await
     }
 }
 
