@@ -62,12 +62,14 @@ impl McpServer {
     /// let (input, output) = tokio::io::split(served);
     /// let running = tokio::spawn(server.serve_lines(input, output));
     /// let (from_server, mut to_server) = tokio::io::split(client);
+    /// let mut lines = BufReader::new(from_server).lines();
     /// to_server.write_all(br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"doc","version":"1"}}}
-    /// {"jsonrpc":"2.0","method":"notifications/initialized"}
+    /// "#).await?;
+    /// // A client waits for the initialize result before it says it is initialized.
+    /// assert!(lines.next_line().await?.unwrap().contains(r#""protocolVersion":"2025-11-25""#));
+    /// to_server.write_all(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}
     /// {"jsonrpc":"2.0","id":2,"method":"ping"}
     /// "#).await?;
-    /// let mut lines = BufReader::new(from_server).lines();
-    /// assert!(lines.next_line().await?.unwrap().contains(r#""protocolVersion":"2025-11-25""#));
     /// assert_eq!(lines.next_line().await?.unwrap(), r#"{"jsonrpc":"2.0","id":2,"result":{}}"#);
     /// to_server.shutdown().await?;
     /// running.await??;
@@ -78,7 +80,7 @@ impl McpServer {
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin + Send + 'static,
     {
-        let ticker = tokio::spawn(crate::keep_timer_wheel_armed());
+        let _ticker = AbortOnDrop(tokio::spawn(crate::keep_timer_wheel_armed()));
         let out = Arc::new(Mutex::new(output));
         let (ours, theirs) = tokio::io::duplex(1 << 16);
         let session = tokio::spawn(self.clone().serve(tokio::io::split(theirs)));
@@ -94,8 +96,17 @@ impl McpServer {
         }
         let _ = relay.await;
         let _ = out.lock().await.flush().await;
-        ticker.abort();
         read
+    }
+}
+
+/// Aborts its task when dropped: the ticker stops with `serve_lines`, even when its future
+/// is dropped before the input ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
