@@ -22,10 +22,11 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin};
+use std::process::Child;
 
 use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::net::unix::pipe;
 use tokio::sync::oneshot;
 
 use crate::args::Args;
@@ -34,12 +35,13 @@ use crate::get::{server_cpu, Sample};
 
 type Pending = Arc<std::sync::Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
 
-/// A stdio MCP server: the child, its stdin, the calls waiting for an answer (a plain
-/// thread reads its stdout: the loadgen's tokio has no `process` feature, and adding it
-/// would rebuild the runtime's dependencies with another tokio).
+/// A stdio MCP server: the child, its stdin, the calls waiting for an answer. Both pipes
+/// are read and written on tokio's reactor (`tokio::net::unix::pipe`; the loadgen's tokio
+/// has no `process` feature, and adding it would rebuild the runtime's dependencies with
+/// another tokio), so no thread hand-off is measured with the server.
 pub struct StdioServer {
     child: Child,
-    stdin: std::sync::Mutex<ChildStdin>,
+    stdin: tokio::sync::Mutex<pipe::Sender>,
     pending: Pending,
     next: std::sync::atomic::AtomicU64,
 }
@@ -164,18 +166,18 @@ impl StdioServer {
         let mut line =
             json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
         line.push('\n');
-        self.send(&line)?;
+        self.send(&line).await?;
         tokio::time::timeout(Duration::from_secs(30), rx)
             .await
             .map_err(|_| format!("{method}: no answer in 30 s"))?
             .map_err(|_| format!("{method}: the server closed stdout"))
     }
 
-    /// One line to the child (a short blocking write: a line is far below the pipe's buffer).
-    fn send(&self, line: &str) -> Result<(), String> {
-        let mut w = self.stdin.lock().map_err(|_| "stdin: poisoned")?;
+    /// One whole line to the child.
+    async fn send(&self, line: &str) -> Result<(), String> {
+        let mut w = self.stdin.lock().await;
         w.write_all(line.as_bytes())
-            .and_then(|()| w.flush())
+            .await
             .map_err(|e| format!("stdin: {e}"))
     }
 
@@ -209,11 +211,14 @@ async fn stdio(cmd: &str) -> Result<StdioServer, String> {
         .map_err(|e| format!("stdio: cannot start {prog}: {e}"))?;
     let stdin = child.stdin.take().ok_or("stdio: no stdin")?;
     let stdout = child.stdout.take().ok_or("stdio: no stdout")?;
+    let stdin = pipe::Sender::from_owned_fd(stdin.into()).map_err(|e| format!("stdin: {e}"))?;
+    let stdout =
+        pipe::Receiver::from_owned_fd(stdout.into()).map_err(|e| format!("stdout: {e}"))?;
     let pending: Pending = Arc::default();
     let p = pending.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
+    tokio::spawn(async move {
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
             let Ok(v) = serde_json::from_str::<Value>(&line) else {
                 continue;
             };
@@ -227,7 +232,7 @@ async fn stdio(cmd: &str) -> Result<StdioServer, String> {
     });
     let s = StdioServer {
         child,
-        stdin: std::sync::Mutex::new(stdin),
+        stdin: tokio::sync::Mutex::new(stdin),
         pending,
         next: 1.into(),
     };
@@ -241,7 +246,8 @@ async fn stdio(cmd: &str) -> Result<StdioServer, String> {
     if init.get("result").is_none() {
         return Err(format!("stdio: initialize failed: {init}"));
     }
-    s.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n")?;
+    s.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n")
+        .await?;
     Ok(s)
 }
 
