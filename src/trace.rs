@@ -8,12 +8,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// A parsed `traceparent` header (version `00`).
 ///
 /// ```
-/// let t = naftiko::TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
+/// # fn main() -> Result<(), &'static str> {
+/// let t = naftiko::TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+///     .ok_or("not a traceparent")?;
 /// assert_eq!(t.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
 /// let child = t.child();
 /// assert_eq!(child.trace_id(), t.trace_id());
 /// assert_ne!(child.span_id(), t.span_id());
 /// assert!(naftiko::TraceParent::parse("00-00000000000000000000000000000000-00f067aa0ba902b7-01").is_none());
+/// # Ok(()) }
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct TraceParent {

@@ -160,14 +160,18 @@ fn headers_plain(headers: &HeaderMap) -> bool {
     let mut versions = headers.get_all("mcp-protocol-version").iter();
     match (versions.next(), versions.next()) {
         (None, _) => true,
-        (Some(v), None) => v.to_str().is_ok_and(|v| {
-            v < ProtocolVersion::V_2026_07_28.as_str()
-                && ProtocolVersion::KNOWN_VERSIONS
-                    .iter()
-                    .any(|k| k.as_str() == v)
-        }),
+        (Some(v), None) => v.to_str().is_ok_and(answered_like_rmcp),
         _ => false,
     }
+}
+
+/// A protocol version rmcp knows, from before the 2026-07-28 lifecycle: for it, rmcp answers
+/// a plain request as this module does (both transports check the version they are given).
+pub(super) fn answered_like_rmcp(version: &str) -> bool {
+    version < ProtocolVersion::V_2026_07_28.as_str()
+        && ProtocolVersion::KNOWN_VERSIONS
+            .iter()
+            .any(|k| k.as_str() == version)
 }
 
 /// rmcp's Host check (DNS rebinding), for the hosts the router was given: `None` means

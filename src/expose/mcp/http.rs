@@ -28,6 +28,9 @@ use tower_service::Service;
 use super::McpServer;
 use crate::expose::inbound_auth::Gate;
 
+/// The default largest request body (4 MiB); stdio's longest line too.
+pub(super) const DEFAULT_MAX_BODY: usize = 4 << 20;
+
 /// How the HTTP transport is configured.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -57,7 +60,7 @@ impl Default for HttpOptions {
         HttpOptions {
             allowed_origins: Vec::new(),
             allowed_hosts: None,
-            max_body_bytes: 4 << 20,
+            max_body_bytes: DEFAULT_MAX_BODY,
             sessions: true,
             header_timeout: std::time::Duration::from_secs(10),
             shutdown: CancellationToken::new(),

@@ -11,19 +11,18 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rmcp::model::ProtocolVersion;
 use rmcp::ServiceExt;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::Mutex;
 use tokio::task::{AbortHandle, JoinSet};
 
-use super::fast::Fast;
+use super::fast::{answered_like_rmcp, Fast};
 use super::McpServer;
 
 /// The longest line read (the HTTP transport's default body limit); a longer one is
 /// answered with −32600 and skipped.
-const MAX_LINE: usize = 4 << 20;
+const MAX_LINE: usize = super::http::DEFAULT_MAX_BODY;
 
 type Out<W> = Arc<Mutex<W>>;
 
@@ -66,11 +65,13 @@ impl McpServer {
     /// to_server.write_all(br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"doc","version":"1"}}}
     /// "#).await?;
     /// // A client waits for the initialize result before it says it is initialized.
-    /// assert!(lines.next_line().await?.unwrap().contains(r#""protocolVersion":"2025-11-25""#));
+    /// let init = lines.next_line().await?.ok_or("the server closed its output")?;
+    /// assert!(init.contains(r#""protocolVersion":"2025-11-25""#));
     /// to_server.write_all(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}
     /// {"jsonrpc":"2.0","id":2,"method":"ping"}
     /// "#).await?;
-    /// assert_eq!(lines.next_line().await?.unwrap(), r#"{"jsonrpc":"2.0","id":2,"result":{}}"#);
+    /// let pong = lines.next_line().await?.ok_or("the server closed its output")?;
+    /// assert_eq!(pong, r#"{"jsonrpc":"2.0","id":2,"result":{}}"#);
     /// to_server.shutdown().await?;
     /// running.await??;
     /// # Ok(()) }
@@ -255,15 +256,6 @@ impl<W: AsyncWrite + Unpin + Send + 'static> Reader<W> {
             None => false,
         }
     }
-}
-
-/// A version from before the 2026-07-28 lifecycle that rmcp knows: its session answers
-/// plain requests as `fast` does.
-fn answered_like_rmcp(version: &str) -> bool {
-    version < ProtocolVersion::V_2026_07_28.as_str()
-        && ProtocolVersion::KNOWN_VERSIONS
-            .iter()
-            .any(|k| k.as_str() == version)
 }
 
 enum Line {
