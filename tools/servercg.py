@@ -6,7 +6,8 @@ dumped; Ir of that dump / N is printed. Kernel time is not counted (see BENCHMAR
 
     python3 tools/servercg.py KIND [BINARY] [N]
 
-KIND: mcp (tools/call get_user on specs/vital/users.yaml, `serve --mcp`), rest-call and
+KIND: mcp (tools/call get_user on specs/vital/users.yaml, `serve --mcp`), mcp-stdio (the same
+line over stdio, `naftiko mcp`, after the initialize handshake), rest-call and
 rest-fwd (tools/restbench/capability.yaml's two routes), nginx (proxy_pass, keep-alive
 upstream, `worker_processes 1`: the reference the REST issue names). BINARY defaults to
 target/release/naftiko (build it with `cargo build --release`). Upstream:
@@ -46,17 +47,40 @@ http {{ access_log off;
 def server_args(kind, binary, work):
     if kind == "nginx":
         return nginx_args(work)
-    if kind == "mcp":
+    if kind == "mcp-stdio":
+        args = ["mcp", "specs/vital/users.yaml"]
+    elif kind == "mcp":
         args = ["serve", "specs/vital/users.yaml", "--mcp", f"127.0.0.1:{SRV}"]
     else:
         args = ["serve", "tools/restbench/capability.yaml", "--listen", f"bench=127.0.0.1:{SRV}"]
     return [binary] + args + ["--base-uri", f"http://127.0.0.1:{UP}"]
 
 
+RPC = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+    "name": "get_user_v2_user__user_id__get", "arguments": {"user_id": USER}}})
+
+
+def stdio_requester(srv):
+    """Handshake on the child's stdin/stdout, then one tools/call line per request."""
+    def send(msg):
+        srv.stdin.write((msg + "\n").encode())
+        srv.stdin.flush()
+    send(json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "servercg", "version": "1"}}}))
+    srv.stdout.readline()
+    send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+    def one():
+        send(RPC)
+        line = srv.stdout.readline()
+        if b'"result"' not in line or b'"isError":true' in line:
+            sys.exit(f"mcp-stdio: {line[:200]!r}")
+    return one
+
+
 def requester(kind):
     conn = http.client.HTTPConnection("127.0.0.1", SRV)
-    rpc = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
-        "name": "get_user_v2_user__user_id__get", "arguments": {"user_id": USER}}})
+    rpc = RPC
     def one():
         if kind == "mcp":
             conn.request("POST", "/mcp", rpc, {"content-type": "application/json",
@@ -80,13 +104,19 @@ def main():
     out = f"{work}/callgrind.out"
     quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     up = subprocess.Popen([f"{ROOT}/target/release/naftiko-loadgen", "--serve", str(UP)], **quiet)
+    stdio = kind == "mcp-stdio"
+    pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     srv = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
                            + server_args(kind, binary, work), cwd=ROOT,
-                           env=dict(os.environ, VITAL_API_KEY="sk_bench"), **quiet)
+                           env=dict(os.environ, VITAL_API_KEY="sk_bench"),
+                           **(pipes if stdio else quiet))
     try:
         wait(UP)
-        wait(SRV)
-        one = requester(kind)
+        if stdio:
+            one = stdio_requester(srv)
+        else:
+            wait(SRV)
+            one = requester(kind)
         for _ in range(200):
             one()
         subprocess.run(["callgrind_control", "-z", str(srv.pid)], check=True, **quiet)
@@ -95,6 +125,8 @@ def main():
         subprocess.run(["callgrind_control", "-d", str(srv.pid)], check=True, **quiet)
         time.sleep(1)
     finally:
+        if stdio:
+            srv.stdin.close()
         srv.terminate()
         up.terminate()
         srv.wait()

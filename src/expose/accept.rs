@@ -2,7 +2,8 @@
 //! request-head timeout (a client that never finishes its head is dropped, not waited for),
 //! and h2c (HTTP/2 with prior knowledge) on the same port; connections watched for a
 //! graceful shutdown. One hyper connection task per client, which runs the router's future
-//! itself: no other task takes part in a request.
+//! itself: no other task takes part in a request, and the task's wake-ups of itself do not
+//! send it to another thread ([`repoll`]).
 
 use std::time::Duration;
 
@@ -12,6 +13,11 @@ use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio_util::sync::CancellationToken;
+
+use super::repoll::repoll;
+
+/// How long a client may take to send a request's head (every adapter's default).
+pub(crate) const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `app` on `listener` until `shutdown` is cancelled, then lets the requests in
 /// flight finish.
@@ -44,9 +50,9 @@ pub(crate) async fn serve_router(
         let service = TowerToHyperService::new(app.clone());
         let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         let conn = graceful.watch(conn.into_owned());
-        tokio::spawn(async move {
+        tokio::spawn(repoll(async move {
             let _ = conn.await;
-        });
+        }));
     }
     graceful.shutdown().await;
     Ok(())

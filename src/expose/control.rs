@@ -123,6 +123,17 @@ impl Control {
         }
         r.fallback(not_found).with_state(self.clone())
     }
+
+    /// Serves the endpoints on `listener` until `shutdown` is cancelled (a 10 s
+    /// request-head timeout, as every adapter).
+    pub async fn serve_until(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> std::io::Result<()> {
+        let timeout = crate::expose::accept::DEFAULT_HEADER_TIMEOUT;
+        crate::expose::accept::serve_router(listener, self.router(), timeout, shutdown).await
+    }
 }
 
 /// An RFC 9457 problem response.

@@ -12,6 +12,7 @@ mod control;
 mod files;
 pub(crate) mod inbound_auth;
 pub(crate) mod mcp;
+mod repoll;
 mod rest;
 pub(crate) mod shape;
 mod skill;

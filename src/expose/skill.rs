@@ -121,11 +121,23 @@ impl SkillServer {
             .collect()
     }
 
-    /// An axum router serving the catalog (serve it with `axum::serve`).
+    /// An axum router serving the catalog (serve it with [`SkillServer::serve_until`], or
+    /// nest it in your own router).
     pub fn router(&self) -> Router {
         Router::new()
             .fallback(any(handle))
             .with_state(self.inner.clone())
+    }
+
+    /// Serves the catalog on `listener` until `shutdown` is cancelled, then lets requests
+    /// in flight finish; served as the REST adapter is (a 10 s request-head timeout, h2c).
+    pub async fn serve_until(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> std::io::Result<()> {
+        let timeout = crate::expose::accept::DEFAULT_HEADER_TIMEOUT;
+        crate::expose::accept::serve_router(listener, self.router(), timeout, shutdown).await
     }
 }
 

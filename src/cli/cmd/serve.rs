@@ -242,12 +242,8 @@ async fn start_control(
     let local = listener
         .local_addr()
         .map_err(|e| Failure::invalid(format!("cannot read the listening address: {e}")))?;
-    let app = control.router();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-    });
+    let served = control.clone();
+    let task = tokio::spawn(async move { served.serve_until(listener, stop).await });
     ready_line(
         "control",
         "control",
@@ -318,11 +314,8 @@ async fn serve_all(
                 if let Some((c, _)) = &control {
                     c.listening("skill", server.namespace(), &url);
                 }
-                let app = server.router();
                 tasks.push(tokio::spawn(async move {
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(stop.cancelled_owned())
-                        .await
+                    server.serve_until(listener, stop).await
                 }));
             }
         }

@@ -62,7 +62,7 @@ impl Default for HttpOptions {
             allowed_hosts: None,
             max_body_bytes: DEFAULT_MAX_BODY,
             sessions: true,
-            header_timeout: std::time::Duration::from_secs(10),
+            header_timeout: crate::expose::accept::DEFAULT_HEADER_TIMEOUT,
             shutdown: CancellationToken::new(),
         }
     }

@@ -78,34 +78,50 @@ impl McpServer {
     /// ```
     pub async fn serve_lines<R, W>(self, input: R, output: W) -> std::io::Result<()>
     where
+        R: AsyncRead + Unpin + Send + 'static,
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
+        // Read on a task of the runtime's own, wherever this is awaited: awaited by the main
+        // thread's `block_on` (`#[tokio::main]`), every line would otherwise be handed from
+        // that thread to a worker and its answer back, a few `futex` calls each.
+        let mut served = AbortOnDrop(tokio::spawn(self.serve_lines_here(input, output)));
+        match (&mut served.0).await {
+            Ok(read) => read,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+
+    async fn serve_lines_here<R, W>(self, input: R, output: W) -> std::io::Result<()>
+    where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin + Send + 'static,
     {
         let _ticker = AbortOnDrop(tokio::spawn(crate::keep_timer_wheel_armed()));
         let out = Arc::new(Mutex::new(output));
         let (ours, theirs) = tokio::io::duplex(1 << 16);
-        let session = tokio::spawn(self.clone().serve(tokio::io::split(theirs)));
+        let mut session = AbortOnDrop(tokio::spawn(self.clone().serve(tokio::io::split(theirs))));
         let (from_rmcp, mut to_rmcp) = tokio::io::split(ours);
-        let relay = tokio::spawn(relay_lines(from_rmcp, out.clone()));
+        let mut relay = AbortOnDrop(tokio::spawn(relay_lines(from_rmcp, out.clone())));
         let mut reader = Reader::new(self, out.clone());
         let read = reader.run(BufReader::new(input), &mut to_rmcp).await;
         // The client is gone: rmcp sees the end of its input, the calls in flight finish.
         let _ = to_rmcp.shutdown().await;
         while reader.calls.join_next().await.is_some() {}
-        if let Ok(Ok(running)) = session.await {
+        if let Ok(Ok(running)) = (&mut session.0).await {
             let _ = running.waiting().await;
         }
-        let _ = relay.await;
+        let _ = (&mut relay.0).await;
         let _ = out.lock().await.flush().await;
         read
     }
 }
 
-/// Aborts its task when dropped: the ticker stops with `serve_lines`, even when its future
-/// is dropped before the input ends.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// Aborts its task when dropped: the session and the ticker stop with `serve_lines`, even
+/// when its future is dropped before the input ends.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
-impl Drop for AbortOnDrop {
+impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
     }
@@ -355,6 +371,32 @@ mod tests {
 
     const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
     const PING: &str = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+
+    #[tokio::test]
+    async fn dropping_serve_lines_ends_the_session_and_closes_its_output() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (client, served) = tokio::io::duplex(1 << 16);
+        let (input, output) = tokio::io::split(served);
+        let serving = reader().server.serve_lines(input, output);
+        let (mut from_server, mut to_server) = tokio::io::split(client);
+        to_server
+            .write_all(init("2025-11-25").as_bytes())
+            .await
+            .unwrap();
+        to_server.write_all(b"\n").await.unwrap();
+        let mut first = [0u8; 1];
+        tokio::select! {
+            _ = serving => panic!("the input is still open"),
+            read = from_server.read_exact(&mut first) => { read.unwrap(); }
+        }
+        // `serving` is dropped: every task it started stops, and the output is released.
+        let mut rest = Vec::new();
+        let ended = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            from_server.read_to_end(&mut rest),
+        );
+        ended.await.expect("the output closes").unwrap();
+    }
 
     #[tokio::test]
     async fn plain_requests_take_the_fast_path_only_in_a_session_before_2026_07_28() {

@@ -58,7 +58,7 @@ impl Default for RestOptions {
         RestOptions {
             max_body_bytes: 4 << 20,
             timeout: None,
-            header_timeout: Duration::from_secs(10),
+            header_timeout: crate::expose::accept::DEFAULT_HEADER_TIMEOUT,
             body_timeout: Duration::from_secs(30),
             shutdown: CancellationToken::new(),
         }
