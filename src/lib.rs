@@ -103,3 +103,35 @@ pub mod __bench {
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The YAML and JSON documents under `specs/` and `tests/fixtures/`, for tests that run
+/// over every real file.
+#[cfg(test)]
+pub(crate) mod test_files {
+    use std::path::{Path, PathBuf};
+
+    pub(crate) fn documents() -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for dir in ["specs", "tests/fixtures"] {
+            walk(Path::new(dir), &mut found);
+        }
+        found
+    }
+
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+            {
+                found.push(path);
+            }
+        }
+    }
+}

@@ -19,7 +19,10 @@ pub(super) fn decode(body: &[u8]) -> Result<Value, String> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: Vec<(usize, Value, usize)> = Vec::new();
+    // Nodes made so far, aliases counted at their full size; the subtree size of each open
+    // collection (what an alias to it would add).
     let mut nodes = 0usize;
+    let mut sizes: Vec<usize> = Vec::new();
     let mut root = None;
     while let Some(next) = parser.next_event() {
         let (event, _) = next.map_err(|e| {
@@ -34,12 +37,17 @@ pub(super) fn decode(body: &[u8]) -> Result<Value, String> {
             Event::DocumentStart(_) if root.is_some() => break,
             Event::Scalar(v, style, anchor, tag) => {
                 let tag = tag.as_ref().map(|t| t.suffix.as_str());
+                nodes += 1;
                 Some((scalar(&v, style, tag), anchor, 1))
             }
             Event::Alias(id) => {
                 let Some((_, v, size)) = anchors.iter().rev().find(|(a, _, _)| *a == id) else {
                     return Err("an alias refers to an unknown anchor".into());
                 };
+                nodes = nodes.saturating_add(*size);
+                if nodes > MAX_NODES {
+                    return Err(format!("the document expands beyond {MAX_NODES} nodes"));
+                }
                 Some((v.clone(), 0, *size))
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _)
@@ -50,25 +58,34 @@ pub(super) fn decode(body: &[u8]) -> Result<Value, String> {
             }
             Event::SequenceStart(anchor, _) => {
                 stack.push(Frame::Seq(Vec::new(), anchor));
+                nodes += 1;
+                sizes.push(1);
                 None
             }
             Event::MappingStart(anchor, _) => {
                 stack.push(Frame::Map(Map::new(), None, anchor));
+                nodes += 1;
+                sizes.push(1);
                 None
             }
-            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq(items, anchor)) => Some((Value::Array(items), anchor, 1)),
-                Some(Frame::Map(map, _, anchor)) => Some((Value::Object(map), anchor, 1)),
-                None => None,
-            },
+            Event::SequenceEnd | Event::MappingEnd => {
+                let size = sizes.pop().unwrap_or(1);
+                match stack.pop() {
+                    Some(Frame::Seq(items, anchor)) => Some((Value::Array(items), anchor, size)),
+                    Some(Frame::Map(map, _, anchor)) => Some((Value::Object(map), anchor, size)),
+                    None => None,
+                }
+            }
             _ => None,
         };
+        if nodes > MAX_NODES {
+            return Err(format!("the document expands beyond {MAX_NODES} nodes"));
+        }
         let Some((value, anchor, size)) = done else {
             continue;
         };
-        nodes = nodes.saturating_add(size);
-        if nodes > MAX_NODES {
-            return Err(format!("the document expands beyond {MAX_NODES} nodes"));
+        if let Some(parent) = sizes.last_mut() {
+            *parent = parent.saturating_add(size);
         }
         if anchor > 0 {
             anchors.push((anchor, value.clone(), size));
@@ -138,5 +155,19 @@ mod tests {
         assert!(decode(b"a: [1").unwrap_err().contains("line"));
         let deep = "[".repeat(MAX_DEPTH + 1);
         assert!(decode(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn an_alias_counts_every_node_it_repeats_so_a_billion_laughs_stops_early() {
+        let bomb = std::fs::read("tests/fixtures/errors/alias-bomb.yaml").unwrap();
+        // Before, an alias to a collection counted as one node: this took all the memory.
+        let e = decode(&bomb).unwrap_err();
+        assert!(e.contains("expands beyond 1000000 nodes"), "{e}");
+        // Nested anchors within the budget still expand in full.
+        let ok = "a: &a [1, 2]\nb: &b [*a, *a]\nc: [*b, *b]\n";
+        assert_eq!(
+            decode(ok.as_bytes()).unwrap(),
+            json!({"a": [1, 2], "b": [[1, 2], [1, 2]], "c": [[[1, 2], [1, 2]], [[1, 2], [1, 2]]]})
+        );
     }
 }

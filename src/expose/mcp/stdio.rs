@@ -49,8 +49,11 @@ impl McpServer {
 
     /// Serves MCP as newline-delimited JSON-RPC over any byte streams (what
     /// [`serve_stdio`](Self::serve_stdio) does with stdin and stdout), until `input` ends;
-    /// then finishes the calls in flight and returns. It keeps tokio's timer wheel armed while
-    /// it serves ([`keep_timer_wheel_armed`](crate::keep_timer_wheel_armed)).
+    /// then finishes the calls in flight and returns. It reads on a task of its own, so a
+    /// line and its answer stay on one worker thread wherever this is awaited, and it keeps
+    /// tokio's timer wheel armed while it serves
+    /// ([`keep_timer_wheel_armed`](crate::keep_timer_wheel_armed)). Dropping the future stops
+    /// the session and every task it started.
     ///
     /// ```
     /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -190,23 +190,6 @@ mod tests {
         out
     }
 
-    fn yaml_files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                yaml_files(&path, found);
-            } else if path
-                .extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-            {
-                found.push(path);
-            }
-        }
-    }
-
     const EDGES: &[&str] = &[
         "",
         "a",
@@ -241,10 +224,7 @@ mod tests {
 
     #[test]
     fn reads_every_document_exactly_as_str_input_does() {
-        let mut files = Vec::new();
-        for dir in ["specs", "tests/fixtures"] {
-            yaml_files(std::path::Path::new(dir), &mut files);
-        }
+        let files = crate::test_files::documents();
         assert!(files.len() > 100, "found {} files", files.len());
         let texts = files
             .iter()
