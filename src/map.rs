@@ -236,6 +236,21 @@ impl OutputMap {
         }
     }
 
+    /// When the mapping only wraps the whole body, the name it is wrapped in (`Whole` and
+    /// one unnamed `$`: `Some(None)`; one output `name` with `value: $`: `Some(Some(name))`).
+    /// A body's JSON text then maps to `{"name":text}` without being decoded.
+    pub(crate) fn wraps_whole(&self) -> Option<Option<&str>> {
+        let root = |e: &Extract| matches!(e, Extract::Query(q) if q.path.is_none());
+        match self {
+            OutputMap::Whole => Some(None),
+            OutputMap::Single(e) if root(e) => Some(None),
+            OutputMap::Named(fields) if fields.len() == 1 && root(&fields[0].1) => {
+                Some(Some(fields[0].0.as_str()))
+            }
+            _ => None,
+        }
+    }
+
     /// Applies the mapping to a decoded body.
     pub(crate) fn apply(&self, body: Value) -> Value {
         match self {

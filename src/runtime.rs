@@ -795,17 +795,61 @@ impl Runtime {
         args: request::Args<'_>,
         options: &CallOptions,
     ) -> Result<(Value, PreparedRequest), Error> {
+        let (i, req, response) = self.send_call(operation, args, options).await?;
+        let value = self.output_of(i, &req, &response.body)?;
+        Ok((value, req))
+    }
+
+    /// [`Runtime::call_with`] for a caller that writes the output as JSON (the MCP server):
+    /// when the operation maps nothing and its JSON body is already the text serde_json
+    /// would write for it, that text as it came, neither decoded nor written again.
+    pub(crate) async fn call_output(
+        &self,
+        operation: &str,
+        args: Value,
+        options: &CallOptions,
+    ) -> Result<Output, Error> {
+        let args = request::Args::Json(&args);
+        let (i, req, response) = self.send_call(operation, args, options).await?;
+        let op = &self.inner.cap.operations[i];
+        let json = matches!(op.format, crate::decode::Format::Json);
+        let text = crate::decode::canonical_json_text(&response.body);
+        match (op.output.wraps_whole(), text) {
+            (Some(None), Some(text)) if json => Ok(Output::Text(text.to_string())),
+            (Some(Some(name)), Some(text)) if json => {
+                // What serde_json writes for `{name: value}`: the name as a JSON string.
+                let name = Value::String(name.to_string()).to_string();
+                Ok(Output::Text(format!("{{{name}:{text}}}")))
+            }
+            _ => self.output_of(i, &req, &response.body).map(Output::Value),
+        }
+    }
+
+    /// Prepares and sends a call: the operation's index, the request sent and the answer.
+    async fn send_call(
+        &self,
+        operation: &str,
+        args: request::Args<'_>,
+        options: &CallOptions,
+    ) -> Result<(usize, PreparedRequest, Response), Error> {
         let cap = &self.inner.cap;
         let i = cap.operation_index(operation)?;
         let op = &cap.operations[i];
         op.format.check(&op.qualified)?;
         let req = self.prepare_args(i, args, Unset::Fail, options)?;
         let response = self.execute_op(i, &req, options, false).await?;
+        Ok((i, req, response))
+    }
+
+    /// The body decoded by the operation's format, its output mapping applied; a decode
+    /// error quotes the start of the body with secrets redacted.
+    fn output_of(&self, index: usize, req: &PreparedRequest, body: &[u8]) -> Result<Value, Error> {
+        let op = &self.inner.cap.operations[index];
         let value = op
             .format
-            .decode(&req.operation, &response.body)
-            .map_err(|e| redact_snippet(e, &req, &response.body))?;
-        Ok((op.output.apply(value), req))
+            .decode(&req.operation, body)
+            .map_err(|e| redact_snippet(e, req, body))?;
+        Ok(op.output.apply(value))
     }
 
     /// Decodes a response body to `req` and applies the operation's output mapping: what
@@ -813,12 +857,7 @@ impl Runtime {
     /// body is `null`. A decode error quotes the start of the body with secrets redacted
     /// (a server may echo the key).
     pub fn map_response(&self, req: &PreparedRequest, body: &[u8]) -> Result<Value, Error> {
-        let op = &self.inner.cap.operations[self.index_of(req)?];
-        let value = op
-            .format
-            .decode(&req.operation, body)
-            .map_err(|e| redact_snippet(e, req, body))?;
-        Ok(op.output.apply(value))
+        self.output_of(self.index_of(req)?, req, body)
     }
 
     /// The operation a prepared request belongs to: the index recorded by `prepare`
@@ -992,6 +1031,14 @@ impl Runtime {
 
 /// A body that is not JSON may echo the key (a proxy's error page, a debug endpoint): the
 /// snippet in the error is cut from the redacted body, so not even part of a key shows.
+/// What [`Runtime::call_output`] gives.
+pub(crate) enum Output {
+    /// The output's JSON text, exactly as serde_json writes it (compact): the body as sent.
+    Text(String),
+    /// The output.
+    Value(Value),
+}
+
 fn redact_snippet(e: MapError, req: &PreparedRequest, body: &[u8]) -> MapError {
     match e {
         MapError::Decode {

@@ -180,19 +180,30 @@ pub(crate) fn redacted_json_text(
     all: bool,
 ) -> String {
     let text = serde_json::to_string(value).unwrap_or_default();
+    if !shows_secret(&text, secrets, all) {
+        return text;
+    }
     let min_chars = if all { 1 } else { DISTINCTIVE };
+    redact_value(value, &longest_first(secrets, min_chars));
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Whether JSON text as serde_json writes it may show one of `secrets`, as
+/// [`redacted_json_text`] would redact it (without `all`): searched before anything is
+/// sorted or allocated, since the common answer holds no secret.
+pub(crate) fn shows_in_json_text(text: &str, secrets: &[Secret]) -> bool {
+    shows_secret(text, secrets, false)
+}
+
+fn shows_secret(text: &str, secrets: &[Secret], all: bool) -> bool {
+    let min_chars = if all { 1 } else { DISTINCTIVE };
+    // A secret JSON escapes is not found as it is in the text: such a value is walked.
     let escaped = |s: &str| s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
-    // Searched before anything is sorted or allocated: the common answer holds no secret.
-    let shows = |s: &Secret| {
+    secrets.iter().any(|s: &Secret| {
         !s.value.is_empty()
             && (escaped(&s.value) || text.contains(&*s.value))
             && s.value.chars().count() >= min_chars
-    };
-    if !secrets.iter().any(shows) {
-        return text;
-    }
-    redact_value(value, &longest_first(secrets, min_chars));
-    serde_json::to_string(value).unwrap_or_default()
+    })
 }
 
 fn redact_value(value: &mut serde_json::Value, order: &[&Secret]) {

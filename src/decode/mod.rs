@@ -30,6 +30,7 @@ use serde_json::Value;
 
 use crate::map::MapError;
 
+pub(crate) use json::canonical_text as canonical_json_text;
 pub use shape::Shape;
 
 /// The response format an operation declares (`outputRawFormat`, `json` by default).

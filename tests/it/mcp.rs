@@ -374,6 +374,76 @@ async fn a_bare_tools_call_post_without_initialize_gets_plain_json_on_mcp_and_ro
     }
 }
 
+/// Bodies the upstream sends as they are: already serde_json's compact text (passed on
+/// without being decoded), and texts serde_json writes differently (decoded and written).
+const PASSED_ON_AND_REWRITTEN: &[(&str, &str)] = &[
+    ("u-canon", r#"{"user_id":"u-1","z":1,"a":[true,null,"x \"q\" é"],"n":-42}"#),
+    ("u-array", r#"[{"b":2,"a":1},"two"]"#),
+    (
+        "u-pretty",
+        "{\n  \"user_id\": \"u\\/1\",\n  \"name\": \"Ren\\u00e9\",\n  \"w\": 1.50,\n  \"big\": 1e3\n}",
+    ),
+    ("u-huge-int", r#"{"id":123456789012345678901234567890}"#),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_result_is_the_upstream_json_as_serde_json_writes_it_on_every_path() {
+    let upstream = MockServer::start().await;
+    for (id, body) in PASSED_ON_AND_REWRITTEN {
+        Mock::given(method("GET"))
+            .and(path(format!("/v2/user/{id}")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(*body, "application/json"))
+            .mount(&upstream)
+            .await;
+    }
+    let s = serve_seed(&upstream);
+    let url = s.url("auto");
+    for (id, body) in PASSED_ON_AND_REWRITTEN {
+        // The seed's operations map `result: $.`.
+        let value = json!({ "result": serde_json::from_str::<Value>(body).unwrap() });
+        let written = serde_json::to_string(&value).unwrap();
+        let structured = value;
+        let rpc = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "get_user_v2_user__user_id__get", "arguments": {"user_id": id}}})
+        .to_string();
+        // The fast path, then rmcp's stateless service (an Origin header sends it there).
+        for headers in [vec![], vec![("origin", "http://localhost:1")]] {
+            let (code, text) = post(&url, &headers, rpc.clone()).await;
+            assert_eq!(code, 200, "{id}: {text}");
+            let v: Value = serde_json::from_str(&text).unwrap();
+            let result = &v["result"];
+            assert_eq!(result["isError"], false, "{id}: {v}");
+            assert_eq!(
+                result["content"][0]["text"],
+                written.as_str(),
+                "{id} {headers:?}"
+            );
+            assert_eq!(result["structuredContent"], structured, "{id} {headers:?}");
+        }
+    }
+    // A body that echoes the key, compact or not, is redacted before it is passed on.
+    for (id, body) in [
+        ("u-echo", format!(r#"{{"echo":"{KEY}","n":1}}"#)),
+        ("u-echo-pretty", format!("{{ \"echo\": \"{KEY}\" }}")),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(format!("/v2/user/{id}")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .mount(&upstream)
+            .await;
+        let rpc = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "get_user_v2_user__user_id__get", "arguments": {"user_id": id}}});
+        let (code, text) = post(&url, &[], rpc.to_string()).await;
+        assert_eq!(code, 200, "{id}: {text}");
+        assert!(!text.contains(KEY), "{id}: {text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v["result"]["structuredContent"]["result"]["echo"], "***",
+            "{id}: {v}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn threads_sets_the_worker_count_and_zero_is_refused_by_name() {
     let upstream = users_upstream().await;

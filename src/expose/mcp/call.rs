@@ -9,6 +9,7 @@ use super::tools::{self, Entry, Kind};
 use super::Inner;
 use crate::expose::shape::{inject, kind_of, mock, shape, type_ok};
 use crate::expose::steps::{self, StepsOutput};
+use crate::runtime::Output;
 use crate::spec::{OutputParam, Tool as ToolSpec, ToolInput};
 use crate::{CallOptions, Error, Format, SendError, TraceParent};
 use std::time::Instant;
@@ -54,8 +55,23 @@ pub(crate) async fn call(
 /// What a call produced before it is turned into a result.
 pub(crate) enum Outcome {
     Ok(Value),
+    /// A success whose JSON text is the upstream's body as it came
+    /// ([`Runtime::call_output`](crate::Runtime)): not decoded unless a secret shows in it.
+    Text(String),
     /// A failure the model should read: the JSON explains it.
     Failed(Value),
+}
+
+impl Outcome {
+    /// The outcome's JSON value, and whether it is a failure.
+    pub(crate) fn into_value(self) -> (Value, bool) {
+        match self {
+            Outcome::Ok(v) => (v, false),
+            // Valid JSON: `canonical_json_text` checked it.
+            Outcome::Text(t) => (serde_json::from_str(&t).unwrap_or(Value::Null), false),
+            Outcome::Failed(v) => (v, true),
+        }
+    }
 }
 
 async fn run(inner: &Inner, entry: &Entry, args: JsonObject, opts: &CallOptions) -> Outcome {
@@ -70,11 +86,11 @@ async fn run(inner: &Inner, entry: &Entry, args: JsonObject, opts: &CallOptions)
                 return Outcome::Failed(json!({ "error": e }));
             }
             let _ = index;
-            from_result(
-                inner,
-                inner.rt.call_with(name, Value::Object(args), opts).await,
-                None,
-            )
+            match inner.rt.call_output(name, Value::Object(args), opts).await {
+                Ok(Output::Text(text)) => Outcome::Text(text),
+                Ok(Output::Value(v)) => from_result(inner, Ok(v), None),
+                Err(e) => from_result(inner, Err(e), None),
+            }
         }
         Kind::Declared { spec, target } => declared(inner, spec, target.as_ref(), args, opts).await,
         Kind::Meta => meta(inner, &entry.tool.name, args, opts).await,
@@ -182,7 +198,8 @@ pub(crate) enum Answer {
     /// itself, or `{"result": text}` when `wrapped` (structured content is an object).
     Json {
         text: String,
-        structured: Value,
+        /// The value, when it was decoded (else the rmcp transports parse `text`).
+        structured: Option<Value>,
         wrapped: bool,
         is_error: bool,
     },
@@ -204,9 +221,17 @@ impl Answer {
             Answer::Json {
                 text,
                 structured,
+                wrapped,
                 is_error,
-                ..
             } => {
+                let structured = structured.unwrap_or_else(|| {
+                    // The text is valid JSON (`canonical_json_text` checked it).
+                    let value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    match wrapped {
+                        true => json!({ "result": value }),
+                        false => value,
+                    }
+                });
                 let mut r = CallToolResult::success(vec![Content::text(text)]);
                 r.structured_content = Some(structured);
                 r.is_error = Some(is_error);
@@ -218,10 +243,14 @@ impl Answer {
 }
 
 fn finish(inner: &Inner, outcome: Outcome) -> Answer {
-    let (mut value, is_error) = match outcome {
-        Outcome::Ok(v) => (v, false),
-        Outcome::Failed(v) => (v, true),
+    let outcome = match outcome {
+        // Unless a secret shows in it (then the value is walked, as any other).
+        Outcome::Text(text) if !crate::secret::shows_in_json_text(&text, &inner.secrets) => {
+            return text_answer(inner, text)
+        }
+        other => other,
     };
+    let (mut value, is_error) = outcome.into_value();
     // The text is the value itself (an array stays an array, as upstream returns it);
     // structured content must be an object, so anything else is wrapped.
     let text = crate::secret::redacted_json_text(&mut value, &inner.secrets, false);
@@ -236,9 +265,24 @@ fn finish(inner: &Inner, outcome: Outcome) -> Answer {
     };
     Answer::Json {
         text,
-        structured,
+        structured: Some(structured),
         wrapped,
         is_error,
+    }
+}
+
+/// A success passed on as its text: capped as any result, structured content left to parse
+/// for the transports that need it.
+fn text_answer(inner: &Inner, text: String) -> Answer {
+    let cap = inner.options.max_result_bytes;
+    if text.len() > cap {
+        return Answer::Result(truncated(&text, cap));
+    }
+    Answer::Json {
+        wrapped: !text.starts_with('{'),
+        text,
+        structured: None,
+        is_error: false,
     }
 }
 

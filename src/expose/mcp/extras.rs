@@ -17,7 +17,7 @@ use rmcp::model::{
 };
 use serde_json::Value;
 
-use super::call::{declared, Outcome};
+use super::call::declared;
 use super::tools::call_name;
 use super::Inner;
 use crate::expose::files;
@@ -162,20 +162,20 @@ async fn read_call(
         .as_ref()
         .and_then(|c| c.index)
         .map(|i| (i, call_name(&inner.rt, i)));
-    let value = match declared(inner, tool, target.as_ref(), args, opts).await {
-        Outcome::Ok(mut v) => {
-            crate::secret::redact_json_in_place(&mut v, &inner.secrets, false);
-            v
-        }
-        Outcome::Failed(mut v) => {
-            crate::secret::redact_json_in_place(&mut v, &inner.secrets, false);
-            let msg = v["error"].as_str().unwrap_or("the call failed").to_string();
-            return Err(ErrorData::internal_error(
-                format!("resource `{}`: {msg}", r.name),
-                Some(v),
-            ));
-        }
-    };
+    let (mut value, failed) = declared(inner, tool, target.as_ref(), args, opts)
+        .await
+        .into_value();
+    crate::secret::redact_json_in_place(&mut value, &inner.secrets, false);
+    if failed {
+        let msg = value["error"]
+            .as_str()
+            .unwrap_or("the call failed")
+            .to_string();
+        return Err(ErrorData::internal_error(
+            format!("resource `{}`: {msg}", r.name),
+            Some(value),
+        ));
+    }
     let text = match value {
         Value::String(s) => s,
         other => other.to_string(),

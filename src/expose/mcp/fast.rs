@@ -369,10 +369,10 @@ mod tests {
             for is_error in [false, true] {
                 let answer = Answer::Json {
                     text: text.clone(),
-                    structured: match v {
+                    structured: Some(match v {
                         Value::Object(_) => v.clone(),
                         other => json!({ "result": other }),
-                    },
+                    }),
                     wrapped: !v.is_object(),
                     is_error,
                 };
