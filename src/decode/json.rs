@@ -146,6 +146,60 @@ mod tests {
         assert_eq!(canonical_text(b"\"\xff\""), None, "not UTF-8");
     }
 
+    /// JSON-ish texts: serde_json's own output for random values, then the same with one
+    /// byte changed (a space, an escape, a digit, a bracket).
+    fn texts() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "[ -~\u{0}-\u{1f}é☃/\\\\\"]{0,8}".prop_map(Value::String),
+        ];
+        let value = leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec(("[a-z\"\\\\]{0,3}", inner), 0..4)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        });
+        let edits = prop_oneof![
+            Just(" "),
+            Just("\\/"),
+            Just("\\u00e9"),
+            Just("0"),
+            Just("]"),
+            Just(".5")
+        ];
+        (
+            value,
+            any::<proptest::sample::Index>(),
+            proptest::option::of(edits),
+        )
+            .prop_map(|(v, at, edit)| {
+                let mut text = serde_json::to_string(&v).unwrap();
+                if let Some(e) = edit {
+                    let mut i = at.index(text.len() + 1);
+                    while !text.is_char_boundary(i) {
+                        i -= 1;
+                    }
+                    text.insert_str(i, e);
+                }
+                text
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn what_is_passed_on_is_always_what_serde_json_writes_back(text in texts()) {
+            if let Some(t) = canonical_text(text.as_bytes()) {
+                proptest::prop_assert_eq!(rewritten(t), t);
+            }
+        }
+    }
+
     #[test]
     fn every_document_written_compactly_is_passed_on_as_serde_json_would_write_it() {
         let mut passed_on = 0;
