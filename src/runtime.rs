@@ -813,15 +813,17 @@ impl Runtime {
         let (i, req, response) = self.send_call(operation, args, options).await?;
         let op = &self.inner.cap.operations[i];
         let json = matches!(op.format, crate::decode::Format::Json);
-        let text = crate::decode::canonical_json_text(&response.body);
-        match (op.output.wraps_whole(), text) {
-            (Some(None), Some(text)) if json => Ok(Output::Text(text.to_string())),
-            (Some(Some(name)), Some(text)) if json => {
+        let wrap = op.output.wraps_whole().filter(|_| json);
+        let text =
+            wrap.and_then(|w| Some((w, crate::decode::canonical_json_text(&response.body)?)));
+        match text {
+            Some((None, text)) => Ok(Output::Text(text.to_string())),
+            Some((Some(name), text)) => {
                 // What serde_json writes for `{name: value}`: the name as a JSON string.
                 let name = Value::String(name.to_string()).to_string();
                 Ok(Output::Text(format!("{{{name}:{text}}}")))
             }
-            _ => self.output_of(i, &req, &response.body).map(Output::Value),
+            None => self.output_of(i, &req, &response.body).map(Output::Value),
         }
     }
 
@@ -1029,8 +1031,6 @@ impl Runtime {
     }
 }
 
-/// A body that is not JSON may echo the key (a proxy's error page, a debug endpoint): the
-/// snippet in the error is cut from the redacted body, so not even part of a key shows.
 /// What [`Runtime::call_output`] gives.
 pub(crate) enum Output {
     /// The output's JSON text, exactly as serde_json writes it (compact): the body as sent.
@@ -1039,6 +1039,8 @@ pub(crate) enum Output {
     Value(Value),
 }
 
+/// A body that is not JSON may echo the key (a proxy's error page, a debug endpoint): the
+/// snippet in the error is cut from the redacted body, so not even part of a key shows.
 fn redact_snippet(e: MapError, req: &PreparedRequest, body: &[u8]) -> MapError {
     match e {
         MapError::Decode {
