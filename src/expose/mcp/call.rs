@@ -67,8 +67,7 @@ impl Outcome {
     pub(crate) fn into_value(self) -> (Value, bool) {
         match self {
             Outcome::Ok(v) => (v, false),
-            // Valid JSON: `canonical_json_text` checked it.
-            Outcome::Text(t) => (serde_json::from_str(&t).unwrap_or(Value::Null), false),
+            Outcome::Text(t) => (text_value(&t), false),
             Outcome::Failed(v) => (v, true),
         }
     }
@@ -225,8 +224,7 @@ impl Answer {
                 is_error,
             } => {
                 let structured = structured.unwrap_or_else(|| {
-                    // The text is valid JSON (`canonical_json_text` checked it).
-                    let value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    let value = text_value(&text);
                     match wrapped {
                         true => json!({ "result": value }),
                         false => value,
@@ -269,6 +267,11 @@ fn finish(inner: &Inner, outcome: Outcome) -> Answer {
         wrapped,
         is_error,
     }
+}
+
+/// The value of a text passed on (valid JSON: `canonical_json_text` checked it).
+fn text_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
 /// A success passed on as its text: capped as any result, structured content left to parse

@@ -16,6 +16,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::Mutex;
 use tokio::task::{AbortHandle, JoinSet};
+use tokio_util::task::AbortOnDropHandle;
 
 use super::fast::{answered_like_rmcp, Fast};
 use super::McpServer;
@@ -87,8 +88,9 @@ impl McpServer {
         // Read on a task of the runtime's own, wherever this is awaited: awaited by the main
         // thread's `block_on` (`#[tokio::main]`), every line would otherwise be handed from
         // that thread to a worker and its answer back, a few `futex` calls each.
-        let mut served = AbortOnDrop(tokio::spawn(self.serve_lines_here(input, output)));
-        match (&mut served.0).await {
+        // Every task is aborted when its handle drops: all stop with `serve_lines`, even when
+        // its future is dropped before the input ends.
+        match AbortOnDropHandle::new(tokio::spawn(self.serve_lines_here(input, output))).await {
             Ok(read) => read,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => Err(std::io::Error::other(e)),
@@ -100,33 +102,24 @@ impl McpServer {
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin + Send + 'static,
     {
-        let _ticker = AbortOnDrop(tokio::spawn(crate::keep_timer_wheel_armed()));
+        let _ticker = AbortOnDropHandle::new(tokio::spawn(crate::keep_timer_wheel_armed()));
         let out = Arc::new(Mutex::new(output));
         let (ours, theirs) = tokio::io::duplex(1 << 16);
-        let mut session = AbortOnDrop(tokio::spawn(self.clone().serve(tokio::io::split(theirs))));
+        let mut session =
+            AbortOnDropHandle::new(tokio::spawn(self.clone().serve(tokio::io::split(theirs))));
         let (from_rmcp, mut to_rmcp) = tokio::io::split(ours);
-        let mut relay = AbortOnDrop(tokio::spawn(relay_lines(from_rmcp, out.clone())));
+        let mut relay = AbortOnDropHandle::new(tokio::spawn(relay_lines(from_rmcp, out.clone())));
         let mut reader = Reader::new(self, out.clone());
         let read = reader.run(BufReader::new(input), &mut to_rmcp).await;
         // The client is gone: rmcp sees the end of its input, the calls in flight finish.
         let _ = to_rmcp.shutdown().await;
         while reader.calls.join_next().await.is_some() {}
-        if let Ok(Ok(running)) = (&mut session.0).await {
+        if let Ok(Ok(running)) = (&mut session).await {
             let _ = running.waiting().await;
         }
-        let _ = (&mut relay.0).await;
+        let _ = (&mut relay).await;
         let _ = out.lock().await.flush().await;
         read
-    }
-}
-
-/// Aborts its task when dropped: the session and the ticker stop with `serve_lines`, even
-/// when its future is dropped before the input ends.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
